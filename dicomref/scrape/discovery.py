@@ -18,10 +18,10 @@ from typing import BinaryIO
 import pydicom
 from pydicom.errors import InvalidDicomError
 
-SERIES_UID = 0x0020000E
-TRANSFER_SYNTAX = 0x00020010
+_SERIES_UID = 0x0020000E
+_TRANSFER_SYNTAX = 0x00020010
 _META_TAGS = range(0x00020000, 0x00030000)
-_DATASET_TAGS = range(0, SERIES_UID + 1)
+_DATASET_TAGS = range(0, _SERIES_UID + 1)
 
 _FIRST_CHUNK = 8 * 1024
 _MAX_SCAN = 4 * 1024 * 1024  # beyond this the walk stops and pydicom reads the file
@@ -33,7 +33,6 @@ _ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _SHORT_VRS = frozenset(b"AE AS AT CS DA DS DT FD FL IS LO LT PN SH SL SS ST TM UI UL US".split())
 _HEADER_SIZE = dict.fromkeys(b"OB OD OF OL OV OW SQ SV UC UN UR UT UV".split(), 12) | dict.fromkeys(_SHORT_VRS, 8)
 
-_IMPLICIT_LE = "1.2.840.10008.1.2"
 _EXPLICIT_BE = "1.2.840.10008.1.2.2"
 _DEFLATED = "1.2.840.10008.1.2.1.99"
 
@@ -85,6 +84,7 @@ class _Inflater:
         self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
 
     def read(self, size: int) -> bytes:
+        """Up to `size` inflated bytes, fewer only where the deflated data ends."""
         out = bytearray()
         while len(out) < size and not self._zlib.eof:
             compressed = self._zlib.unconsumed_tail
@@ -130,15 +130,15 @@ def _probe(head: _Head) -> bytes | None:
         implicit = not _looks_explicit(head.data, pos)
         if not has_marker and not _plausible_start(head, pos, implicit, True, 0x0002):
             raise ProbeError("not DICOM")
-        raw_syntax, pos = _scan(head, pos, implicit, True, TRANSFER_SYNTAX, _META_TAGS, "file meta")
+        raw_syntax, pos = _scan(head, pos, implicit, True, _TRANSFER_SYNTAX, _META_TAGS, "file meta")
         if raw_syntax is not None:
             transfer_syntax = raw_syntax.decode("latin-1").rstrip("\0 ")
+    if not head.want(pos + 1):
+        raise ProbeError("no dataset after file meta")
     if transfer_syntax == _DEFLATED:
         head, pos = _Head(_Inflater(head, pos).read), 0
     if not head.want(pos + 8):
-        if not has_meta:
-            raise ProbeError("not DICOM")
-        raise ProbeError("no dataset after file meta" if len(head.data) == pos else "truncated in dataset")
+        raise ProbeError("truncated in dataset" if has_meta else "not DICOM")
     # pydicom follows what the first element looks like, whatever the transfer syntax says.
     implicit = not _looks_explicit(head.data, pos)
     first_group = struct.unpack_from("<H", head.data, pos)[0]
@@ -150,7 +150,7 @@ def _probe(head: _Head) -> bytes | None:
         raise ProbeError("not DICOM")
     if first_group == 0:
         raise _Unsure  # a command set, which pydicom reads with its own encoding rules
-    value, _ = _scan(head, pos, implicit, little, SERIES_UID, _DATASET_TAGS, "dataset")
+    value, _ = _scan(head, pos, implicit, little, _SERIES_UID, _DATASET_TAGS, "dataset")
     return value
 
 
@@ -187,24 +187,25 @@ def _scan(
     header_size, short_vrs, undefined = _HEADER_SIZE.get, _SHORT_VRS, _UNDEFINED
     frames: list[tuple[bool, bool]] = []  # open undefined-length sequences and items: (is sequence, implicit)
     in_sequence, current_implicit = False, implicit
-    top = 0  # the top-level element whose sequence is open, named when the data ends inside it
+    top = 0  # the top-level element being read, named when the data ends inside it
     found: bytes | None = None
     while True:
-        if not (in_sequence or current_implicit) and pos + 12 <= size:
-            # Most elements are explicit VR with a 2-byte length: skip them in a tight loop that
-            # leaves everything else, and the last few buffered bytes, to the general case below.
-            if frames:
+        if not in_sequence and pos + 12 <= size:
+            # Most elements have a defined length and (if explicit) a 2-byte one: skip them in a
+            # tight loop that leaves everything else, and the last buffered bytes, to the code below.
+            low, high = (0, 0xFFFE0000) if frames else (first, wanted)
+            if current_implicit:
                 while True:
-                    group, element, vr, length = explicit_header(data, pos)
+                    group, element, length = tag_length(data, pos)
                     end = pos + 8 + length
-                    if vr not in short_vrs or end + 12 > size:
+                    if end + 12 > size or not low <= (group << 16 | element) < high:
                         break
                     pos = end
             else:
                 while True:
                     group, element, vr, length = explicit_header(data, pos)
                     end = pos + 8 + length
-                    if vr not in short_vrs or end + 12 > size or not first <= (group << 16 | element) < wanted:
+                    if vr not in short_vrs or end + 12 > size or not low <= (group << 16 | element) < high:
                         break
                     pos = end
         if pos + 14 > size:  # enough for an item header and the VR of its first element
@@ -288,8 +289,8 @@ def _ask_pydicom(buffer: BinaryIO) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            dataset = pydicom.dcmread(buffer, stop_before_pixels=True, specific_tags=[SERIES_UID], force=True)
-            element = dataset.get(SERIES_UID)
+            dataset = pydicom.dcmread(buffer, stop_before_pixels=True, specific_tags=[_SERIES_UID], force=True)
+            element = dataset.get(_SERIES_UID)
             value = None if element is None else element.value
     except InvalidDicomError:
         raise ProbeError("not DICOM") from None

@@ -8,14 +8,16 @@ ignore, and `http://` links. We repair the structure with BeautifulSoup, then le
 
 from __future__ import annotations
 
+import html
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import nh3
-from bs4 import BeautifulSoup
-from bs4.element import PreformattedString, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from bs4.element import Tag
 from bs4.exceptions import ParserRejectedMarkup
 
 
@@ -32,7 +34,7 @@ class ValueSet:
     which: str | None  # e.g. "Value 3" when the heading says "Enumerated Values for Value 3", else None
 
 
-LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # Removed together with their content: what they hold is never visible prose.
 _DROPPED_TAGS = frozenset(
@@ -42,14 +44,10 @@ _DROPPED_TAGS = frozenset(
     }
 )  # fmt: skip
 
-# Whitespace next to these never renders, and their text must not run into a neighbour's.
+# Published tags around which whitespace never renders, and which must not run words together.
 _BLOCK_TAGS = frozenset(
-    {
-        "p", "div", "dl", "dt", "dd", "ul", "ol", "li", "br", "table", "thead", "tbody",
-        "tfoot", "tr", "th", "td", "caption", "blockquote", "pre", "hr",
-        "h1", "h2", "h3", "h4", "h5", "h6",
-    }
-)  # fmt: skip
+    {"p", "div", "dl", "dt", "dd", "ul", "ol", "li", "br", "table", "thead", "tbody", "tr", "th", "td"}
+)
 
 _CLEANER = nh3.Cleaner(
     tags={
@@ -57,9 +55,11 @@ _CLEANER = nh3.Cleaner(
         "sub", "sup", "abbr", "br", "div", "span", "table", "thead", "tbody", "tr", "th", "td",
     },
     clean_content_tags=set(_DROPPED_TAGS),
-    attributes={"a": {"href"}, "abbr": {"title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
-    allowed_classes={"div": {"note"}, "p": {"note-title"}},
-    url_schemes=set(LINK_SCHEMES),
+    # "*" must be given: left out, Ammonia would allow lang and title on every tag.
+    attributes={"*": set(), "a": {"href"}, "abbr": {"title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
+    # Only the classes we set ourselves; unlike allowed_classes this leaves no class="" behind.
+    tag_attribute_values={"div": {"class": {"note"}}, "p": {"class": {"note-title"}}},
+    url_schemes=set(_LINK_SCHEMES),
     url_relative="deny",  # every link we keep was made absolute beforehand
     link_rel="noopener noreferrer",
 )  # fmt: skip
@@ -68,6 +68,7 @@ _HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")  # not \s: a no-break space is co
 _SPACE_AT_BLOCK_TAG = re.compile(
     r" ?(</?(?:%s)\b(?:[^>\"]|\"[^\"]*\")*>) ?" % "|".join(sorted(_BLOCK_TAGS))
 )
+_ANY_TAG = re.compile(r"<(?:[^>\"]|\"[^\"]*\")*>")
 _VALUE_SET_HEADING = re.compile(
     r"(?:value\s+(\d+)\s+)?(enumerated|defined)\s+(?:value|term)s?\b(?:\s+for\s+value\s+(\d+))?",
     re.IGNORECASE,
@@ -81,20 +82,22 @@ def clean_description(
     soup = _parse(fragment)
     titles = {_collapse(title): url for title, url in (references or {}).items()}
     _repair(soup, base_url, titles)
-    cleaned = _CLEANER.clean(str(soup))
+    cleaned = _CLEANER.clean(_published_root(soup).decode_contents())
     markup = _SPACE_AT_BLOCK_TAG.sub(r"\1", _HTML_WHITESPACE.sub(" ", cleaned)).strip()
-    return Description(html=markup, text=_collapse(soup.get_text()))
+    return Description(html=markup, text=_visible_text(markup))
 
 
 def value_sets(fragment: str) -> tuple[ValueSet, ...]:
     """Enumerated Values / Defined Terms listed in the fragment (<strong>Enumerated Values:</strong> followed by a <dl> of <dt> values)."""
+    if "<dl" not in fragment.lower():  # no list, no values: spare the parse, as most fragments have none
+        return ()
     found = []
     for strong in _parse(fragment).find_all("strong"):
         heading = _VALUE_SET_HEADING.match(_collapse(strong.get_text()))
         if heading is None:
             continue
         # The standard puts the heading in a paragraph of its own, directly before the list.
-        anchor = strong.parent if strong.parent is not None and strong.parent.name == "p" else strong
+        anchor = strong.parent if strong.parent and strong.parent.name == "p" else strong
         listing = anchor.find_next_sibling()
         if listing is None or listing.name != "dl":
             continue
@@ -113,10 +116,12 @@ def _parse(fragment: str) -> BeautifulSoup:
     It only rejects malformed `<!...>` declarations and marked sections; shown as text
     instead, they cost nothing in the standard's fragments, which have none.
     """
-    try:
-        return BeautifulSoup(fragment, "html.parser")
-    except ParserRejectedMarkup:
-        return BeautifulSoup(fragment.replace("<!", "&lt;!"), "html.parser")
+    # A fragment that is just a URL or a file name is still a fragment, not a mistake to warn about.
+    with warnings.catch_warnings(action="ignore", category=MarkupResemblesLocatorWarning):
+        try:
+            return BeautifulSoup(fragment, "html.parser")
+        except ParserRejectedMarkup:
+            return BeautifulSoup(fragment.replace("<!", "&lt;!"), "html.parser")
 
 
 def _repair(soup: BeautifulSoup, base_url: str, titles: Mapping[str, str]) -> None:
@@ -125,40 +130,39 @@ def _repair(soup: BeautifulSoup, base_url: str, titles: Mapping[str, str]) -> No
     Children are handled before their parents (reverse document order), so a parent
     sees its final content, e.g. a paragraph that held only a script is empty by then.
     """
-    for node in reversed(list(soup.descendants)):
-        if isinstance(node, PreformattedString):  # comments, CDATA, declarations
-            node.extract()
-            continue
-        if not isinstance(node, Tag):
-            continue
-        if node.name in _DROPPED_TAGS:
-            node.decompose()
-            continue
-        if node.name == "span" and "href" in node.attrs:
+    for tag in reversed(soup.find_all(True)):
+        if tag.name in _DROPPED_TAGS:
+            tag.decompose()
+        elif tag.name == "span" and "href" in tag.attrs:
             # An empty href means "the reference of this title", listed beside the fragment.
-            href = str(node["href"]).strip() or titles.get(_collapse(node.get_text()), "")
-            _link_or_unwrap(node, _resolve(base_url, href))
-        elif node.name == "a":
-            _link_or_unwrap(node, _resolve(base_url, str(node.get("href", "")).strip()))
-        elif node.name == "h3":
-            node = _note_title(soup, node)
-        elif node.name == "p" and not node.get_text().strip():
-            node.decompose()
-            continue
-        if node.name in ("td", "th") and node.parent is soup:
-            node.unwrap()  # the cell the fragment was cut from
-        elif node.name in _BLOCK_TAGS:
-            node.insert_before(" ")
-            node.insert_after(" ")
+            href = str(tag["href"]).strip() or titles.get(_collapse(tag.get_text()), "")
+            _link_or_unwrap(tag, _resolve(base_url, href))
+        elif tag.name == "a":
+            _link_or_unwrap(tag, _resolve(base_url, str(tag.get("href", "")).strip()))
+        elif tag.name == "h3":
+            _note_title(soup, tag)
+        elif tag.name == "p" and not tag.get_text().strip():
+            tag.decompose()
 
 
-def _note_title(soup: BeautifulSoup, heading: Tag) -> Tag:
+def _published_root(soup: BeautifulSoup) -> Tag:
+    """The table cell the fragment was cut from when it is one, else the whole fragment.
+
+    Any other stray cell is left to the sanitiser, whose HTML parser drops cells outside a table.
+    """
+    elements = [node for node in soup.contents if isinstance(node, Tag)]
+    if len(elements) == 1 and elements[0].name in ("td", "th"):
+        return elements[0]
+    return soup
+
+
+def _note_title(soup: BeautifulSoup, heading: Tag) -> None:
     """The standard's notes are a div opened by an h3 'Note'; a page heading would break our outline."""
     if isinstance(heading.parent, Tag) and heading.parent.name == "div":
         heading.parent["class"] = "note"
     heading.name = "strong"
     heading.attrs = {}
-    return heading.wrap(soup.new_tag("p", attrs={"class": "note-title"}))
+    heading.wrap(soup.new_tag("p", attrs={"class": "note-title"}))
 
 
 def _link_or_unwrap(node: Tag, url: str | None) -> None:
@@ -179,11 +183,20 @@ def _resolve(base_url: str, href: str) -> str | None:
     except ValueError:  # e.g. a malformed IPv6 host
         return None
     scheme = parts.scheme.lower()
-    if scheme not in LINK_SCHEMES or (scheme != "mailto" and not parts.netloc):
+    if scheme not in _LINK_SCHEMES or (scheme != "mailto" and not parts.netloc):
         return None
     if scheme == "http" and parts.hostname == "dicom.nema.org":
         scheme = "https"
     return urlunsplit(parts._replace(scheme=scheme))
+
+
+def _visible_text(markup: str) -> str:
+    """Text of our own sanitised HTML, so search matches exactly what a page shows.
+
+    The sanitiser's serialisation is regular: `<` only opens a tag, attribute values are
+    double-quoted with quotes escaped; block tags separate words, inline tags do not.
+    """
+    return _collapse(html.unescape(_ANY_TAG.sub("", _SPACE_AT_BLOCK_TAG.sub(" ", markup))))
 
 
 def _collapse(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from dicomref.errors import DicomrefError
 from dicomref.standard.descriptions import Description, ValueSet, clean_description, value_sets
 from dicomref.standard.dictionary import DictEntry, Dictionary
 
-NEMA_PART06 = "https://dicom.nema.org/medical/dicom/current/output/chtml/part06/chapter_6.html"
+_RELATIVE_HREF = re.compile(r'href="(?!https?:|mailto:|")')
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,11 @@ class _Cleaner:
         self._seen: dict[tuple[str, str, tuple], tuple[Description, tuple[ValueSet, ...]]] = {}
 
     def __call__(self, fragment: str, base_url: str, refs: dict[str, str]) -> tuple[Description, tuple[ValueSet, ...]]:
-        key = (fragment, base_url, tuple(sorted(refs.items())))
+        # The base URL matters only to relative links; most rows repeat verbatim under many tables.
+        base = base_url if _RELATIVE_HREF.search(fragment) else ""
+        key = (fragment, base, tuple(sorted(refs.items())))
         if key not in self._seen:
-            self._seen[key] = (clean_description(fragment, base_url, refs), value_sets(fragment))
+            self._seen[key] = (clean_description(fragment, base, refs), value_sets(fragment))
         return self._seen[key]
 
 
