@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dicomref.cli import app
@@ -221,6 +223,18 @@ def test_filters(index) -> None:
     in_series = {r.tag for r in search(index, "module:general-series", limit=None)}
     assert {"0020000E", "00080060", "00200011"} <= in_series and "00100010" not in in_series
     assert {r.tag for r in search(index, "module:general-ser", limit=None)} >= in_series  # the start of an id
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(exclude_categories=[]), max_size=60) | st.from_regex(r"(vr|module|retired):\S{0,8}( [0-9a-fx(),]{0,12})?", fullmatch=True))
+def test_any_input_is_a_query(index, text: str) -> None:
+    results = search(index, text, limit=5)
+    assert all(isinstance(r, SearchResult) for r in results)
+
+
+def test_undecodable_command_line_bytes(index) -> None:
+    assert parse_query("module:\udcff x") == parse_query("module: x")
+    assert [r.tag for r in search(index, "slice\udcff thickness")][:1] == ["00180050"]
 
 
 def test_parse_query() -> None:

@@ -83,7 +83,7 @@ def _retired_value(value: str) -> str | None:
 
 def parse_query(text: str) -> Query:
     """Read any input as a query; never raises."""
-    text = text[:MAX_QUERY_LENGTH]
+    text = text[:MAX_QUERY_LENGTH].encode("utf-8", "ignore").decode("utf-8")  # lone surrogates from undecodable argv
     filters: dict[str, str] = {}
     for match in _FILTER.finditer(text):
         filters[match.group(1).lower()] = match.group(2)

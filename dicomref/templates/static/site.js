@@ -293,6 +293,9 @@
     }
 
     function close() {
+      var items = list.querySelectorAll("li");
+      if (active >= 0 && items[active]) items[active].setAttribute("aria-selected", "false");
+      active = -1;
       list.hidden = true;
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
@@ -360,7 +363,7 @@
         var links = list.querySelectorAll("li a");
         var target = links[active >= 0 ? active : 0];
         if (target) { e.preventDefault(); window.location.href = target.href; }
-      } else if (e.key === "Escape") { close(); }
+      } else if (e.key === "Escape" && !list.hidden) { e.preventDefault(); close(); }  // a second Escape empties the box
     });
     document.addEventListener("click", function (e) { if (!box.contains(e.target)) close(); });
     document.addEventListener("keydown", function (e) {
