@@ -57,4 +57,4 @@ bench: $(DEV_INSTALLED)
 	$(PY) -m bench
 
 clean:
-	rm -rf site .site.building data/scraped.jsonl data/aggregate.json data/unreadable.csv .pytest_cache tests/screenshots
+	rm -rf site .site.building data/scraped.jsonl data/aggregate.json data/unreadable.csv data/search-index .pytest_cache tests/screenshots

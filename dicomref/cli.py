@@ -247,6 +247,7 @@ def site(
     model = _load_standard(standard)
     with err_console.status("Rendering the site…"):
         summary = build_site(data, model, out, base_url)
+    _search_index(aggregate_file, standard, model)
     err_console.print(f"{summary.pages:,} pages, {summary.bytes / 1e6:.1f} MB → {out}/index.html", highlight=False)
 
 
@@ -278,6 +279,7 @@ def build(
         result = aggregate_to_file([scraped], data_dir / "aggregate.json", model, options)
     with err_console.status("Rendering the site…"):
         summary = build_site(result, model, out, base_url)
+    _search_index(data_dir / "aggregate.json", standard, model)
     overall = result["coverage"]["overall"]
     err_console.print(f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · {summary.pages:,} pages → {out}/index.html", highlight=False)
 
@@ -335,27 +337,42 @@ def show(
         out_console.print(f"  example {escape(repr(shown))} ×{example['count']}{'' if example['valid'] else ' [red]invalid[/]'}", highlight=False)
 
 
+def _search_index(aggregate_file: Path, standard: Path | None, model=None):
+    """The Whoosh index beside the aggregate, built (once per aggregate and standard) when missing or stale."""
+    from dicomref.search import current_index, index_beside
+
+    index = current_index(aggregate_file, standard)
+    if index is None:
+        with err_console.status(f"Building the search index in {aggregate_file.parent}…"):
+            index = index_beside(aggregate_file, standard, model)
+    return index
+
+
 @app.command()
 @cleanly
 def search(
-    query: Annotated[str, typer.Argument(help="Tag (whole or partial), keyword, or words of the name.")],
+    query: Annotated[str, typer.Argument(help="Tag (whole or partial, any notation), keyword, name words, description words or an example value; filters vr:DA, retired:yes|no, module:ID.")],
     limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of {tag, keyword, name, vr, score}.")] = False,
+    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON whose examples are searched; the index lives beside it in search-index/.")] = AGGREGATE,
+    standard: StandardOption = None,
 ) -> None:
-    """Search attributes by tag, keyword or name.
+    """Search attributes: exact tag, then exact keyword, prefixes, name words, description, examples.
 
     Example: [bold]dicomref search "slice thickness" --json[/]
     """
-    from dicomref.standard import Dictionary
-    from dicomref.standard.lookup import search_entries
+    from dicomref.search import search as run_search
 
-    results = search_entries(Dictionary(), query, limit)
+    results = run_search(_search_index(aggregate_file, standard), query, limit)
     if as_json:
-        out_console.print_json(json.dumps(results))
+        typer.echo(json.dumps([r.as_json() for r in results], indent=1, ensure_ascii=False))
         return
-    table = Table("Tag", "Name", "Keyword", "VR")
+    if not results:
+        err_console.print("No attribute matches")
+        return
+    table = Table("Tag", "Name", "Keyword", "VR", "Match")
     for row in results:
-        table.add_row(f"({row['tag'][:4]},{row['tag'][4:]})", escape(row["name"]), escape(row["keyword"]), row["vr"])
+        table.add_row(f"({row.tag[:4]},{row.tag[4:]})", escape(row.name) + (" [yellow](retired)[/]" if row.retired else ""), escape(row.keyword), row.vr, row.tier.label)
     out_console.print(table)
 
 
@@ -387,8 +404,10 @@ def coverage(
 def serve(
     folder: Annotated[Path, typer.Argument(help="Built site folder.")] = SITE,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON beside which the search index for /api/search lives.")] = AGGREGATE,
+    standard: StandardOption = None,
 ) -> None:
-    """Preview the built site on http://127.0.0.1:PORT/.
+    """Preview the built site on http://127.0.0.1:PORT/, with /api/search?q=QUERY answered from the search index.
 
     Example: [bold]dicomref serve site --port 8000[/]
     """
@@ -396,5 +415,6 @@ def serve(
 
     if not (folder / "index.html").exists():
         raise DicomrefError(f"{folder}/index.html not found (run `dicomref build` first)")
-    err_console.print(f"Serving {folder} on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    serve_folder(folder, port)
+    index = _search_index(aggregate_file, standard)
+    err_console.print(f"Serving {folder} on http://127.0.0.1:{port}/ and /api/search?q= (Ctrl+C to stop)")
+    serve_folder(folder, port, index)

@@ -86,7 +86,7 @@ def build_site(aggregate: dict, standard: Standard, out: Path, base_url: str = "
     for asset in static.iterdir():
         if asset.is_file():
             total += _write(building / "static" / asset.name, asset.read_text(encoding="utf-8"))
-    total += _write(building / INDEX_FILE, search_index_script(standard))
+    total += _write(building / INDEX_FILE, search_index_script(standard, aggregate))
     total += _api(model, building)
     total += _write(building / "sitemap.xml", _sitemap(pages, base_url))
     total += _write(building / "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base_url.rstrip('/')}/sitemap.xml\n")

@@ -43,31 +43,3 @@ def find_entry(dictionary: Dictionary, text: str) -> DictEntry:
     hint = f"; did you mean {', '.join(close)}?" if close else "; try `dicomref search`"
     raise DicomrefError(f"unknown attribute '{query[:80]}'{hint}")
 
-
-def search_entries(dictionary: Dictionary, query: str, limit: int = 10) -> list[dict]:
-    """Rank entries for a query: exact tag or keyword first, then tag and keyword prefixes, then name words."""
-    text = query.strip()[:200]
-    if not text:
-        return []
-    key = parse_tag(text)
-    compact = re.sub(r"[^0-9a-z]", "", text.lower())
-    words = re.findall(r"[0-9a-z']+", text.lower())
-    scored = []
-    for entry in dictionary:
-        keyword = entry.keyword.lower()
-        name = entry.name.lower()
-        score = 0
-        if key is not None and entry.tag == key:
-            score = 1000
-        elif compact and keyword == compact:
-            score = 900
-        elif len(compact) >= 4 and re.fullmatch(r"[0-9a-fx]+", compact) and entry.tag.lower().startswith(compact):
-            score = 800
-        elif compact and keyword.startswith(compact):
-            score = 700 - len(keyword)
-        elif words and all(w in name for w in words):
-            score = 500 - len(name)
-        if score:
-            scored.append((-(score - 5 * entry.retired), entry.tag, entry))
-    scored.sort()
-    return [{"tag": e.tag, "keyword": e.keyword, "name": e.name, "vr": e.vr, "score": -s} for s, _, e in scored[:limit]]

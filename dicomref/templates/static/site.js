@@ -1,135 +1,394 @@
 // dicomref: search as you type, copy buttons, '/' to focus search. No network requests beyond our own files.
+// The query rules and tiers repeat dicomref/search/query.py and engine.py; the index format is
+// described in dicomref/site/search_index.py. Text from the index only ever reaches the page as textContent.
 (function () {
   "use strict";
-  var box = document.querySelector(".search");
-  if (!box) return;
-  var root = box.getAttribute("data-root") || "";
-  var input = document.getElementById("q");
-  var list = document.getElementById("results");
-  var status = box.querySelector(".search-status");
-  var index = null, loading = null, active = -1, LIMIT = 20;
 
-  function loadIndex() {
-    if (index) return Promise.resolve(index);
-    if (loading) return loading;
-    loading = new Promise(function (resolve, reject) {
-      var s = document.createElement("script");
-      s.src = root + "static/search-index.js";
-      s.onload = function () { index = window.DICOMREF_INDEX; resolve(index); };
-      s.onerror = function () { reject(new Error("index")); };
-      document.head.appendChild(s);
-    });
-    return loading;
+  var LIMIT = 20, MAX_QUERY = 200, MAX_WORDS = 12, FUZZY_LENGTH = 5, PROMINENCE_WEIGHT = 0.15;
+  var TIER = { ANY_WORD: 0, ANYWHERE: 1, DESCRIPTION: 2, NAME: 3, KEYWORD_PREFIX: 4, TAG_PREFIX: 5, KEYWORD: 6, TAG: 7 };
+  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  // Whoosh's stop words: the description field does not index them.
+  var STOP = {};
+  ("tbd or us have as to yet you and are we it that with on for from if may an be your will by when at of the this a in not can is")
+    .split(" ").forEach(function (w) { STOP[w] = true; });
+  var YES = { y: 1, ye: 1, yes: 1, t: 1, tr: 1, tru: 1, "true": 1, "1": 1 };
+  var NO = { n: 1, no: 1, f: 1, fa: 1, fal: 1, fals: 1, "false": 1, "0": 1 };
+
+  // ---- The query --------------------------------------------------------------------------
+  var FILTER = /(^|\s)(vr|retired|module):(\S*)/ig;
+  var GROUP_AND_ELEMENT = /^\(?\s*(?:0x)?([0-9a-fx]{4})\s*[,\s]\s*(?:0x)?([0-9a-fx]{0,4})\s*\)?$/i;
+  var HEX_RUN = /^\(?\s*(?:0x)?([0-9a-fx]{1,8})\s*\)?$/i;
+
+  function parseTag(text) {
+    var m = GROUP_AND_ELEMENT.exec(text) || HEX_RUN.exec(text);
+    if (!m) return null;
+    var typed = (m[1] || "") + (m[2] || "");
+    if (!/[0-9]/.test(typed)) return null;
+    return typed.toUpperCase().replace(/X/g, "x");
   }
 
-  function tagQuery(q) {
-    var t = q.toUpperCase().replace(/^\(|\)$/g, "").replace(/^0X/, "");
-    var m = t.match(/^([0-9A-FX]{4})[,\s]+([0-9A-FX]{0,4})$/);
-    if (m) return m[1] + m[2];
-    if (/^[0-9A-FX]{4,8}$/.test(t) && /\d/.test(t)) return t;
-    return null;
-  }
-
-  function tagMatches(tag, q) {
-    var t = tag.toUpperCase();
-    if (t.slice(0, q.length) === q) return true;
-    for (var i = 0; i < q.length; i++) if (t[i] !== q[i] && t[i] !== "X") return false;
+  function tagMatches(key, typed) {
+    if (typed.length > key.length) return false;
+    for (var i = 0; i < typed.length; i++) if (key[i] !== typed[i] && key[i] !== "x") return false;
     return true;
   }
 
-  function score(row, q, words, tq) {
-    var tag = row[0], kw = row[1].toLowerCase(), name = row[2].toLowerCase(), s = 0;
-    if (tq) {
-      if (tag.toUpperCase() === tq) s = 1000;
-      else if (tagMatches(tag, tq)) s = 800 - tag.length;
-    }
-    var ql = q.toLowerCase().replace(/\s+/g, "");
-    if (kw === ql) s = Math.max(s, 900);
-    else if (ql && kw.indexOf(ql) === 0) s = Math.max(s, 700 - kw.length);
-    else if (ql.length > 2 && kw.indexOf(ql) > 0) s = Math.max(s, 400 - kw.length);
-    if (words.length) {
-      var all = words.every(function (w) { return name.indexOf(w) >= 0; });
-      if (all) s = Math.max(s, 500 - name.length + (name.indexOf(words[0]) === 0 ? 50 : 0));
-    }
-    if (s && row[4]) s -= 5;
-    return s;
+  function retiredValue(value) {
+    value = value.toLowerCase();
+    if (!value) return null;
+    if (YES.hasOwnProperty(value)) return "yes";
+    if (NO.hasOwnProperty(value)) return "no";
+    return value;
   }
 
-  function search(q) {
-    var words = q.toLowerCase().split(/[^a-z0-9']+/).filter(Boolean);
-    var tq = tagQuery(q.trim());
+  function parseQuery(text) {
+    text = text.slice(0, MAX_QUERY);
+    var filters = {};
+    var rest = text.replace(FILTER, function (all, space, name, value) { filters[name.toLowerCase()] = value; return " "; }).trim();
+    var words = (rest.toLowerCase().match(/[a-z0-9]+/g) || []).slice(0, MAX_WORDS);
+    var q = {
+      words: words,
+      compact: words.join(""),
+      tag: parseTag(rest),
+      vr: (filters.vr || "").toUpperCase() || null,
+      retired: retiredValue(filters.retired || ""),
+      module: (filters.module || "").toLowerCase() || null
+    };
+    q.filtered = q.vr !== null || q.retired !== null || q.module !== null;
+    q.empty = !words.length && q.tag === null && !q.filtered;
+    return q;
+  }
+
+  // ---- The index --------------------------------------------------------------------------
+  var DIGIT_VALUE = {};
+  for (var d = 0; d < DIGITS.length; d++) DIGIT_VALUE[DIGITS[d]] = d;
+
+  function ids(text) {
+    var out = [];
+    for (var i = 0; i + 1 < text.length; i += 2) out.push(DIGIT_VALUE[text[i]] * 62 + DIGIT_VALUE[text[i + 1]]);
+    return out;
+  }
+
+  function tokens(text) { return text.toLowerCase().match(/[a-z0-9]+/g) || []; }
+
+  function keywordFromName(name) {
+    return name.replace(/'s/g, "").split(/[^A-Za-z0-9]+/).filter(Boolean)
+      .map(function (w) { return w.charAt(0).toUpperCase() + w.slice(1); }).join("");
+  }
+
+  function decode(raw) {
+    if (!raw || raw.format !== 2) throw new Error("unknown search index format");
+    var words = raw.words.split(" "), vrs = raw.vrs.split("|"), terms = raw.terms.split(" ");
+    var wordTokens = words.map(tokens);
+    var vocabulary = {};  // every name token, once
+    wordTokens.forEach(function (list) { list.forEach(function (t) { vocabulary[t] = true; }); });
+    var group = "", rows = raw.rows.split(";").map(function (line) {
+      var f = line.split("|");
+      var tag = f[0].length === 4 ? group + f[0] : f[0];
+      group = tag.slice(0, 4);
+      var nameIds = ids(f[2]);
+      var name = nameIds.map(function (i) { return words[i]; }).join(" ");
+      var keyword = f[1] === "-" ? "" : f[1] || keywordFromName(name);
+      var flags = DIGIT_VALUE[f[4]];
+      var nameTokens = [];
+      nameIds.forEach(function (i) { nameTokens.push.apply(nameTokens, wordTokens[i]); });
+      return {
+        tag: tag, keyword: keyword, kw: keyword.toLowerCase(), name: name, vr: vrs[DIGIT_VALUE[f[3]]],
+        retired: flags >= 16, prominence: flags % 16, modules: ids(f[5]), terms: ids(f[6]),
+        tokens: nameTokens, examples: [], exampleTokens: []
+      };
+    });
+    raw.examples.forEach(function (e) {
+      var row = rows[e[0]];
+      row.examples = e.slice(1);
+      row.exampleTokens = tokens(row.examples.join(" "));
+    });
+    return { rows: rows, terms: terms, modules: raw.modules, vocabulary: Object.keys(vocabulary) };
+  }
+
+  // ---- Ranking ----------------------------------------------------------------------------
+  function withinOneEdit(a, b) {
+    if (Math.abs(a.length - b.length) > 1) return false;
+    var i = 0, j = 0, edits = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i] === b[j]) { i++; j++; continue; }
+      if (++edits > 1) return false;
+      if (a.length > b.length) i++;
+      else if (a.length < b.length) j++;
+      else if (a[i + 1] === b[j] && a[i] === b[j + 1]) { i += 2; j += 2; }  // transposed letters
+      else { i++; j++; }
+    }
+    return edits + (a.length - i) + (b.length - j) <= 1;
+  }
+
+  // How well each token matches a word: 3 the same, 2 it starts with the word, 1 one typo away (fuzzy only).
+  function matcher(list, word, fuzzy) {
+    var quality = {};
+    list.forEach(function (t) {
+      if (t === word) quality[t] = 3;
+      else if (t.indexOf(word) === 0) quality[t] = 2;
+      else if (fuzzy && word.length >= FUZZY_LENGTH && t[0] === word[0] && withinOneEdit(t, word)) quality[t] = 1;
+    });
+    return quality;
+  }
+
+  function best(list, quality) {
+    var b = 0;
+    for (var i = 0; i < list.length; i++) if (quality[list[i]] > b) b = quality[list[i]];
+    return b;
+  }
+
+  function moduleSet(index, wanted) {
+    var ids = {}, exact = false;
+    index.modules.forEach(function (m) { if (m[0] === wanted) exact = true; });
+    index.modules.forEach(function (m, i) { if (exact ? m[0] === wanted : m[0].indexOf(wanted) === 0) ids[i] = true; });
+    return ids;
+  }
+
+  function passes(row, q, modules) {
+    if (q.vr !== null && row.vr.split(" ").indexOf(q.vr) < 0) return false;
+    if (q.retired !== null && q.retired !== (row.retired ? "yes" : "no")) return false;
+    if (modules !== null && !row.modules.some(function (m) { return modules[m]; })) return false;
+    return true;
+  }
+
+  function search(index, text) {
+    var q = parseQuery(text);
+    if (q.empty) return [];
+    var modules = q.module !== null ? moduleSet(index, q.module) : null;
+    var words = q.words.map(function (w) {
+      return {
+        name: matcher(index.vocabulary, w, true),
+        plain: matcher(index.vocabulary, w, false),
+        terms: STOP[w] || w.length < 2 ? null : matcher(index.terms, w, false),
+        word: w
+      };
+    });
     var hits = [];
     index.rows.forEach(function (row) {
-      var s = score(row, q.trim(), words, tq);
-      if (s > 0) hits.push([s, row]);
+      if (!passes(row, q, modules)) return;
+      var hit = rank(index, row, q, words);
+      if (hit) hits.push(hit);
     });
-    hits.sort(function (a, b) { return b[0] - a[0] || (a[1][0] < b[1][0] ? -1 : 1); });
+    var anyHit = hits.length > 0;
+    if (!anyHit && q.words.length) {
+      index.rows.forEach(function (row) {
+        if (passes(row, q, modules) && words.some(function (w) { return inText(index, row, w, true) > 0; })) {
+          hits.push({ row: row, tier: TIER.ANY_WORD, relevance: PROMINENCE_WEIGHT * row.prominence });
+        }
+      });
+    }
+    if (!anyHit && !q.words.length && q.tag === null) {
+      index.rows.forEach(function (row) {
+        if (passes(row, q, modules)) hits.push({ row: row, tier: TIER.ANY_WORD, relevance: PROMINENCE_WEIGHT * row.prominence });
+      });
+    }
+    hits.sort(function (a, b) {
+      return b.tier - a.tier || Math.round(b.relevance * 1000) - Math.round(a.relevance * 1000) ||
+        (a.row.retired - b.row.retired) || (a.row.tag < b.row.tag ? -1 : a.row.tag > b.row.tag ? 1 : 0);
+    });
     return hits;
   }
 
-  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text) e.textContent = text; return e; }
+  function startsAny(list, word) {
+    for (var i = 0; i < list.length; i++) if (list[i].indexOf(word) === 0) return true;
+    return false;
+  }
 
-  function render(q) {
-    list.textContent = "";
-    active = -1;
-    if (!q.trim()) { list.hidden = true; input.setAttribute("aria-expanded", "false"); status.textContent = ""; return; }
-    var hits = search(q);
-    hits.slice(0, LIMIT).forEach(function (hit, i) {
-      var row = hit[1], li = el("li"), a = el("a");
-      li.setAttribute("role", "option");
-      li.id = "result-" + i;
-      a.href = root + "attributes/" + row[0] + "/index.html";
-      a.tabIndex = -1;
-      a.appendChild(el("code", "tag", "(" + row[0].slice(0, 4) + "," + row[0].slice(4) + ")"));
-      a.appendChild(el("span", "name", row[2] + (row[4] ? " (retired)" : "")));
-      a.appendChild(el("span", "vr", row[3]));
-      a.appendChild(el("span", "kw", row[1]));
-      li.appendChild(a);
-      list.appendChild(li);
+  // A word in the row's text: the best of name (3 or 2), description term (1.5) and example (1);
+  // -1 for a stop word when only name and description are asked (descriptions do not index them).
+  function inText(index, row, w, withExamples) {
+    if (!withExamples && !w.terms) return -1;
+    var termScore = 0;
+    if (w.terms) for (var i = 0; i < row.terms.length; i++) if (w.terms[index.terms[row.terms[i]]]) termScore = 1.5;
+    var exampleScore = withExamples && startsAny(row.exampleTokens, w.word) ? 1 : 0;
+    return Math.max(best(row.tokens, w.plain), termScore, exampleScore);
+  }
+
+  function rank(index, row, q, words) {
+    var tagHit = q.tag !== null && tagMatches(row.tag, q.tag);
+    if (tagHit && q.tag.length === 8) return { row: row, tier: TIER.TAG, relevance: row.tag.indexOf("x") < 0 ? 1 : 0 };
+    if (q.compact && row.kw === q.compact) return { row: row, tier: TIER.KEYWORD, relevance: 0 };
+    if (tagHit) return { row: row, tier: TIER.TAG_PREFIX, relevance: 0 };
+    if (q.compact && row.kw && row.kw.indexOf(q.compact) === 0) {
+      return { row: row, tier: TIER.KEYWORD_PREFIX, relevance: row.prominence + 1 / (1 + row.keyword.length) };
+    }
+    if (!words.length) return null;
+    var total = 0, i, s;
+    for (i = 0; i < words.length; i++) {
+      s = best(row.tokens, words[i].name);
+      if (!s) break;
+      total += s;
+    }
+    if (i === words.length) {
+      return { row: row, tier: TIER.NAME, relevance: 3 * total / Math.sqrt(row.tokens.length) + PROMINENCE_WEIGHT * row.prominence };
+    }
+    return inAllWords(index, row, words, TIER.DESCRIPTION) || inAllWords(index, row, words, TIER.ANYWHERE);
+  }
+
+  function inAllWords(index, row, words, tier) {
+    var total = 0, asked = 0;
+    for (var i = 0; i < words.length; i++) {
+      var s = inText(index, row, words[i], tier === TIER.ANYWHERE);
+      if (s < 0) continue;
+      if (s === 0) return null;
+      total += s; asked++;
+    }
+    if (!asked) return null;
+    return { row: row, tier: tier, relevance: total / Math.sqrt(1 + row.tokens.length) + PROMINENCE_WEIGHT * row.prominence };
+  }
+
+  // One line on why the attribute is here, or where the standard uses it.
+  function snippet(hit, index, q) {
+    var row = hit.row;
+    if (hit.tier <= TIER.ANYWHERE) {
+      for (var e = 0; e < row.examples.length; e++) {
+        var found = tokens(row.examples[e]).some(function (t) { return q.words.some(function (w) { return t.indexOf(w) === 0; }); });
+        if (found) return "Seen in files: " + row.examples[e];
+      }
+    }
+    if (hit.tier <= TIER.DESCRIPTION) {
+      var mentioned = row.terms.map(function (t) { return index.terms[t]; })
+        .filter(function (t) { return q.words.some(function (w) { return w.length > 1 && t.indexOf(w) === 0; }); });
+      if (mentioned.length) return "Description mentions: " + mentioned.join(", ");
+    }
+    if (row.modules.length) {
+      var names = row.modules.slice(0, 2).map(function (m) { return index.modules[m][1]; });
+      var more = row.modules.length - names.length;
+      return "In " + names.join(", ") + (more ? " and " + more + " more module" + (more === 1 ? "" : "s") : "");
+    }
+    if (row.tag.slice(0, 4) === "0000") return "Command field";
+    if (row.tag.slice(0, 4) === "0002") return "File meta information";
+    return row.retired ? "Retired; in no module of the current standard" : "In no module of the current standard";
+  }
+
+  // ---- The search box ---------------------------------------------------------------------
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  function setUpSearch(box) {
+    var root = box.getAttribute("data-root") || "";
+    var input = document.getElementById("q");
+    var list = document.getElementById("results");
+    var status = box.querySelector(".search-status");
+    var index = null, loading = null, active = -1;
+    if (!input || !list || !status) return;
+
+    function loadIndex() {
+      if (loading) return loading;
+      loading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = root + "static/search-index.js";
+        s.onload = function () {
+          try { index = decode(window.DICOMREF_INDEX); resolve(index); } catch (e) { reject(e); }
+        };
+        s.onerror = function () { reject(new Error("search index not loaded")); };
+        document.head.appendChild(s);
+      });
+      return loading;
+    }
+
+    function close() {
+      var items = list.querySelectorAll("li");
+      if (active >= 0 && items[active]) items[active].setAttribute("aria-selected", "false");
+      active = -1;
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+
+    function render(text) {
+      list.textContent = "";
+      active = -1;
+      input.removeAttribute("aria-activedescendant");
+      var q = parseQuery(text);
+      var hits = search(index, text);
+      hits.slice(0, LIMIT).forEach(function (hit, i) {
+        var row = hit.row, li = el("li"), a = el("a");
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.id = "result-" + i;
+        a.href = root + "attributes/" + row.tag + "/index.html";
+        a.tabIndex = -1;
+        a.appendChild(el("code", "tag", "(" + row.tag.slice(0, 4) + "," + row.tag.slice(4) + ")"));
+        a.appendChild(el("span", "name", row.name + (row.retired ? " (retired)" : "")));
+        a.appendChild(el("span", "vr", row.vr));
+        a.appendChild(el("span", "kw", row.keyword));
+        a.appendChild(el("span", "snippet", snippet(hit, index, q)));
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      list.hidden = hits.length === 0;
+      input.setAttribute("aria-expanded", hits.length ? "true" : "false");
+      if (q.empty) status.textContent = "";
+      else if (!hits.length) status.textContent = "No attribute matches";
+      else if (hits.length > LIMIT) status.textContent = "First " + LIMIT + " of " + hits.length + " matches";
+      else status.textContent = hits.length + " match" + (hits.length === 1 ? "" : "es");
+      list.setAttribute("data-query", text);
+    }
+
+    function move(step) {
+      var items = list.querySelectorAll("li");
+      if (!items.length) return;
+      if (list.hidden) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+      if (active >= 0) items[active].setAttribute("aria-selected", "false");
+      active = (active + step + items.length) % items.length;
+      items[active].setAttribute("aria-selected", "true");
+      input.setAttribute("aria-activedescendant", items[active].id);
+      items[active].scrollIntoView({ block: "nearest" });
+    }
+
+    function update() {
+      var text = input.value.slice(0, MAX_QUERY);
+      try {
+        var url = new URL(window.location.href);
+        if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
+        history.replaceState(null, "", url.toString());
+      } catch (e) { /* file:// may refuse to change the URL */ }
+      loadIndex().then(function () {
+        if (input.value.slice(0, MAX_QUERY) === text) render(text);
+      }, function () { status.textContent = "The search index could not be loaded"; });
+    }
+
+    input.addEventListener("input", update);
+    input.addEventListener("focus", function () { loadIndex().catch(function () {}); });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
+      else if (e.key === "Enter") {
+        var links = list.querySelectorAll("li a");
+        var target = links[active >= 0 ? active : 0];
+        if (target) { e.preventDefault(); window.location.href = target.href; }
+      } else if (e.key === "Escape" && !list.hidden) { e.preventDefault(); close(); }  // a second Escape empties the box
     });
-    list.hidden = hits.length === 0;
-    input.setAttribute("aria-expanded", hits.length ? "true" : "false");
-    status.textContent = hits.length ? hits.length + " match" + (hits.length === 1 ? "" : "es") : "No attribute matches";
+    document.addEventListener("click", function (e) { if (!box.contains(e.target)) close(); });
+    document.addEventListener("keydown", function (e) {
+      var focused = document.activeElement;
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || focused === input) return;
+      if (focused && (/^(INPUT|TEXTAREA|SELECT)$/.test(focused.tagName) || focused.isContentEditable)) return;
+      e.preventDefault();
+      input.focus();
+    });
+    var initial = null;
+    try { initial = new URL(window.location.href).searchParams.get("q"); } catch (e) { /* no query string */ }
+    if (initial) { input.value = initial.slice(0, MAX_QUERY); update(); }
   }
 
-  function move(step) {
-    var items = list.querySelectorAll("li");
-    if (!items.length) return;
-    if (active >= 0) items[active].setAttribute("aria-selected", "false");
-    active = (active + step + items.length) % items.length;
-    items[active].setAttribute("aria-selected", "true");
-    input.setAttribute("aria-activedescendant", items[active].id);
-    items[active].scrollIntoView({ block: "nearest" });
-  }
-
-  function update() {
-    var q = input.value.slice(0, 200);
-    var url = new URL(window.location.href);
-    if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
-    try { history.replaceState(null, "", url.toString()); } catch (e) { /* file:// may refuse */ }
-    loadIndex().then(function () { render(input.value.slice(0, 200)); }, function () { status.textContent = "Search index could not be loaded"; });
-  }
-
-  input.addEventListener("input", update);
-  input.addEventListener("focus", function () { loadIndex().catch(function () {}); });
-  input.addEventListener("keydown", function (e) {
-    if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
-    else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
-    else if (e.key === "Enter") {
-      var items = list.querySelectorAll("li a");
-      var target = items[active >= 0 ? active : 0];
-      if (target) { e.preventDefault(); window.location.href = target.href; }
-    } else if (e.key === "Escape") { list.hidden = true; input.setAttribute("aria-expanded", "false"); }
-  });
-  document.addEventListener("keydown", function (e) {
-    if (e.key === "/" && document.activeElement !== input && !/INPUT|TEXTAREA/.test(document.activeElement.tagName)) { e.preventDefault(); input.focus(); }
-  });
   document.addEventListener("click", function (e) {
     var button = e.target.closest ? e.target.closest("button.copy") : null;
     if (!button) return;
     var text = button.getAttribute("data-copy");
-    if (navigator.clipboard) navigator.clipboard.writeText(text).then(function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 1200); }, function () {});
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(text).then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 1200);
+      }, function () {});
+    }
   });
-  var initial = new URL(window.location.href).searchParams.get("q");
-  if (initial) { input.value = initial; update(); }
+  var box = document.querySelector(".search");
+  if (box) setUpSearch(box);
 })();

@@ -1,0 +1,329 @@
+"""Search through the library, the CLI and `serve`'s /api/search, over the default build's aggregate.
+
+CASES is the one table of queries: tests/test_search_browser.py runs the same table in Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dicomref.cli import app
+from dicomref.search import (
+    INDEX_DIR,
+    SearchResult,
+    Tier,
+    current_index,
+    ensure_index,
+    index_beside,
+    parse_query,
+    parse_tag,
+    search,
+    search_documents,
+)
+from dicomref.site.search_index import INDEX_FILE, keyword_from_name, search_index_script
+from dicomref.site.serve import make_server
+from dicomref.standard import Standard
+from tests.conftest import Build
+
+SITE_INDEX_BUDGET = 400 * 1024
+
+
+@dataclass(frozen=True)
+class Case:
+    query: str
+    first: str | None = None  # this tag ranks first
+    top3: str | None = None  # this tag is among the first three
+    nothing: bool = False  # the query matches no attribute
+    vr: str | None = None  # every result has this VR
+
+
+HOSTILE = [
+    "",
+    " ",
+    "   \t ",
+    "(",
+    ")",
+    "\\",
+    '"',
+    "'",
+    "*",
+    ".*+?^${}()|[]\\",
+    "[a-z]+(?=x)",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "%s%n%x",
+    "a" * 1000,
+    "0010," * 200,
+    "vr:",
+    "module:",
+    "0x",
+    "é中😀",
+    "AND OR NOT",
+    "name:foo tag:(",
+]
+
+CASES = [
+    # Tags, whole or partial, in every common notation
+    Case("(0010,0010)", first="00100010"),
+    Case("0010,0010", first="00100010"),
+    Case("00100010", first="00100010"),
+    Case("0010 0010", first="00100010"),
+    Case("0x00100010", first="00100010"),
+    Case("(0018, 0050)", first="00180050"),
+    Case("0008,1115", first="00081115"),
+    Case("0010", first="00100010"),
+    Case("0008,11", first="00081110"),
+    Case("6000,0010", first="60xx0010"),
+    Case("60xx,0010", first="60xx0010"),
+    Case("(7FE0,0010)", first="7FE00010"),
+    # Keywords, whole or partial, any case
+    Case("PatientName", first="00100010"),
+    Case("patientname", first="00100010"),
+    Case("patientna", first="00100010"),
+    Case("SliceThick", first="00180050"),
+    Case("SOPInstanceUID", first="00080018"),
+    Case("modality", first="00080060"),
+    Case("date", first="0040A121"),
+    Case("Series", top3="00200011"),
+    Case("series desc", top3="0008103E"),
+    # Words of the name, typos tolerated
+    Case("slice thickness", first="00180050"),
+    Case("body", top3="00180015"),
+    Case("body part", top3="00180015"),
+    Case("rt related", top3="30060030"),
+    Case("rt related roi", top3="30060030"),
+    Case("thikness", top3="00180050"),
+    Case("pixle spacing", top3="00280030"),
+    Case("spacing slices", top3="00180088"),
+    Case("patient's name", top3="00100010"),
+    Case("photometric", top3="00280004"),
+    Case("sop class", top3="00080016"),
+    # Description text and example values
+    Case("table surface", top3="00181460"),
+    Case("kilo voltage", top3="00180060"),
+    Case("MONOCHROME2", top3="00280004"),
+    Case("HFS", top3="00185100"),
+    Case("ISO_IR 100", top3="00080005"),
+    # Filters
+    Case("date vr:DA", first="0040A121", vr="DA"),
+    Case("vr:DA", top3="00080020", vr="DA"),
+    Case("vr:PN patient", top3="00100010", vr="PN"),
+    Case("length to end retired:yes", first="00080001"),
+    Case("name module:patient", top3="00100010"),
+    Case("module:general-series series", top3="00200011"),
+    Case("vr:ZZ", nothing=True),
+    Case("retired:maybe", nothing=True),
+    # Input that must never break anything
+    *(Case(text) for text in HOSTILE),
+]
+
+
+def check_case(case: Case, tags: list[str], vrs: list[str]) -> None:
+    """The expectations of one case against the tags (and VRs) of its results, best first."""
+    if case.first:
+        assert tags[:1] == [case.first], (case.query, tags[:5])
+    if case.top3:
+        assert case.top3 in tags[:3], (case.query, tags[:5])
+    if case.nothing:
+        assert tags == [], (case.query, tags[:5])
+    if case.vr:
+        assert tags and all(case.vr in vr.split() for vr in vrs), (case.query, vrs)
+
+
+@pytest.fixture(scope="module")
+def index(default_build: Build, standard: Standard):
+    """The Whoosh index beside the default build's aggregate, as `dicomref site` leaves it."""
+    return index_beside(default_build.aggregate, standard=standard)
+
+
+def test_the_table_covers_every_form() -> None:
+    queries = [case.query for case in CASES]
+    assert len(CASES) >= 40
+    for required in ["0010", "0008,1115", "body", "rt related", "Series", "date", "", " ", "(", "\\", '"', "*", "<script>alert(1)</script>", "a" * 1000]:
+        assert required in queries
+
+
+@pytest.mark.parametrize("case", CASES, ids=[repr(c.query[:24]) for c in CASES])
+def test_library(index, case: Case) -> None:
+    results = search(index, case.query, limit=10)
+    check_case(case, [r.tag for r in results], [r.vr for r in results])
+    assert [r.tier for r in results] == sorted((r.tier for r in results), reverse=True)
+
+
+def test_cli_runs_the_table(index, default_build: Build) -> None:
+    runner = CliRunner()
+    for case in CASES:
+        result = runner.invoke(app, ["search", case.query, "--json", "--aggregate", str(default_build.aggregate)])
+        assert result.exit_code == 0, (case.query, result.output)
+        rows = json.loads(result.stdout)
+        assert all(set(row) == {"tag", "keyword", "name", "vr", "score"} for row in rows)
+        check_case(case, [row["tag"] for row in rows], [row["vr"] for row in rows])
+
+
+def test_slice_thickness_json_first(index, default_build: Build) -> None:
+    result = CliRunner().invoke(app, ["search", "slice thickness", "--json", "--aggregate", str(default_build.aggregate)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert rows[0] == {"tag": "00180050", "keyword": "SliceThickness", "name": "Slice Thickness", "vr": "DS", "score": rows[0]["score"]}
+    assert rows[0]["score"] > rows[1]["score"]
+
+
+def test_cli_table_and_limit(index, default_build: Build) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["search", "0010", "--limit", "3", "--aggregate", str(default_build.aggregate)])
+    assert result.exit_code == 0, result.output
+    assert "(0010,0010)" in result.stdout and "Patient's Name" in result.stdout and "tag prefix" in result.stdout
+    assert result.stdout.count("(0010,") == 3
+    limited = runner.invoke(app, ["search", "date", "--json", "--limit", "2", "--aggregate", str(default_build.aggregate)])
+    assert len(json.loads(limited.stdout)) == 2
+    nothing = runner.invoke(app, ["search", "vr:ZZ", "--aggregate", str(default_build.aggregate)])
+    assert nothing.exit_code == 0 and "No attribute matches" in nothing.output
+    assert runner.invoke(app, ["search", "date", "--limit", "0"]).exit_code != 0
+
+
+def test_ranking_tiers(index) -> None:
+    def tiers(text: str) -> list[Tier]:
+        return [r.tier for r in search(index, text, limit=None)]
+
+    assert tiers("00180050")[0] == Tier.TAG
+    assert tiers("SliceThickness")[0] == Tier.KEYWORD
+    assert tiers("0018,00")[0] == Tier.TAG_PREFIX
+    assert tiers("SliceThi")[0] == Tier.KEYWORD_PREFIX
+    assert tiers("thickness slice")[0] == Tier.NAME
+    assert tiers("table surface")[0] == Tier.DESCRIPTION
+    assert Tier.ANYWHERE in tiers("HFS")
+    assert tiers("zzyzx thickness")[0] == Tier.ANY_WORD  # nothing has every word: any word will do
+
+
+def test_non_retired_first_on_ties(index) -> None:
+    checked = 0
+    for text in ["0008,00", "0028,01", "vr:US", "overlay", "retired:no", "command"]:
+        results = search(index, text, limit=None)
+        for before, after in zip(results, results[1:]):
+            if (before.tier, round(before.relevance, 3)) == (after.tier, round(after.relevance, 3)) and before.retired != after.retired:
+                assert not before.retired, (text, before, after)
+                checked += 1
+    assert checked > 0
+
+
+def test_filters(index) -> None:
+    assert all(r.retired for r in search(index, "retired:yes", limit=None))
+    assert not any(r.retired for r in search(index, "overlay retired:no", limit=None))
+    assert len(search(index, "vr:DA", limit=None)) == len(search(index, "VR:da", limit=None)) > 10
+    in_series = {r.tag for r in search(index, "module:general-series", limit=None)}
+    assert {"0020000E", "00080060", "00200011"} <= in_series and "00100010" not in in_series
+    assert {r.tag for r in search(index, "module:general-ser", limit=None)} >= in_series  # the start of an id
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(exclude_categories=[]), max_size=60) | st.from_regex(r"(vr|module|retired):\S{0,8}( [0-9a-fx(),]{0,12})?", fullmatch=True))
+def test_any_input_is_a_query(index, text: str) -> None:
+    results = search(index, text, limit=5)
+    assert all(isinstance(r, SearchResult) for r in results)
+
+
+def test_undecodable_command_line_bytes(index) -> None:
+    assert parse_query("module:\udcff x") == parse_query("module: x")
+    assert [r.tag for r in search(index, "slice\udcff thickness")][:1] == ["00180050"]
+
+
+def test_parse_query() -> None:
+    for text in ["(0010,0010)", "0010,0010", "00100010", "0010 0010", "0x00100010", "( 0010 , 0010 )", "0x0010,0x0010"]:
+        assert parse_tag(text) == "00100010", text
+    assert parse_tag("0008,11") == "000811"
+    assert parse_tag("(0008,") == "0008"
+    assert parse_tag("60XX,0010") == "60xx0010"
+    assert parse_tag("face") is None and parse_tag("0010,0010,0010") is None
+    query = parse_query("Slice  Thickness vr:ds retired:y module:Image-Plane")
+    assert (query.words, query.compact, query.vr, query.retired, query.module) == (("slice", "thickness"), "slicethickness", "DS", "yes", "image-plane")
+    assert parse_query("retired:n").retired == "no" and parse_query("retired:maybe").retired == "maybe"
+    assert parse_query("vr:").empty and parse_query("").empty and parse_query("(").empty
+    assert len(parse_query("a " * 1000).words) == 12
+
+
+def test_index_rebuilt_when_the_aggregate_changes(tmp_path: Path, default_build: Build, standard: Standard) -> None:
+    aggregate = tmp_path / "aggregate.json"
+    data = json.loads(default_build.aggregate.read_text(encoding="utf-8"))
+    aggregate.write_text(json.dumps(data), encoding="utf-8")
+    first = index_beside(aggregate, standard=standard)
+    assert (tmp_path / INDEX_DIR).is_dir() and current_index(aggregate) is not None
+    assert search(first, "zebrastripe") == []
+    data["attributes"].setdefault("00081030", {"examples": []}).setdefault("examples", []).append({"value": "ZEBRASTRIPE"})
+    aggregate.write_text(json.dumps(data), encoding="utf-8")
+    assert current_index(aggregate) is None
+    rebuilt = index_beside(aggregate, standard=standard)
+    assert [r.tag for r in search(rebuilt, "zebrastripe")] == ["00081030"]
+
+
+def test_index_without_an_aggregate_uses_the_standard_alone(tmp_path: Path, standard: Standard) -> None:
+    index = index_beside(tmp_path / "missing" / "aggregate.json", standard=standard)
+    assert search(index, "slice thickness")[0].tag == "00180050"
+    assert search(index, "HFS") == []  # no examples known
+
+
+def test_unwritable_data_folder_falls_back_to_memory(tmp_path: Path, standard: Standard) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be", encoding="utf-8")
+    index = ensure_index(blocker / INDEX_DIR, "stamp", lambda: search_documents(standard))
+    assert search(index, "0008,1115")[0].tag == "00081115"
+
+
+def test_serve_answers_search(default_build: Build, index) -> None:
+    server = make_server(default_build.site, 0, index)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def get(path: str) -> tuple[int, str, bytes]:
+        with urllib.request.urlopen(base + path) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+
+    try:
+        status, kind, body = get("/api/search?q=" + urllib.parse.quote("slice thickness"))
+        assert status == 200 and kind.startswith("application/json")
+        rows = json.loads(body)
+        assert rows[0]["tag"] == "00180050" and set(rows[0]) == {"tag", "keyword", "name", "vr", "score"}
+        assert len(json.loads(get("/api/search?q=date&limit=3")[2])) == 3
+        assert len(json.loads(get("/api/search?q=date&limit=many")[2])) == 10
+        for text in HOSTILE:
+            status, _, body = get("/api/search?q=" + urllib.parse.quote(text))
+            assert status == 200 and isinstance(json.loads(body), list)
+        assert json.loads(get("/api/search")[2]) == []
+        assert b"<html" in get("/index.html")[2]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_result_json_shape() -> None:
+    result = SearchResult("00180050", "SliceThickness", "Slice Thickness", "DS", False, Tier.KEYWORD, 0.0)
+    assert result.as_json() == {"tag": "00180050", "keyword": "SliceThickness", "name": "Slice Thickness", "vr": "DS", "score": 600.0}
+
+
+def test_site_index_size_and_contents(default_build: Build, standard: Standard) -> None:
+    script = (default_build.site / INDEX_FILE).read_bytes()
+    print(f"\nsite search index: {len(script):,} bytes for {len(standard.dictionary):,} entries")
+    assert len(script) <= SITE_INDEX_BUDGET
+    assert b"<" not in script  # nothing in it can close the script element
+    aggregate = json.loads(default_build.aggregate.read_text(encoding="utf-8"))
+    assert script.decode("utf-8") == search_index_script(standard, aggregate)  # deterministic
+    text = script.decode("utf-8")
+    index = json.loads(text[text.index("=") + 1 : text.rindex(";")])
+    assert len(index["rows"].split(";")) == len(standard.dictionary)
+    with_examples = [n for n, d in enumerate(search_documents(standard, aggregate)) if d.examples]
+    assert [row[0] for row in index["examples"]] == with_examples and with_examples
+
+
+def test_keyword_from_name() -> None:
+    assert keyword_from_name("Patient's Name") == "PatientName"
+    assert keyword_from_name("RT Related ROI Sequence") == "RTRelatedROISequence"
+    assert keyword_from_name("X-Ray Tube Current") == "XRayTubeCurrent"
