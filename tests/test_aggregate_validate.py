@@ -14,6 +14,9 @@ from dicomref.aggregate.privacy import WITHHELD
 from dicomref.aggregate.validate import MOJIBAKE, NOT_A_DEFINED_TERM, UNDECODABLE, Validator
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 
+# pydicom warns while reading the planted 'ISO_IR100' file; the value is what this module tests.
+pytestmark = pytest.mark.filterwarnings("ignore:Unknown encoding:UserWarning")
+
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
 MR_IMAGE = "1.2.840.10008.5.1.4.1.1.4"
 DX_IMAGE = "1.2.840.10008.5.1.4.1.1.1.1"

@@ -11,6 +11,7 @@ from dicomref.aggregate.coverage import Source, compute_coverage
 from dicomref.aggregate.collect import Collector
 from dicomref.aggregate.examples import candidate_examples, choose_examples
 from dicomref.aggregate.privacy import PrivacyPolicy
+from dicomref.aggregate.sample import stable_hash
 from dicomref.aggregate.validate import Validator
 from dicomref.errors import DicomrefError
 from dicomref.files import write_json_atomic
@@ -59,22 +60,25 @@ def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> I
 
 @dataclass
 class _Tally:
-    """What the records of one dataset say about it, and the files per modality."""
+    """Files, scraped files and series per dataset, and files per modality.
+
+    Files and series are remembered by 64-bit hashes, a few bytes each however long their names.
+    """
 
     datasets: dict[str, dict] = field(default_factory=dict)
     modalities: dict[str, Source] = field(default_factory=dict)
-    seen_files: set[tuple[str, str]] = field(default_factory=set)
+    seen_files: set[int] = field(default_factory=set)
 
     def add(self, source: dict) -> bool:
         """Count a scraped file; False when it was already counted (the same file in two shards)."""
-        where = (source["dataset"], source["path"])
+        where = stable_hash(f"{source['dataset']}\x00{source['path']}")
         if where in self.seen_files:
             return False
         self.seen_files.add(where)
         dataset = self.datasets.setdefault(source["dataset"], {"files": 0, "scraped": 0, "series": set()})
         dataset["files"] += int(source.get("series_files") or 1)
         dataset["scraped"] += 1
-        dataset["series"].add(source.get("series_instance_uid") or source["path"])
+        dataset["series"].add(stable_hash(source.get("series_instance_uid") or f"\x00{source['path']}"))
         self.modalities.setdefault(source.get("modality") or "", Source()).files += 1
         return True
 
