@@ -7,13 +7,14 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from dicomref import __version__
@@ -217,16 +218,34 @@ def aggregate(
 ) -> None:
     """Merge scraped records into example values per attribute, with coverage statistics.
 
+    Identifying values (PS3.15 Basic Profile) are withheld and UIDs cut to their organisation root,
+    except from datasets the manifest declares de-identified or with --include-identifying.
+
     Example: [bold]dicomref aggregate data/shard-a.jsonl data/shard-b.jsonl --out data/aggregate.json[/]
     """
-    from dicomref.aggregate import AggregateOptions, aggregate_to_file
+    from dicomref.aggregate import AggregateOptions
 
     model = _load_standard(standard)
     options = AggregateOptions(examples=examples, include_identifying=include_identifying, deidentified=_deidentified(datasets))
-    with err_console.status("Aggregating…"):
-        result = aggregate_to_file(scraped or [SCRAPED], out, model, options)
+    result = _run_aggregate(scraped or [SCRAPED], out, model, options)
     overall = result["coverage"]["overall"]
     err_console.print(f"{len(result['attributes']):,} attributes seen · examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) → {out}", highlight=False)
+
+
+def _run_aggregate(scraped: list[Path], out: Path, model, options) -> dict:
+    from dicomref.aggregate import AggregateProgress, aggregate_to_file
+
+    with Progress(SpinnerColumn(), TextColumn("[bold]Aggregating"), BarColumn(), DownloadColumn(), TimeElapsedColumn(), console=err_console) as progress:
+        task = progress.add_task("aggregate", total=None)
+        shown = 0
+
+        def report(event: AggregateProgress) -> None:
+            nonlocal shown
+            if event.done - shown >= 1 << 20 or event.done == event.total:
+                shown = event.done
+                progress.update(task, completed=event.done, total=event.total)
+
+        return aggregate_to_file(scraped, out, model, options, on_progress=report)
 
 
 @app.command()
@@ -266,7 +285,7 @@ def build(
 
     Example: [bold]dicomref build --datasets data/datasets.toml --out site[/]
     """
-    from dicomref.aggregate import AggregateOptions, aggregate_to_file
+    from dicomref.aggregate import AggregateOptions
     from dicomref.scrape import ScrapeOptions
     from dicomref.site import build_site
 
@@ -275,8 +294,7 @@ def build(
     _run_scrape(_manifest_inputs(datasets), scraped, ScrapeOptions(jobs=jobs))
     model = _load_standard(standard)
     options = AggregateOptions(deidentified=_deidentified(datasets))
-    with err_console.status("Aggregating…"):
-        result = aggregate_to_file([scraped], data_dir / "aggregate.json", model, options)
+    result = _run_aggregate([scraped], data_dir / "aggregate.json", model, options)
     with err_console.status("Rendering the site…"):
         summary = build_site(result, model, out, base_url)
     _search_index(data_dir / "aggregate.json", standard, model)
@@ -376,27 +394,46 @@ def search(
     out_console.print(table)
 
 
+class CoverageFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+class CoverageBreakdown(str, Enum):
+    vr = "vr"
+    group = "group"
+    module = "module"
+    iod = "iod"
+    dataset = "dataset"
+    modality = "modality"
+    wanted = "wanted"
+
+
 @app.command()
 @cleanly
 def coverage(
     aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON.")] = AGGREGATE,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, markdown or csv.")] = "table",
+    fmt: Annotated[CoverageFormat, typer.Option("--format", help="Rich tables, JSON (with an `overall` object), Markdown or CSV (one table).")] = CoverageFormat.table,
+    by: Annotated[Optional[CoverageBreakdown], typer.Option("--by", help="One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality (with what only it contributed), or the most wanted attributes.")] = None,
 ) -> None:
-    """Report how much of the data dictionary has real examples, and per dataset.
+    """Report how much of the data dictionary has real examples, and where to look for more.
 
-    Example: [bold]dicomref coverage --format markdown[/]
+    Without --by: the three overall ratios, each dataset's contribution and the most wanted attributes.
+
+    Example: [bold]dicomref coverage --by dataset --format markdown[/]
     """
     from dicomref.aggregate.report import render_coverage
     from dicomref.site import load_aggregate
 
     data = load_aggregate(aggregate_file)
-    if fmt not in {"table", "json", "markdown", "csv"}:
-        raise DicomrefError(f"--format {fmt}: choose table, json, markdown or csv")
-    if fmt == "table":
-        for table in render_coverage(data["coverage"], "table"):
-            out_console.print(table)
-    else:
-        typer.echo(render_coverage(data["coverage"], fmt), nl=False)
+    report = render_coverage(data["coverage"], fmt.value, by.value if by else None)
+    if isinstance(report, str):
+        typer.echo(report, nl=False)
+        return
+    for table in report:
+        out_console.print(table)
 
 
 @app.command()

@@ -1,5 +1,5 @@
 """Aggregate stage: examples per attribute with provenance, and coverage of the standard."""
 
-from dicomref.aggregate.runner import AggregateOptions, aggregate, aggregate_to_file, read_records
+from dicomref.aggregate.runner import AggregateOptions, AggregateProgress, aggregate, aggregate_to_file, read_records
 
-__all__ = ["AggregateOptions", "aggregate", "aggregate_to_file", "read_records"]
+__all__ = ["AggregateOptions", "AggregateProgress", "aggregate", "aggregate_to_file", "read_records"]

@@ -1,13 +1,21 @@
-"""Coverage of the data dictionary by real examples, overall and broken down to guide curation."""
+"""Coverage of the data dictionary by real examples, overall and broken down to guide curation.
+
+An entry is covered when at least one scraped file gave it a value (or, for binary VRs, a value
+length), whether or not that value may be published. Each dictionary entry counts once; a
+repeating group such as (60xx,0010) is one entry. Module and IOD breakdowns count the attributes
+that can carry a value: a sequence has none of its own, its contents are counted instead.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dicomref.standard import Standard
 
 MOST_WANTED = 50
+REQUIRED_TYPES = frozenset({"1", "2"})
 
 
 @dataclass(frozen=True)
@@ -20,74 +28,93 @@ class Ratio:
         return {"total": self.total, "covered": self.covered, "percent": percent}
 
 
-def _ratio(keys: Iterable[str], covered: set[str]) -> dict:
+def ratio(keys: Iterable[str], covered: set[str]) -> dict:
     keys = set(keys)
     return Ratio(len(keys), len(keys & covered)).to_json()
 
 
-def _module_types(standard: Standard, module_id: str) -> dict[str, str]:
-    """Each attribute of a module once, with the Type of its shallowest row."""
-    types: dict[str, str] = {}
-    for attribute in sorted(standard.modules[module_id].attributes, key=lambda a: a.depth):
-        types.setdefault(attribute.tag, attribute.type)
-    return types
+@dataclass
+class Source:
+    """What one dataset or one modality gave: scraped files and the entries it has values for."""
+
+    files: int = 0
+    keys: set[str] = field(default_factory=set)
 
 
-def compute_coverage(standard: Standard, covered: set[str], contributions: dict[str, set[str]], modality_keys: dict[str, set[str]]) -> dict:
-    """`covered`: keys with an example; `contributions`: dataset -> keys it gave examples for."""
+def marginal(sources: dict[str, Source]) -> dict[str, dict]:
+    """Per source: entries it contributed, and how many of them no other source did (its marginal value)."""
+    holders = Counter(key for source in sources.values() for key in source.keys)
+    return {
+        name: {"files": source.files, "contributed": len(source.keys), "unique": sum(1 for key in source.keys if holders[key] == 1)}
+        for name, source in sorted(sources.items())
+    }
+
+
+def _module_types(standard: Standard, value_bearing: set[str]) -> dict[str, dict[str, str]]:
+    """Per module, each attribute that can carry a value once, with the Type of its shallowest row."""
+    modules: dict[str, dict[str, str]] = {}
+    for module_id, module in standard.modules.items():
+        types: dict[str, str] = {}
+        for attribute in sorted(module.attributes, key=lambda a: a.depth):
+            if attribute.tag in value_bearing:
+                types.setdefault(attribute.tag, attribute.type)
+        modules[module_id] = types
+    return modules
+
+
+def _required_by_module(standard: Standard, value_bearing: set[str]) -> dict[str, set[str]]:
+    """Per module, the attributes of Type 1 or 2 at its top level: present in every instance using it."""
+    return {
+        module_id: {a.tag for a in module.attributes if a.depth == 0 and a.type in REQUIRED_TYPES and a.tag in value_bearing}
+        for module_id, module in standard.modules.items()
+    }
+
+
+def compute_coverage(standard: Standard, covered: set[str], datasets: dict[str, Source], modalities: dict[str, Source]) -> dict:
+    """`covered`: dictionary keys with at least one value seen."""
     entries = list(standard.dictionary)
-    value_bearing = [e for e in entries if e.bears_value]
+    value_bearing = {e.tag for e in entries if e.bears_value}
     by_vr: dict[str, list[str]] = {}
     by_group: dict[str, list[str]] = {}
     for entry in entries:
         by_vr.setdefault(entry.vr, []).append(entry.tag)
         by_group.setdefault(entry.group, []).append(entry.tag)
 
-    modules = {}
-    for module_id, module in standard.modules.items():
-        types = _module_types(standard, module_id)
-        modules[module_id] = {
+    types = _module_types(standard, value_bearing)
+    required = _required_by_module(standard, value_bearing)
+    modules = {
+        module_id: {
             "name": module.name,
-            **_ratio(types, covered),
-            "type1": _ratio((k for k, t in types.items() if t.startswith("1")), covered),
-            "type2": _ratio((k for k, t in types.items() if t.startswith("2")), covered),
+            **ratio(types[module_id], covered),
+            "type1": ratio((k for k, t in types[module_id].items() if t.startswith("1")), covered),
+            "type2": ratio((k for k, t in types[module_id].items() if t.startswith("2")), covered),
+            "iods": len(set(standard.iods_by_module.get(module_id, []))),
         }
+        for module_id, module in standard.modules.items()
+    }
     iods = {}
-    required_in: dict[str, int] = {}
+    required_in: Counter[str] = Counter()
     for iod_id, iod in standard.iods.items():
-        keys: set[str] = set()
-        required: set[str] = set()
-        for iod_module in iod.modules:
-            if iod_module.module_id not in standard.modules:
-                continue
-            types = _module_types(standard, iod_module.module_id)
-            keys |= set(types)
-            required |= {k for k, t in types.items() if t[:1] in {"1", "2"}}
-        iods[iod_id] = {"name": iod.name, **_ratio(keys, covered)}
-        for key in required:
-            required_in[key] = required_in.get(key, 0) + 1
+        used = [m for m in iod.modules if m.module_id in standard.modules]
+        keys = set().union(*(types[m.module_id] for m in used))
+        mandatory = set().union(*(required[m.module_id] for m in used if m.usage == "M"))
+        iods[iod_id] = {"name": iod.name, **ratio(keys, covered), "required": ratio(mandatory, covered)}
+        required_in.update(mandatory)
 
-    datasets = {}
-    for name, keys in sorted(contributions.items()):
-        others = set().union(*(k for n, k in contributions.items() if n != name)) if len(contributions) > 1 else set()
-        datasets[name] = {"contributed": len(keys), "unique": len(keys - others)}
-
-    wanted = sorted(
-        (e for e in value_bearing if not e.retired and e.tag not in covered and required_in.get(e.tag)),
-        key=lambda e: (-required_in[e.tag], e.tag),
-    )[:MOST_WANTED]
+    current = [e for e in entries if e.tag in value_bearing and not e.retired]
+    wanted = sorted((e for e in current if e.tag not in covered and required_in[e.tag]), key=lambda e: (-required_in[e.tag], e.tag))
     return {
-        "overall": _ratio((e.tag for e in entries), covered),
-        "value_bearing": _ratio((e.tag for e in value_bearing), covered),
-        "value_bearing_current": _ratio((e.tag for e in value_bearing if not e.retired), covered),
-        "by_vr": {vr: _ratio(keys, covered) for vr, keys in sorted(by_vr.items())},
-        "by_group": {group: _ratio(keys, covered) for group, keys in sorted(by_group.items())},
+        "overall": ratio((e.tag for e in entries), covered),
+        "value_bearing": ratio(value_bearing, covered),
+        "value_bearing_current": ratio((e.tag for e in current), covered),
+        "by_vr": {vr: ratio(keys, covered) for vr, keys in sorted(by_vr.items())},
+        "by_group": {group: ratio(keys, covered) for group, keys in sorted(by_group.items())},
         "by_module": modules,
         "by_iod": iods,
-        "by_dataset": datasets,
-        "by_modality": {m: {"contributed": len(keys)} for m, keys in sorted(modality_keys.items())},
+        "by_dataset": marginal(datasets),
+        "by_modality": marginal(modalities),
         "most_wanted": [
             {"tag": e.tag, "keyword": e.keyword, "name": e.name, "vr": e.vr, "required_in_iods": required_in[e.tag]}
-            for e in wanted
+            for e in wanted[:MOST_WANTED]
         ],
     }

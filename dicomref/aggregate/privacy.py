@@ -1,42 +1,107 @@
-"""Withhold identifying values unless every contributing dataset is declared de-identified."""
+"""Withhold identifying values from datasets not declared de-identified, one occurrence at a time.
+
+Each occurrence is judged where it is read, so an identifying value from such a dataset is never
+kept raw in memory and can reach no field of the output: identifying attributes (and everything
+inside an identifying sequence) become a withheld marker, and UIDs keep only their organisation
+root, in UI attributes and wherever else a UID appears in text.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 from pydicom.uid import UID_dictionary
 
 WITHHELD = "withheld: identifying attribute (PS3.15 Basic Profile) from a dataset not declared de-identified"
+WITHHELD_NESTED = "withheld: inside an identifying sequence (PS3.15 Basic Profile) from a dataset not declared de-identified"
 UID_ROOT_ONLY = "UID reduced to its organisation root: dataset not declared de-identified"
+UID_HIDDEN = "withheld: not a UID, from a dataset not declared de-identified"
 
-# Registration arcs whose next component names the organisation.
-_ORG_ARCS = (("1", "2", "840"), ("1", "3", "6", "1", "4", "1"), ("1", "2", "826", "0", "1"), ("1", "3", "12", "2"))
+# Registration arcs whose next component is the organisation's number ("1.2.840." + "113619").
+# Elsewhere the root is the first four components (national arcs such as 1.2.392.200036).
+_ORG_ARCS = (
+    "1.2.840.",
+    "1.3.6.1.4.1.",  # IANA private enterprise numbers
+    "1.2.826.0.1.",
+    "1.3.12.2.",
+    "1.2.276.0.",
+    "1.2.250.1.",
+    "1.2.40.0.",
+    "1.2.528.1.",
+    "2.16.840.1.",
+)
+# Organisation numbers are short; longer components are serial numbers, dates or random parts.
+_MAX_ORG_DIGITS = 7
+# A UID written into a text attribute (an ID, a description) is as identifying as one in a UI attribute.
+_UID_IN_TEXT = re.compile(r"(?<![\d.])[0-2](\.\d+){4,}\.?")
 
 
 def uid_root(uid: str) -> str:
-    """The organisation part of a UID: the arc it is registered under plus one component.
+    """The organisation part of a UID, never a component that could name an instance.
 
-    '1.3.6.1.4.1.5962.1.1.1' -> '1.3.6.1.4.1.5962'; '2.25.123...' -> '2.25'; otherwise the first four components.
+    '1.3.6.1.4.1.5962.1.1.1' -> '1.3.6.1.4.1.5962'; '2.25.3297...' -> '2.25'; '1.2.392.200036.9116.2' -> '1.2.392.200036'.
     """
-    parts = uid.split(".")
-    if parts[:2] == ["2", "25"]:
-        return "2.25"
-    for arc in sorted(_ORG_ARCS, key=len, reverse=True):
-        if tuple(parts[: len(arc)]) == arc and len(parts) > len(arc):
-            return ".".join(parts[: len(arc) + 1])
-    return ".".join(parts[:4])
+    uid = uid.strip()
+    length = next((arc.count(".") + 1 for arc in _ORG_ARCS if uid.startswith(arc)), 4)
+    root: list[str] = []
+    for part in uid.split(".", length)[:length]:
+        if not part.isdigit() or len(part) > _MAX_ORG_DIGITS:
+            break
+        root.append(part)
+    return ".".join(root)
 
 
 def is_public_uid(uid: str) -> bool:
     """UIDs the standard itself defines (SOP classes, transfer syntaxes, ...) identify nobody."""
-    return uid in UID_dictionary or uid.startswith("1.2.840.10008.")
+    return uid in UID_dictionary
 
 
-def redact(key: str, vr: str, value: str, identifying: frozenset[str]) -> tuple[str | None, str | None]:
-    """(value to publish, why it changed) for a value from a dataset not declared de-identified."""
-    if vr == "UI":
-        uids = value.split("\\")
-        if all(is_public_uid(u) for u in uids if u):
-            return value, None
-        return "\\".join(u if is_public_uid(u) else uid_root(u) + ".…" for u in uids), UID_ROOT_ONLY
-    if key in identifying:
-        return None, WITHHELD
-    return value, None
+@dataclass(frozen=True)
+class Redaction:
+    value: str | None  # what may be shown instead: a UID root, or None when nothing may be
+    reason: str
+
+
+@dataclass(frozen=True)
+class PrivacyPolicy:
+    identifying: frozenset[str]  # dictionary keys of the PS3.15 Basic Profile
+    deidentified: frozenset[str] = frozenset()  # dataset names declared de-identified
+    include_identifying: bool = False
+
+    def publishes_everything_from(self, dataset: str) -> bool:
+        return self.include_identifying or dataset in self.deidentified
+
+    def redact(self, key: str, is_uid: bool, value: str, enclosing: tuple[str | None, ...]) -> Redaction | None:
+        """How a value from a dataset not declared de-identified may appear; None: as it is."""
+        if value == "":
+            return None
+        if is_uid:
+            return _reduce_uids(value)
+        if key in self.identifying:
+            return Redaction(None, WITHHELD)
+        if enclosing and not self.identifying.isdisjoint(enclosing):
+            return Redaction(None, WITHHELD_NESTED)
+        reduced = _UID_IN_TEXT.sub(_root_of_match, value)
+        return None if reduced == value else Redaction(reduced, UID_ROOT_ONLY)
+
+
+def shown_uid(uid: str) -> str:
+    """A UID shown as provenance (the SOP class of a file): in full when the standard defines it, else its root."""
+    redaction = _reduce_uids(uid)
+    return uid if redaction is None else redaction.value or ""
+
+
+def _root_of_match(match: re.Match) -> str:
+    uid = match.group()
+    return uid if is_public_uid(uid) else f"{uid_root(uid)}.…"
+
+
+def _reduce_uids(value: str) -> Redaction | None:
+    uids = value.split("\\")
+    shown = [u if not u or is_public_uid(u) else uid_root(u) for u in uids]
+    if shown == uids:
+        return None
+    if not all(r or not u for r, u in zip(shown, uids)):
+        return Redaction(None, UID_HIDDEN)
+    return Redaction("\\".join(r if r == u else f"{r}.…" for r, u in zip(shown, uids)), UID_ROOT_ONLY)

@@ -1,42 +1,117 @@
-"""Coverage as a terminal table, JSON, Markdown or CSV."""
+"""Coverage as rich tables for the terminal, JSON, Markdown or CSV, whole or by one breakdown."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from dataclasses import dataclass
 
+from rich.markup import escape
 from rich.table import Table
 
-OVERALL = (("overall", "All dictionary entries"), ("value_bearing", "Entries that carry a value"), ("value_bearing_current", "Current entries that carry a value"))
+from dicomref.errors import DicomrefError
+from dicomref.standard import display_tag
+
+FORMATS = ("table", "json", "markdown", "csv")
+BREAKDOWNS = ("vr", "group", "module", "iod", "dataset", "modality", "wanted")
+SUMMARY = (("overall", "All dictionary entries"), ("value_bearing", "Entries that carry a value (not SQ or OB)"), ("value_bearing_current", "Current (not retired) entries that carry a value"))
+WANTED_IN_SUMMARY = 10
 
 
-def _rows(coverage: dict) -> list[tuple[str, int, int, float]]:
-    return [(label, coverage[key]["covered"], coverage[key]["total"], coverage[key]["percent"]) for key, label in OVERALL]
+@dataclass(frozen=True)
+class ReportTable:
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple]
 
 
-def render_coverage(coverage: dict, fmt: str):
-    """Tables for the terminal, or the report as text in the named format."""
-    datasets = sorted(coverage.get("by_dataset", {}).items())
+def _ratio_cells(ratio: dict) -> tuple:
+    return (ratio["covered"], ratio["total"], ratio["percent"])
+
+
+def summary_table(coverage: dict) -> ReportTable:
+    return ReportTable("Coverage of the data dictionary", ("Scope", "Covered", "Total", "Percent"), [(label, *_ratio_cells(coverage[key])) for key, label in SUMMARY])
+
+
+def _sources(coverage: dict, by: str, title: str, column: str) -> ReportTable:
+    rows = sorted(coverage[f"by_{by}"].items(), key=lambda kv: (-kv[1]["unique"], -kv[1]["contributed"], kv[0]))
+    return ReportTable(title, (column, "Files", "Entries contributed", "Only from it"), [(name, d["files"], d["contributed"], d["unique"]) for name, d in rows])
+
+
+def _wanted(coverage: dict, limit: int | None = None) -> ReportTable:
+    rows = [(display_tag(w["tag"]), w["keyword"], w["name"], w["vr"], w["required_in_iods"]) for w in coverage["most_wanted"][:limit]]
+    return ReportTable("Most wanted: no example yet, Type 1 or 2 in a mandatory module of the most IODs", ("Tag", "Keyword", "Name", "VR", "Required in IODs"), rows)
+
+
+def breakdown_table(coverage: dict, by: str) -> ReportTable:
+    ratio_columns = ("Covered", "Total", "Percent")
+    if by == "vr":
+        return ReportTable("By VR", ("VR", *ratio_columns), [(vr, *_ratio_cells(r)) for vr, r in coverage["by_vr"].items()])
+    if by == "group":
+        return ReportTable("By group", ("Group", *ratio_columns), [(group, *_ratio_cells(r)) for group, r in coverage["by_group"].items()])
+    if by == "module":
+        columns = ("Module", "Name", *ratio_columns, "Type 1 covered", "Type 1 total", "Type 2 covered", "Type 2 total", "IODs")
+        rows = [(i, m["name"], *_ratio_cells(m), m["type1"]["covered"], m["type1"]["total"], m["type2"]["covered"], m["type2"]["total"], m["iods"]) for i, m in coverage["by_module"].items()]
+        return ReportTable("By module (attributes that carry a value)", columns, rows)
+    if by == "iod":
+        columns = ("IOD", "Name", *ratio_columns, "Required covered", "Required total")
+        rows = [(i, d["name"], *_ratio_cells(d), d["required"]["covered"], d["required"]["total"]) for i, d in coverage["by_iod"].items()]
+        return ReportTable("By IOD (required: Type 1 or 2 in its mandatory modules)", columns, rows)
+    if by == "dataset":
+        return _sources(coverage, "dataset", "By dataset", "Dataset")
+    if by == "modality":
+        return _sources(coverage, "modality", "By modality", "Modality")
+    if by == "wanted":
+        return _wanted(coverage)
+    raise DicomrefError(f"--by {by}: choose one of {', '.join(BREAKDOWNS)}")
+
+
+def coverage_json(coverage: dict, by: str | None) -> dict:
+    """The whole coverage object, or the three summary ratios and the one breakdown asked for."""
+    if by is None:
+        return coverage
+    breakdown_table(coverage, by)  # rejects an unknown breakdown
+    name = "most_wanted" if by == "wanted" else f"by_{by}"
+    return {**{key: coverage[key] for key, _ in SUMMARY}, name: coverage[name]}
+
+
+def _cell(value: object) -> str:
+    return f"{value}%" if isinstance(value, float) else str(value)
+
+
+def _markdown(table: ReportTable) -> str:
+    def row(cells) -> str:
+        return "| " + " | ".join(_cell(c).replace("|", "\\|") for c in cells) + " |"
+
+    align = ["---:" if isinstance(c, (int, float)) else "---" for c in (table.rows[0] if table.rows else table.columns)]
+    return "\n".join([f"### {table.title}", "", row(table.columns), "| " + " | ".join(align) + " |", *(row(r) for r in table.rows)]) + "\n"
+
+
+def _rich(table: ReportTable) -> Table:
+    rich_table = Table(*table.columns, title=escape(table.title))
+    for row in table.rows:
+        rich_table.add_row(*(escape(_cell(c)) for c in row))
+    return rich_table
+
+
+def render_coverage(coverage: dict, fmt: str, by: str | None = None) -> str | list[Table]:
+    """Without `by`: the summary, the datasets and the top of the most wanted list; with it: the summary and that breakdown.
+
+    CSV holds one table: the breakdown asked for, else the summary.
+    """
+    if fmt not in FORMATS:
+        raise DicomrefError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
     if fmt == "json":
-        return json.dumps(coverage, indent=1, sort_keys=True) + "\n"
+        return json.dumps(coverage_json(coverage, by), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    tables = [summary_table(coverage)]
+    tables += [breakdown_table(coverage, by)] if by else [breakdown_table(coverage, "dataset"), _wanted(coverage, WANTED_IN_SUMMARY)]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["scope", "covered", "total", "percent"])
-        writer.writerows(_rows(coverage))
-        writer.writerows((f"dataset {name}", d["contributed"], "", "") for name, d in datasets)
+        writer.writerow(tables[-1 if by else 0].columns)
+        writer.writerows(tables[-1 if by else 0].rows)
         return buffer.getvalue()
     if fmt == "markdown":
-        lines = ["| Scope | Covered | Total | Percent |", "|---|---:|---:|---:|"]
-        lines += [f"| {label} | {c} | {t} | {p}% |" for label, c, t, p in _rows(coverage)]
-        lines += ["", "| Dataset | Attributes contributed | Only from this dataset |", "|---|---:|---:|"]
-        lines += [f"| {name} | {d['contributed']} | {d['unique']} |" for name, d in datasets]
-        return "\n".join(lines) + "\n"
-    overall = Table("Scope", "Covered", "Total", "Percent", title="Coverage of the data dictionary")
-    for label, covered, total, percent in _rows(coverage):
-        overall.add_row(label, str(covered), str(total), f"{percent}%")
-    per_dataset = Table("Dataset", "Contributed", "Only from it", title="Per dataset")
-    for name, d in datasets:
-        per_dataset.add_row(name, str(d["contributed"]), str(d["unique"]))
-    return [overall, per_dataset]
+        return "\n".join(_markdown(t) for t in tables)
+    return [_rich(t) for t in tables]

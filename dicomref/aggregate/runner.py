@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from dicomref.aggregate.coverage import compute_coverage
-from dicomref.aggregate.examples import Collector, choose_examples, publishable_examples
+from dicomref.aggregate.coverage import Source, compute_coverage
+from dicomref.aggregate.collect import Collector
+from dicomref.aggregate.examples import candidate_examples, choose_examples
+from dicomref.aggregate.privacy import PrivacyPolicy
+from dicomref.aggregate.sample import stable_hash
+from dicomref.aggregate.validate import Validator
 from dicomref.errors import DicomrefError
 from dicomref.files import write_json_atomic
 from dicomref.standard import Standard
 
 SCHEMA = 1
+# Distinct values tracked per attribute before a deterministic sample takes over (see sample.py).
+TRACKED_VALUES = 5000
 
 
 @dataclass(frozen=True)
@@ -21,80 +27,140 @@ class AggregateOptions:
     examples: int = 5
     include_identifying: bool = False
     deidentified: frozenset[str] = frozenset()  # dataset names declared de-identified in the manifest
+    tracked_values: int = TRACKED_VALUES
 
 
-def read_records(path: Path) -> Iterator[dict]:
+@dataclass(frozen=True)
+class AggregateProgress:
+    done: int  # bytes read over all inputs
+    total: int
+
+
+def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[dict]:
     """Records of one scraped file; a last line cut short by a killed scrape is skipped."""
     try:
         handle = open(path, "rb")
     except FileNotFoundError:
         raise DicomrefError(f"{path} not found (run `dicomref scrape` first)") from None
+    except IsADirectoryError:
+        raise DicomrefError(f"{path} is a folder, not a scraped JSON Lines file") from None
     with handle:
         for number, line in enumerate(handle, 1):
+            if on_bytes is not None:
+                on_bytes(len(line))
             if not line.endswith(b"\n"):
                 return
             try:
                 record = json.loads(line)
-                record["source"]["dataset"], record["elements"]
+                record["source"]["dataset"], record["source"]["path"], record["elements"]
             except (ValueError, KeyError, TypeError):
-                raise DicomrefError(f"{path}:{number}: not a scraped record") from None
+                raise DicomrefError(f"{path}:{number}: not a scraped record (expected a line written by `dicomref scrape`)") from None
             yield record
 
 
-def aggregate(scraped: list[Path], standard: Standard, options: AggregateOptions = AggregateOptions()) -> dict:
-    """Fold every record into per-attribute examples; the result does not depend on shard order."""
-    collector = Collector(standard)
-    datasets: dict[str, dict] = {}
-    seen_files: set[tuple[str, str]] = set()
+@dataclass
+class _Tally:
+    """Files, scraped files and series per dataset, and files per modality.
+
+    Files and series are remembered by 64-bit hashes, a few bytes each however long their names.
+    """
+
+    datasets: dict[str, dict] = field(default_factory=dict)
+    modalities: dict[str, Source] = field(default_factory=dict)
+    seen_files: set[int] = field(default_factory=set)
+
+    def add(self, source: dict) -> bool:
+        """Count a scraped file; False when it was already counted (the same file in two shards)."""
+        where = stable_hash(f"{source['dataset']}\x00{source['path']}")
+        if where in self.seen_files:
+            return False
+        self.seen_files.add(where)
+        dataset = self.datasets.setdefault(source["dataset"], {"files": 0, "scraped": 0, "series": set()})
+        dataset["files"] += int(source.get("series_files") or 1)
+        dataset["scraped"] += 1
+        dataset["series"].add(stable_hash(source.get("series_instance_uid") or f"\x00{source['path']}"))
+        self.modalities.setdefault(source.get("modality") or "", Source()).files += 1
+        return True
+
+
+def _fold(scraped: list[Path], collector: Collector, on_progress: Callable[[AggregateProgress], None] | None) -> _Tally:
+    tally = _Tally()
+    total = sum(path.stat().st_size for path in scraped if path.is_file())
+    done = 0
+
+    def count_bytes(size: int) -> None:
+        nonlocal done
+        done += size
+        if on_progress is not None:
+            on_progress(AggregateProgress(done, total))
+
     for path in scraped:
-        for record in read_records(path):
-            source = record["source"]
-            where = (source["dataset"], source["path"])
-            if where in seen_files:
-                continue  # the same file in two shards counts once
-            seen_files.add(where)
-            info = datasets.setdefault(source["dataset"], {"files": 0, "scraped": 0, "series": set()})
-            info["files"] += int(source.get("series_files") or 1)
-            info["scraped"] += 1
-            info["series"].add(source.get("series_instance_uid") or source["path"])
-            collector.add_record(record)
+        for number, record in enumerate(read_records(path, count_bytes), 1):
+            try:
+                if tally.add(record["source"]):
+                    collector.add_record(record)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise DicomrefError(f"{path}:{number}: an element is not as `dicomref scrape` writes it") from None
+    collector.finish()
+    return tally
+
+
+def aggregate(
+    scraped: list[Path],
+    standard: Standard,
+    options: AggregateOptions = AggregateOptions(),
+    on_progress: Callable[[AggregateProgress], None] | None = None,
+) -> dict:
+    """Fold every record into per-attribute examples; the result does not depend on how records are split or ordered."""
+    validator = Validator(standard)
+    policy = PrivacyPolicy(standard.identifying, options.deidentified, options.include_identifying)
+    collector = Collector(standard, policy, validator, options.tracked_values)
+    tally = _fold(scraped, collector, on_progress)
 
     attributes: dict[str, dict] = {}
-    contributions: dict[str, set[str]] = {}
-    modality_keys: dict[str, set[str]] = {}
+    datasets = {name: Source(files=info["scraped"]) for name, info in tally.datasets.items()}
+    modalities = tally.modalities
     for key, stats in sorted(collector.attributes.items()):
-        entry = standard.dictionary.get(key)
-        vr = entry.vr if entry and " or " not in entry.vr else sorted(stats.vrs)[0]
-        candidates = publishable_examples(key, vr, stats, standard, options.deidentified, options.include_identifying)
-        chosen = choose_examples(candidates, options.examples)
+        vr = collector.vr_of(key, stats)
+        candidates = candidate_examples(key, vr, stats, validator)
+        distinct, exact = stats.distinct.count()
         attributes[key] = {
             "files": stats.files,
-            "distinct": len([v for v in stats.values]),
+            "distinct": distinct,
+            "distinct_exact": exact,
+            "invalid": sum(1 for c in candidates if c.problem is not None),
             "paths": sorted(list(p) for p in stats.paths),
             "vrs": sorted(stats.vrs),
-            "examples": [e.to_json() for e in chosen],
+            "examples": [e.to_json() for e in choose_examples(candidates, vr, options.examples)],
         }
-        if chosen:
-            for value_stats in stats.values.values():
-                for name in value_stats.datasets:
-                    contributions.setdefault(name, set()).add(key)
-                for modality in value_stats.modalities:
-                    modality_keys.setdefault(modality, set()).add(key)
-    covered = {key for key, info in attributes.items() if info["examples"]}
+        if stats.has_value:
+            for name in stats.datasets:
+                datasets[name].keys.add(key)
+            for modality in stats.modalities:
+                modalities[modality].keys.add(key)
+    covered = {key for key, stats in collector.attributes.items() if stats.has_value}
+    modalities.pop("", None)
     return {
         "schema": SCHEMA,
         "standard": standard.release,
+        "privacy": {"include_identifying": options.include_identifying},
         "datasets": [
-            {"name": name, "files": info["files"], "series": len(info["series"]), "scraped": info["scraped"], "deidentified": name in options.deidentified}
-            for name, info in sorted(datasets.items())
+            {"name": name, "files": d["files"], "series": len(d["series"]), "scraped": d["scraped"], "deidentified": name in options.deidentified}
+            for name, d in sorted(tally.datasets.items())
         ],
         "unknown_tags": sorted(collector.unknown_tags),
         "attributes": attributes,
-        "coverage": compute_coverage(standard, covered, contributions, modality_keys),
+        "coverage": compute_coverage(standard, covered, datasets, modalities),
     }
 
 
-def aggregate_to_file(scraped: list[Path], out: Path, standard: Standard, options: AggregateOptions = AggregateOptions()) -> dict:
-    result = aggregate(scraped, standard, options)
+def aggregate_to_file(
+    scraped: list[Path],
+    out: Path,
+    standard: Standard,
+    options: AggregateOptions = AggregateOptions(),
+    on_progress: Callable[[AggregateProgress], None] | None = None,
+) -> dict:
+    result = aggregate(scraped, standard, options, on_progress)
     write_json_atomic(out, result)
     return result

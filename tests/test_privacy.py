@@ -1,0 +1,120 @@
+"""Identifying values planted in a real DICOM file never reach aggregate.json or any file of the built site."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.data import get_testdata_file
+from pydicom.dataset import Dataset
+
+from dicomref.aggregate import AggregateOptions, aggregate
+from dicomref.aggregate.privacy import UID_HIDDEN, UID_ROOT_ONLY, WITHHELD, WITHHELD_NESTED, PrivacyPolicy, shown_uid, uid_root
+from dicomref.scrape import ScrapeInput
+from tests.conftest import Build, run_pipeline
+
+DATASET = "hospital-export"
+PLANTED = {
+    "PatientName": "Quokkaplanted^Zebedee",
+    "PatientID": "PID-PLANTED-8472",
+    "PatientBirthDate": "19230417",
+    "InstitutionName": "Planted Memorial Hospital",
+    "AccessionNumber": "ACC-PLANTED-5521",
+}
+NESTED_CODE = "PLANTEDCODE77"  # Code Value is not identifying, but here it sits inside Request Attributes Sequence
+INSTANCE_UID = "1.2.826.0.1.3680043.8.498.99887766554433221100"
+SECRETS = [*PLANTED.values(), "Quokkaplanted", "Zebedee", NESTED_CODE, "99887766554433221100"]
+
+
+def plant(target: Path) -> None:
+    """A real CT file from pydicom's test data, with identifying values set and saved under a new name."""
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    for keyword, value in PLANTED.items():
+        setattr(ds, keyword, value)
+    code = Dataset()
+    code.CodeValue = NESTED_CODE
+    code.CodingSchemeDesignator = "99LOCAL"
+    request = Dataset()
+    request.RequestedProcedureCodeSequence = [code]
+    ds.RequestAttributesSequence = [request]
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = INSTANCE_UID
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(target)
+
+
+@pytest.fixture(scope="module")
+def planted_build(tmp_path_factory: pytest.TempPathFactory, standard) -> Build:
+    folder = tmp_path_factory.mktemp("planted")
+    plant(folder / DATASET / "scans" / "ct.dcm")
+    return run_pipeline([ScrapeInput(DATASET, folder / DATASET)], folder, standard)
+
+
+def test_the_premise_holds(standard, planted_build: Build) -> None:
+    """The planted attributes are identifying, and the scrape did read them (so the next test means something)."""
+    scraped = planted_build.scraped.read_text(encoding="utf-8")
+    for keyword, value in PLANTED.items():
+        assert standard.dictionary.by_keyword(keyword).tag in standard.identifying, keyword
+        assert value in scraped, keyword
+    assert NESTED_CODE in scraped and INSTANCE_UID in scraped
+    assert "00080100" not in standard.identifying and "00400275" in standard.identifying
+
+
+def test_no_planted_value_reaches_the_aggregate_or_any_site_file(planted_build: Build) -> None:
+    published = [planted_build.aggregate, *(p for p in planted_build.site.rglob("*") if p.is_file())]
+    assert len(published) > 1000
+    for path in published:
+        data = path.read_bytes()
+        for secret in SECRETS:
+            assert secret.encode() not in data, f"{secret} in {path}"
+
+
+def test_withheld_values_say_why(standard, planted_build: Build) -> None:
+    attributes = json.loads(planted_build.aggregate.read_text())["attributes"]
+    for keyword in PLANTED:
+        (example,) = attributes[standard.dictionary.by_keyword(keyword).tag]["examples"]
+        assert example["value"] is None and example["withheld"] == WITHHELD and example["length"] is None
+    (code,) = attributes["00080100"]["examples"]
+    assert code["value"] is None and code["withheld"] == WITHHELD_NESTED
+    (instance,) = attributes["00080018"]["examples"]
+    assert instance["value"] == "1.2.826.0.1.3680043.…" and instance["withheld"] == UID_ROOT_ONLY
+    assert attributes["00080016"]["examples"][0]["value"] == "1.2.840.10008.5.1.4.1.1.2"  # a SOP Class UID identifies nobody
+    page = (planted_build.site / "attributes" / "00100010" / "index.html").read_text(encoding="utf-8")
+    assert "value withheld" in page
+
+
+@pytest.mark.parametrize("options", [AggregateOptions(include_identifying=True), AggregateOptions(deidentified=frozenset({DATASET}))], ids=["include-identifying", "declared-deidentified"])
+def test_values_are_published_when_allowed(planted_build: Build, standard, options: AggregateOptions) -> None:
+    text = json.dumps(aggregate([planted_build.scraped], standard, options), ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret in text, secret
+
+
+def test_uid_roots_keep_the_organisation_only() -> None:
+    assert uid_root("1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322") == "1.3.6.1.4.1.5962"
+    assert uid_root("1.2.840.113619.2.55.3.604688119.969.1268071029.320") == "1.2.840.113619"
+    assert uid_root("1.2.826.0.1.3680043.8.498.12345") == "1.2.826.0.1.3680043"
+    assert uid_root("1.2.276.0.7230010.3.1.3.296485376.1.1521713419") == "1.2.276.0.7230010"
+    assert uid_root("2.25.329800735698586629295641978511506172918") == "2.25"
+    assert uid_root("1.2.3.20231231235959.77") == "1.2.3"  # a date-like component is never kept
+    assert uid_root("1.2.392.200036.9116.2.5.1.48") == "1.2.392.200036"
+
+
+def test_policy_judges_each_occurrence() -> None:
+    policy = PrivacyPolicy(frozenset({"00100010", "00400275"}))
+    assert policy.redact("00100010", False, "Doe^Jane", ()).reason == WITHHELD
+    assert policy.redact("00100010", False, "", ()) is None  # an empty value identifies nobody
+    assert policy.redact("00080100", False, "T-1234", ("00400275",)).reason == WITHHELD_NESTED
+    assert policy.redact("00080100", False, "T-1234", ("00081032",)) is None
+    assert policy.redact("00081150", True, "1.2.840.10008.5.1.4.1.1.2", ()) is None
+    assert policy.redact("0020000E", True, "1.2.840.113619.2.5\\1.2.840.10008.1.2", ()).value == "1.2.840.113619.…\\1.2.840.10008.1.2"
+    assert policy.redact("0020000E", True, "Doe^Jane", ()).reason == UID_HIDDEN
+    assert policy.redact("00400009", False, "1.2.826.0.1.3680043.8.498.5549034812", ()).value == "1.2.826.0.1.3680043.…"
+    assert policy.redact("00082111", False, "from 1.2.276.0.7230010.3.1.4.12 as 1.2.840.10008.1.2.1", ()).value == "from 1.2.276.0.7230010.… as 1.2.840.10008.1.2.1"
+    assert policy.redact("00280030", False, "0.5\\0.5", ()) is None
+
+
+def test_provenance_sop_classes_are_reduced_unless_standard() -> None:
+    assert shown_uid("1.2.840.10008.5.1.4.1.1.2") == "1.2.840.10008.5.1.4.1.1.2"
+    assert shown_uid("1.2.840.113619.4.30.20231231") == "1.2.840.113619.…"
