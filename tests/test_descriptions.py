@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dicomref.standard.descriptions import Description, ValueSet, clean_description, value_sets
+from dicomref.standard.descriptions import Description, ValueSet, clean_description, clean_with_value_sets, value_sets
 
 NEMA = "https://dicom.nema.org/medical/dicom/current/output/chtml/part03/"
 BASE = "http://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_C.2.html#table_C.2-1"
@@ -199,13 +199,17 @@ def test_value_set_kinds_and_which_value() -> None:
         + value_list("Enumerated Values for Value 3:", "STATIC", "WHOLE BODY")
         + value_list("Value 1 Enumerated Values:", "ORIGINAL")
         + value_list("Enumerated Values if Bits Stored = 8:", "0")
+        + value_list("Defined Terms for Value 3:", "AXIAL")
+        + value_list("Enumerated values: ", "Y")
     )
     assert value_sets(fragment) == (
         ValueSet("enumerated", ("YES", "NO"), None),
         ValueSet("defined", ("CT", "MR"), None),
         ValueSet("enumerated", ("STATIC", "WHOLE BODY"), "Value 3"),
         ValueSet("enumerated", ("ORIGINAL",), "Value 1"),
-        ValueSet("enumerated", ("0",), None),
+        ValueSet("enumerated", ("0",), None, "if Bits Stored = 8"),
+        ValueSet("defined", ("AXIAL",), "Value 3"),
+        ValueSet("enumerated", ("Y",), None),
     )
 
 
@@ -256,6 +260,8 @@ def test_cleaning_never_raises_nor_emits_anything_unsafe(fragment: str, base_url
             assert url.startswith(("http://", "https://", "mailto:")), url
     assert result == clean_description(fragment, base_url, {"x": "javascript:alert(1)", "Section 1": "http://dicom.nema.org/"})
     assert all(isinstance(value_set, ValueSet) for value_set in value_sets(fragment))
+    together = clean_with_value_sets(fragment, base_url, {"x": "javascript:alert(1)", "Section 1": "http://dicom.nema.org/"})
+    assert together == (result, value_sets(fragment))
 
 
 # --- the standard itself ---------------------------------------------------------------------
@@ -337,3 +343,9 @@ def test_real_nm_image_type_value_3(module_rows: list[dict[str, Any]], reference
         "Value 3",
     ) in found
     assert ValueSet("enumerated", ("EMISSION", "TRANSMISSION"), "Value 4") in found
+
+
+def test_one_parse_gives_what_cleaning_and_listing_give_apart(module_rows: list[dict[str, Any]]) -> None:
+    for row in module_rows[::97]:
+        refs = {ref["title"]: ref["sourceUrl"] for ref in row["externalReferences"]}
+        assert clean_with_value_sets(row["description"], row["linkToStandard"], refs) == (cleaned(row), value_sets(row["description"]))

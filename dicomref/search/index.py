@@ -74,14 +74,12 @@ def _fill(index: Index, documents: list[SearchDocument]) -> Index:
 
 def fingerprint(aggregate: Path | None, standard_folder: Path | None) -> str:
     """What the index was built from: the schema, the standard release and the aggregate's bytes."""
-    from dicomref.standard.model import release_text
+    from dicomref.standard.sources import dictionary_text, find_sources
 
     digest = hashlib.sha256(f"dicomref search index {SCHEMA_VERSION}\n".encode())
-    if standard_folder is None:
-        digest.update(release_text().encode())
-    else:
-        for path in sorted(standard_folder.glob("*.json")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(dictionary_text().encode())
+    for table, table_digest in sorted(find_sources(standard_folder).digests.items()):
+        digest.update(f"{table} {table_digest}\n".encode())
     if aggregate is not None and aggregate.is_file():
         digest.update(aggregate.read_bytes())
     return digest.hexdigest()

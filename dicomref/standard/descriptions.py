@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -22,9 +22,28 @@ from bs4.exceptions import ParserRejectedMarkup
 
 
 @dataclass(frozen=True)
+class LocalLink:
+    """A link in a description whose target is one of our own pages: a module, macro or IOD table."""
+
+    href: str  # the absolute NEMA URL exactly as it appears in Description.html
+    kind: str  # "module", "macro" or "iod"
+    id: str  # the module, macro or IOD id
+
+
+@dataclass(frozen=True)
 class Description:
     html: str  # sanitised HTML, safe to insert into a page unescaped
     text: str  # plain text, whitespace collapsed, for search and snippets
+    local: tuple[LocalLink, ...] = ()  # links that have a page of ours too
+
+    def localised(self, url_for: Callable[[str, str], str | None]) -> str:
+        """The HTML with each local link pointed at url_for(kind, id), where that gives a URL."""
+        markup = self.html
+        for link in self.local:
+            url = url_for(link.kind, link.id)
+            if url is not None:
+                markup = markup.replace(f'href="{html.escape(link.href)}"', f'href="{html.escape(url)}"')
+        return markup
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,7 @@ class ValueSet:
     kind: str  # "enumerated" or "defined"
     values: tuple[str, ...]
     which: str | None  # e.g. "Value 3" when the heading says "Enumerated Values for Value 3", else None
+    condition: str | None = None  # the heading's qualifier when it limits the list, e.g. "if Bits Stored = 8"
 
 
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -70,16 +90,40 @@ _SPACE_AT_BLOCK_TAG = re.compile(
 )
 _ANY_TAG = re.compile(r"<(?:[^>\"]|\"[^\"]*\")*>")
 _VALUE_SET_HEADING = re.compile(
-    r"(?:value\s+(\d+)\s+)?(enumerated|defined)\s+(?:value|term)s?\b(?:\s+for\s+value\s+(\d+))?",
-    re.IGNORECASE,
+    r"(?:value\s+(\d+)\s+)?(enumerated|defined)\s+(?:value|term)s?\b[\s:]*(.*?)[\s:]*$", re.IGNORECASE
 )
+_FOR_VALUE = re.compile(r"for\s+value\s+(\d+)", re.IGNORECASE)
 
 
 def clean_description(
     fragment: str, base_url: str = "", references: Mapping[str, str] | None = None
 ) -> Description:
     """references maps a reference title (e.g. 'Section\xa010.6.1') to its absolute URL (from externalReferences); base_url is the entry's linkToStandard, used to resolve '#anchor' hrefs."""
+    return _clean(_parse(fragment), base_url, references)
+
+
+def value_sets(fragment: str) -> tuple[ValueSet, ...]:
+    """Enumerated Values / Defined Terms listed in the fragment (<strong>Enumerated Values:</strong> followed by a <dl> of <dt> values)."""
+    if not _may_list_values(fragment):
+        return ()
+    return _value_sets_in(_parse(fragment))
+
+
+def clean_with_value_sets(
+    fragment: str, base_url: str = "", references: Mapping[str, str] | None = None
+) -> tuple[Description, tuple[ValueSet, ...]]:
+    """clean_description and value_sets together, parsing the fragment once."""
     soup = _parse(fragment)
+    sets = _value_sets_in(soup) if _may_list_values(fragment) else ()
+    return _clean(soup, base_url, references), sets
+
+
+def _may_list_values(fragment: str) -> bool:
+    """No list, no values: spares the search, as most fragments have none."""
+    return "<dl" in fragment.lower()
+
+
+def _clean(soup: BeautifulSoup, base_url: str, references: Mapping[str, str] | None) -> Description:
     titles = {_collapse(title): url for title, url in (references or {}).items()}
     _repair(soup, base_url, titles)
     cleaned = _CLEANER.clean(_published_root(soup).decode_contents())
@@ -87,12 +131,9 @@ def clean_description(
     return Description(html=markup, text=_visible_text(markup))
 
 
-def value_sets(fragment: str) -> tuple[ValueSet, ...]:
-    """Enumerated Values / Defined Terms listed in the fragment (<strong>Enumerated Values:</strong> followed by a <dl> of <dt> values)."""
-    if "<dl" not in fragment.lower():  # no list, no values: spare the parse, as most fragments have none
-        return ()
+def _value_sets_in(soup: BeautifulSoup) -> tuple[ValueSet, ...]:
     found = []
-    for strong in _parse(fragment).find_all("strong"):
+    for strong in soup.find_all("strong"):
         heading = _VALUE_SET_HEADING.match(_collapse(strong.get_text()))
         if heading is None:
             continue
@@ -104,9 +145,18 @@ def value_sets(fragment: str) -> tuple[ValueSet, ...]:
         values = tuple(v for dt in listing.find_all("dt", recursive=False) if (v := _collapse(dt.get_text())))
         if not values:
             continue
-        number = heading.group(1) or heading.group(3)
-        kind = "enumerated" if heading.group(2).lower() == "enumerated" else "defined"
-        found.append(ValueSet(kind=kind, values=values, which=f"Value {number}" if number else None))
+        number, kind, qualifier = heading.group(1), heading.group(2).lower(), heading.group(3)
+        for_value = _FOR_VALUE.fullmatch(qualifier)
+        if for_value:
+            number, qualifier = for_value.group(1), ""
+        found.append(
+            ValueSet(
+                kind="enumerated" if kind == "enumerated" else "defined",
+                values=values,
+                which=f"Value {number}" if number else None,
+                condition=qualifier or None,
+            )
+        )
     return tuple(found)
 
 

