@@ -108,6 +108,9 @@ def probe_series_uid(stream: BinaryIO) -> str | None:
     try:
         value = _probe(head)
     except _Unsure:
+        if stream.seekable():  # pydicom skips what it does not need; only a pipe is read whole
+            stream.seek(0)
+            return _ask_pydicom(stream)
         return _ask_pydicom(io.BytesIO(bytes(head.data) + stream.read()))
     if value is None:
         return None
