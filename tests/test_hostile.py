@@ -61,10 +61,10 @@ def own_series(folder: Path, name: str, change: Callable[[Dataset], None] = lamb
     """A copy of a real file in a series of its own, with `change` applied."""
     dataset = pydicom.dcmread(source)
     dataset.SeriesInstanceUID = pydicom.uid.generate_uid(entropy_srcs=[str(folder), name])
-    change(dataset)
     folder.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # pydicom warns of the unknown character set some files declare
+        change(dataset)
         dataset.save_as(folder / name)
     return folder / name
 

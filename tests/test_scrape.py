@@ -19,7 +19,6 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
-from pydicom.sequence import Sequence
 from typer.testing import CliRunner
 
 from dicomref.cli import app
@@ -62,10 +61,10 @@ def derived(folder: Path, name: str, change: Callable[[Dataset], None], source: 
     """A copy of a real file with `change` applied, in its own series unless `change` says otherwise."""
     dataset = pydicom.dcmread(source)
     dataset.SeriesInstanceUID = pydicom.uid.generate_uid(entropy_srcs=[name])
-    change(dataset)
     folder.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pydicom warns of values it is asked to write out of range
+        warnings.simplefilter("ignore")  # pydicom warns of the out-of-range values some tests write
+        change(dataset)
         dataset.save_as(folder / name)
     return folder / name
 

@@ -7,7 +7,6 @@ ASCII with replacement characters), never the rest of the file.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 

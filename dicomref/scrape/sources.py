@@ -15,16 +15,19 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 # More members than this in one archive is treated as a zip bomb.
 MAX_MEMBERS = 100_000
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One file to read: `relpath` is relative to the dataset root; a zip member also names its `member`."""
+class Candidate(NamedTuple):
+    """One file to read: `relpath` is relative to the dataset root; a zip member also names its `member`.
+
+    A named tuple, not a dataclass: the walk makes one per file in the main process, and a tuple
+    costs a fifth of the time to build.
+    """
 
     dataset: str
     root: str
