@@ -34,6 +34,7 @@ TEST_FILES = CT_SMALL.parent
 TIME_LIMIT = "2"
 BOMB_BYTES = 32 * 1024 * 1024  # zeros after a DICM marker: pydicom reads them as millions of empty elements
 IS_ROOT = os.geteuid() == 0
+FOLDER_DEPTH = 600  # deep enough to exhaust a recursive walk; shallow enough for pytest's own clean-up
 REASON = re.compile(
     r"not DICOM( \(no known attribute\))?|empty file|no dataset after file meta|corrupt deflated dataset"
     r"|truncated( in (file meta|dataset|\([0-9A-F]{4},[0-9A-F]{4}\)))?|(multi-valued|undecodable) \(0020,000E\)"
@@ -213,6 +214,12 @@ def build_tree(root: Path) -> dict[str, str]:
     odd = os.path.join(os.fsencode(root / "names"), b"latin-1 \xe9\xff.dcm")
     with open(odd, "wb") as handle:
         handle.write(own_series(root / "tmp", "odd.dcm").read_bytes())
+    deep = str(root / "deep")
+    os.mkdir(deep)
+    for _ in range(FOLDER_DEPTH):
+        deep += "/d"
+        os.mkdir(deep)
+    own_series(Path(deep), "ct.dcm")
     os.mkfifo(root / "fifo.dcm")
     expected["fifo.dcm"] = "not a regular file"
 
@@ -275,15 +282,19 @@ def test_reasons_never_hold_values(outcome: Outcome) -> None:
 def leaves(root: Path) -> list[str]:
     """Every path under root that is not a folder walked into, zip members included, as the outputs show them."""
     found = []
-    for folder, dirs, files in os.walk(root):
-        for name in [*files, *(d for d in dirs if os.path.islink(os.path.join(folder, d)))]:
-            path = os.path.join(folder, name)
-            relative = printable_path(os.path.relpath(path, root))
-            if name.lower().endswith(".zip") and zipfile.is_zipfile(path):
-                with zipfile.ZipFile(path) as archive:
-                    found.extend(f"{relative}/{info.filename}" for info in archive.infolist() if not info.is_dir())
-            else:
-                found.append(relative)
+    folders = [str(root)]
+    while folders:  # not os.walk: it recurses, one call per folder
+        with os.scandir(folders.pop()) as listing:
+            for entry in listing:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                    continue
+                relative = printable_path(os.path.relpath(entry.path, root))
+                if entry.name.lower().endswith(".zip") and zipfile.is_zipfile(entry.path):
+                    with zipfile.ZipFile(entry.path) as archive:
+                        found.extend(f"{relative}/{info.filename}" for info in archive.infolist() if not info.is_dir())
+                else:
+                    found.append(relative)
     return found
 
 
@@ -318,7 +329,7 @@ def test_every_file_is_accounted_for_exactly_once(outcome: Outcome) -> None:
 
 def test_hostile_but_valid_files_are_scraped(outcome: Outcome) -> None:
     scraped = {r["source"]["path"]: r for r in outcome.records}
-    for path in ("large/values.dcm", "charset/unknown.dcm", "syntaxes/MR_small_bigendian.dcm", "syntaxes/image_dfl.dcm", "names/new\nline.dcm", "names/latin-1 \ufffd\ufffd.dcm"):
+    for path in ("deep/" + "d/" * FOLDER_DEPTH + "ct.dcm", "large/values.dcm", "charset/unknown.dcm", "syntaxes/MR_small_bigendian.dcm", "syntaxes/image_dfl.dcm", "names/new\nline.dcm", "names/latin-1 \ufffd\ufffd.dcm"):
         assert path in scraped, path
     for name in ("x.dcm", "x.zip", "x.gz"):
         assert f"like_files/{name}/inner.dcm" in scraped
@@ -334,3 +345,18 @@ def test_hostile_but_valid_files_are_scraped(outcome: Outcome) -> None:
 def test_permission_errors_have_their_reason() -> None:
     """Running as root, chmod 000 does not stop reading; the reason a non-root run gets is checked here."""
     assert reason_for(PermissionError(13, "Permission denied")) == "permission denied"
+
+
+def test_time_limit_holds_in_a_single_process_run(tmp_path: Path) -> None:
+    """With --jobs 1 the files are read in the calling process, under the same bound."""
+    from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    with open(folder / "a_bomb.dcm", "wb") as handle:
+        handle.write(bytes(128) + b"DICM")
+        handle.truncate(BOMB_BYTES)  # zeros without writing them
+    own_series(folder, "b_fine.dcm")
+    summary = scrape([ScrapeInput("files", folder)], tmp_path / "scraped.jsonl", ScrapeOptions(jobs=1, time_limit=0.5))
+    assert summary.scraped == 1
+    assert (tmp_path / "unreadable.csv").read_text(encoding="utf-8") == "path,reason\nfiles/a_bomb.dcm,took longer than the time limit\n"

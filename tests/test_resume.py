@@ -4,7 +4,6 @@ never interrupted, whatever the number of workers; re-running appends only what 
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pydicom.data import get_testdata_file
 
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from tests.conftest import MANIFEST, manifest_inputs
+from tests.test_scrape import folder_of
 
 CT_SMALL = Path(get_testdata_file("CT_small.dcm"))
 MR_SMALL = Path(get_testdata_file("MR_small.dcm"))
@@ -72,11 +72,8 @@ def test_a_line_cut_short_is_replaced(uninterrupted: Path, tmp_path: Path) -> No
 
 
 def test_rerun_reads_nothing_again_and_new_folders_are_appended(tmp_path: Path) -> None:
-    first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir()
-    second.mkdir()
-    shutil.copy(CT_SMALL, first / "ct.dcm")
-    shutil.copy(MR_SMALL, second / "mr.dcm")
+    first = folder_of(tmp_path / "first", **{"ct.dcm": CT_SMALL})
+    second = folder_of(tmp_path / "second", **{"mr.dcm": MR_SMALL})
     (second / "notes.txt").write_text("not DICOM", encoding="utf-8")
     out = tmp_path / "out" / "scraped.jsonl"
     scrape([ScrapeInput("first", first)], out, ScrapeOptions(jobs=1))
@@ -99,10 +96,7 @@ def test_rerun_reads_nothing_again_and_new_folders_are_appended(tmp_path: Path) 
 
 
 def test_all_files_resumes_file_by_file(tmp_path: Path) -> None:
-    folder = tmp_path / "series"
-    folder.mkdir()
-    for name in ("a.dcm", "b.dcm", "c.dcm"):
-        shutil.copy(CT_SMALL, folder / name)
+    folder = folder_of(tmp_path / "series", **{"a.dcm": CT_SMALL, "b.dcm": CT_SMALL, "c.dcm": CT_SMALL})
     out = tmp_path / "scraped.jsonl"
     reference = tmp_path / "reference.jsonl"
     scrape([ScrapeInput("s", folder)], reference, ScrapeOptions(jobs=1, all_files=True))
@@ -115,11 +109,9 @@ def test_all_files_resumes_file_by_file(tmp_path: Path) -> None:
 
 def test_files_skipped_in_a_series_stay_listed_after_a_resume(tmp_path: Path) -> None:
     """The first file of a series fails to read in full; the record notes it, so a resumed run still lists it."""
-    folder = tmp_path / "series"
-    folder.mkdir()
+    folder = folder_of(tmp_path / "series", **{"b.dcm": CT_SMALL})
     histogram = pydicom.dcmread(CT_SMALL).get_item(0x00431029)  # a value after (0020,000E)
     (folder / "a.dcm").write_bytes(CT_SMALL.read_bytes()[: histogram.value_tell + histogram.length // 2])
-    shutil.copy(CT_SMALL, folder / "b.dcm")
     out = tmp_path / "scraped.jsonl"
     scrape([ScrapeInput("s", folder)], out, ScrapeOptions(jobs=1))
     listed = (tmp_path / "unreadable.csv").read_text(encoding="utf-8")

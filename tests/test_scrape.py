@@ -69,6 +69,14 @@ def derived(folder: Path, name: str, change: Callable[[Dataset], None], source: 
     return folder / name
 
 
+def folder_of(folder: Path, **files: Path) -> Path:
+    """A new folder holding copies of real files under the given names."""
+    folder.mkdir(parents=True)
+    for name, source in files.items():
+        shutil.copy(source, folder / name)
+    return folder
+
+
 def walk_order(root: Path) -> list[Path]:
     """Files in the order the scrape meets them: folder by folder, names sorted."""
     return sorted((path for path in root.rglob("*") if path.is_file()), key=lambda path: path.relative_to(root).parts)
@@ -237,10 +245,7 @@ def test_exclude_names_an_unknown_attribute_in_one_line(tmp_path: Path) -> None:
 
 
 def test_one_file_per_series_unless_all_files(tmp_path: Path) -> None:
-    folder = tmp_path / "series"
-    folder.mkdir()
-    for name in ("c.dcm", "a.dcm", "b.dcm"):
-        shutil.copy(CT_SMALL, folder / name)
+    folder = folder_of(tmp_path / "series", **{"c.dcm": CT_SMALL, "a.dcm": CT_SMALL, "b.dcm": CT_SMALL})
     scrape_cli(str(folder), "--out", str(tmp_path / "first.jsonl"), "--jobs", "1")
     (record,) = records(tmp_path / "first.jsonl")
     assert (record["source"]["path"], record["source"]["series_files"]) == ("a.dcm", 3)
@@ -306,11 +311,8 @@ def test_unknown_character_sets_and_undecodable_bytes_cost_no_file(tmp_path: Pat
 
 
 def test_gzip_and_zip_are_read_in_place(tmp_path: Path) -> None:
-    plain, packed = tmp_path / "plain", tmp_path / "packed"
-    plain.mkdir()
-    packed.mkdir()
-    shutil.copy(CT_SMALL, plain / "ct.dcm")
-    shutil.copy(MR_SMALL, plain / "mr.dcm")
+    plain = folder_of(tmp_path / "plain", **{"ct.dcm": CT_SMALL, "mr.dcm": MR_SMALL})
+    packed = folder_of(tmp_path / "packed")
     (packed / "ct.dcm.gz").write_bytes(gzip.compress(CT_SMALL.read_bytes()))
     with zipfile.ZipFile(packed / "download.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.write(MR_SMALL, "study/series/mr.dcm")

@@ -117,32 +117,45 @@ def walk(dataset: str, root: str | os.PathLike[str]) -> Iterator[Candidate | Unr
     """
     root_str = os.fspath(root)
     if os.path.isdir(root_str):
-        yield from _folder(dataset, root_str, "", set(), [])
+        yield from _tree(dataset, root_str)
     elif os.path.isfile(root_str):
         yield from _file(dataset, *os.path.split(root_str))
     else:
         yield Unreadable(dataset, os.path.basename(root_str), "not a regular file")
 
 
-def _folder(dataset: str, root: str, rel: str, seen: set[tuple[int, int]], enclosing: list[tuple[int, int]]) -> Iterator[Candidate | Unreadable]:
-    path = os.path.join(root, rel) if rel else root
-    try:
-        info = os.stat(path)
-        key = (info.st_dev, info.st_ino)
-        if key in seen:
-            yield Unreadable(dataset, rel, "symlink loop" if key in enclosing else "folder already walked through another link")
-            return
+def _tree(dataset: str, root: str) -> Iterator[Candidate | Unreadable]:
+    """The walk of a folder, kept on an explicit stack so that no depth of folders exhausts the call stack."""
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[tuple[int, int], str, Iterator[os.DirEntry[str]]]] = []  # open folders and the entries left
+
+    def enter(rel: str) -> Unreadable | None:
+        path = os.path.join(root, rel) if rel else root
+        try:
+            info = os.stat(path)
+            key = (info.st_dev, info.st_ino)
+            if key in seen:
+                enclosing = any(key == open_key for open_key, _, _ in stack)
+                return Unreadable(dataset, rel, "symlink loop" if enclosing else "folder already walked through another link")
+            with os.scandir(path) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except PermissionError:
+            return Unreadable(dataset, rel, "permission denied")
+        except OSError as exc:
+            return Unreadable(dataset, rel, f"folder not readable ({exc.strerror or 'error'})")
         seen.add(key)
-        with os.scandir(path) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-    except PermissionError:
-        yield Unreadable(dataset, rel, "permission denied")
-        return
-    except OSError as exc:
-        yield Unreadable(dataset, rel, f"folder not readable ({exc.strerror or 'error'})")
-        return
-    enclosing.append(key)
-    for entry in entries:
+        stack.append((key, rel, iter(entries)))
+        return None
+
+    problem = enter("")
+    if problem is not None:
+        yield problem
+    while stack:
+        _, rel, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
         child = f"{rel}/{entry.name}" if rel else entry.name
         try:
             info = os.stat(entry.path) if entry.is_symlink() else None
@@ -152,16 +165,16 @@ def _folder(dataset: str, root: str, rel: str, seen: set[tuple[int, int]], enclo
             yield Unreadable(dataset, child, "broken symlink")
             continue
         except OSError as exc:
-            reason = "symlink loop" if exc.errno == errno.ELOOP else f"not readable ({exc.strerror or 'error'})"
-            yield Unreadable(dataset, child, reason)
+            yield Unreadable(dataset, child, "symlink loop" if exc.errno == errno.ELOOP else f"not readable ({exc.strerror or 'error'})")
             continue
         if is_dir:
-            yield from _folder(dataset, root, child, seen, enclosing)
+            problem = enter(child)
+            if problem is not None:
+                yield problem
         elif is_file:
             yield from _file(dataset, root, child)
         else:
             yield Unreadable(dataset, child, "not a regular file")
-    enclosing.pop()
 
 
 def _file(dataset: str, root: str, rel: str) -> Iterator[Candidate | Unreadable]:
