@@ -107,22 +107,27 @@ def _progress() -> Progress:
 
 
 def _run_scrape(inputs, out: Path, options) -> None:
-    from dicomref.scrape import ScrapeProgress, check_inputs, scrape
+    from dicomref.scrape import ScrapeProgress, scrape
 
-    check_inputs(inputs)  # before the progress bar, so an error stays one line
     labels = {"discover": "Reading every file" if options.all_files else "Discovering series", "extract": "Reading first files"}
-    with _progress() as progress:
-        tasks: dict[str, int] = {}
+    progress = _progress()
+    tasks: dict[str, int] = {}
 
-        def report(event: ScrapeProgress) -> None:
-            if event.phase not in tasks:
-                tasks[event.phase] = progress.add_task(labels[event.phase], total=event.total, rate="", series=0)
-            task = tasks[event.phase]
-            elapsed = progress.tasks[task].elapsed or 0
-            rate = f"{event.done / elapsed:,.0f} files/s" if elapsed > 0.2 and event.phase == "discover" else ""
-            progress.update(task, completed=event.done, total=event.total, rate=rate, series=event.series)
+    def report(event: ScrapeProgress) -> None:
+        if not tasks:
+            progress.start()  # only once the checks have passed, so an error stays one line
+        if event.phase not in tasks:
+            tasks[event.phase] = progress.add_task(labels[event.phase], total=event.total, rate="", series=0)
+        task = tasks[event.phase]
+        elapsed = progress.tasks[task].elapsed or 0
+        rate = f"{event.done / elapsed:,.0f} files/s" if elapsed > 0.2 and event.phase == "discover" else ""
+        progress.update(task, completed=event.done, total=event.total, rate=rate, series=event.series)
 
+    try:
         summary = scrape(inputs, out, options, on_progress=report)
+    finally:
+        if tasks:
+            progress.stop()
     unreadable = out.parent / "unreadable.csv"
     err_console.print(
         f"{summary.files_seen:,} files seen · {summary.dicom_files:,} DICOM · {summary.series:,} series · "

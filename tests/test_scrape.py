@@ -151,13 +151,37 @@ def test_ct_small_record(tmp_path: Path) -> None:
     }
 
 
-def test_every_value_agrees_with_pydicom_on_the_default_datasets(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def default_scrape(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The manifest's datasets (pip-installed real files) scraped by two workers."""
+    out = tmp_path_factory.mktemp("default") / "scraped.jsonl"
+    scrape(manifest_inputs(), out, ScrapeOptions(jobs=2))
+    return out
+
+
+def test_every_file_pydicom_reads_is_in_a_scraped_series(default_scrape: Path) -> None:
+    found = records(default_scrape)
+    scraped = {(r["source"]["dataset"], r["source"]["series_instance_uid"] or "path:" + r["source"]["path"]) for r in found}
+    listed = unreadable(default_scrape.parent / "unreadable.csv")
+    files = 0
+    for item in manifest_inputs():
+        for path in walk_order(item.root):
+            relative = path.relative_to(item.root).as_posix()
+            uid = pydicom_series_uid(path)
+            if uid == UNREADABLE or path.suffix in {".zip", ".gz"}:
+                continue
+            files += 1
+            assert (item.name, uid or f"path:{relative}") in scraped, relative
+            assert f"{item.name}/{relative}" not in listed
+    assert len(found) == len(scraped) and files > 200
+    assert set(listed.values()) == {"not DICOM"}
+
+
+def test_every_value_agrees_with_pydicom_on_the_default_datasets(default_scrape: Path) -> None:
     """Each scraped text is what pydicom reads for that element, formatted as DICOM writes it."""
-    inputs = manifest_inputs()
-    scrape(inputs, tmp_path / "scraped.jsonl", ScrapeOptions(jobs=2))
-    roots = {item.name: item.root for item in inputs}
+    roots = {item.name: item.root for item in manifest_inputs()}
     compared = 0
-    for record in records(tmp_path / "scraped.jsonl"):
+    for record in records(default_scrape):
         source = record["source"]
         if ".zip/" in source["path"] or source["path"].endswith(".gz"):
             continue
@@ -417,6 +441,11 @@ def test_out_that_is_not_a_scrape_output_is_left_alone(tmp_path: Path) -> None:
     with pytest.raises(DicomrefError, match="not a scraped record"):
         scrape([ScrapeInput("ct", CT_SMALL)], foreign, ScrapeOptions(jobs=1))
     assert foreign.read_text(encoding="utf-8") == "my notes\nmore notes"
+
+
+def test_out_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    assert "cannot write" in one_line_error(str(CT_SMALL), "--out", str(tmp_path / "file" / "scraped.jsonl"))
 
 
 def test_two_inputs_with_one_name_are_refused(tmp_path: Path) -> None:

@@ -61,8 +61,13 @@ class RecordWriter:
     """Appends records to the output, each line with whole writes, so a kill leaves complete lines only."""
 
     def __init__(self, out: Path):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except (FileExistsError, NotADirectoryError):
+            raise DicomrefError(f"cannot write {out}: {out.parent} is not a folder") from None
+        except OSError as exc:
+            raise DicomrefError(f"cannot write {out}: {exc.strerror or exc}") from None
 
     def write(self, record: dict) -> None:
         data = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
@@ -83,8 +88,11 @@ def kept_unreadable(path: Path, datasets: set[str]) -> set[tuple[str, str]]:
     """Rows of an earlier unreadable.csv for datasets this run does not walk (it recomputes its own)."""
     if not path.is_file():
         return set()
-    with open(path, encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (UnicodeDecodeError, csv.Error):
+        raise DicomrefError(f"{path} is not an unreadable.csv written by dicomref (move it, or choose another --out)") from None
     return {(row[0], row[1]) for row in rows[1:] if len(row) == 2 and row[0].split("/", 1)[0] not in datasets}
 
 

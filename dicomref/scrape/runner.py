@@ -222,7 +222,10 @@ def scrape(
     unreadable_csv: Path | None = None,
     on_progress: Callable[[ScrapeProgress], None] | None = None,
 ) -> ScrapeSummary:
-    """Scrape `inputs` into `out` (JSON Lines), resuming any earlier run into the same file."""
+    """Scrape `inputs` into `out` (JSON Lines), resuming any earlier run into the same file.
+
+    Every check that can fail with a DicomrefError runs before the first progress report.
+    """
     started = time.monotonic()
     check_inputs(inputs)
     unreadable_csv = unreadable_csv or out.parent / "unreadable.csv"

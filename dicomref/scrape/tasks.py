@@ -152,7 +152,7 @@ def _dcmread(stream: BinaryIO, defer: int | None) -> pydicom.Dataset:
 def _check_dicom(dataset: pydicom.Dataset) -> None:
     """Bytes pydicom read as elements only because they followed a DICM marker are not DICOM; and pydicom
     keeps a value cut short by the end of the file, but such a file is truncated, not read."""
-    if not any(tag in DicomDictionary for tag in dataset.keys()):
+    if not any(tag in DicomDictionary for tag in [*dataset.file_meta.keys(), *dataset.keys()]):
         raise ProbeError("not DICOM (no known attribute)")
     for tag in dataset.keys():
         raw = dataset.get_item(tag, keep_deferred=True)
