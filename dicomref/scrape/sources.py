@@ -115,7 +115,7 @@ def walk(dataset: str, root: str | os.PathLike[str]) -> Iterator[Candidate | Unr
     A symlink to a folder is followed unless that folder was walked already: a link back to an
     enclosing folder is a "symlink loop", any other to a folder already walked a duplicate.
     """
-    root_str = os.fspath(root)
+    root_str = os.path.abspath(root)  # workers may not share this process's working folder
     if os.path.isdir(root_str):
         yield from _tree(dataset, root_str)
     elif os.path.isfile(root_str):
