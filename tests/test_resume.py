@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pydicom
@@ -22,8 +23,41 @@ CT_SMALL = Path(get_testdata_file("CT_small.dcm"))
 MR_SMALL = Path(get_testdata_file("MR_small.dcm"))
 
 
-def scrape_command(out: Path) -> list[str]:
-    return [sys.executable, "-m", "dicomref", "scrape", "--datasets", str(MANIFEST), "--out", str(out), "--jobs", "1"]
+def scrape_command(out: Path, jobs: int = 1) -> list[str]:
+    return [sys.executable, "-m", "dicomref", "scrape", "--datasets", str(MANIFEST), "--out", str(out), "--jobs", str(jobs)]
+
+
+def processes() -> dict[int, int]:
+    """Every running process (zombies excluded) and its parent, from /proc."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except OSError:
+            continue
+        if state != "Z":
+            parents[int(stat.parent.name)] = int(parent)
+    return parents
+
+
+def descendants(pid: int) -> set[int]:
+    """Processes started by `pid`, and by those."""
+    parents = processes()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def kill_when(process: subprocess.Popen, ready: Callable[[], bool]) -> None:
+    try:
+        while process.poll() is None and not ready():
+            time.sleep(0.002)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL, "the scrape finished before it could be killed"
 
 
 def lines(path: Path) -> int:
@@ -42,15 +76,9 @@ def test_sigkill_midway_then_rerun_gives_the_uninterrupted_output(uninterrupted:
     out = tmp_path / "scraped.jsonl"
     total = lines(uninterrupted)
     process = subprocess.Popen(scrape_command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while process.poll() is None and lines(out) < 3:
-            time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait()
+    kill_when(process, lambda: lines(out) >= total // 3)
     killed_at = lines(out)
-    assert process.returncode == -signal.SIGKILL, "the scrape finished before it could be killed"
-    assert 3 <= killed_at < total
+    assert total // 3 <= killed_at < total
     assert not (tmp_path / "unreadable.csv").exists()  # written only at the end
 
     rerun = subprocess.run(scrape_command(out), capture_output=True, text=True)
@@ -59,6 +87,26 @@ def test_sigkill_midway_then_rerun_gives_the_uninterrupted_output(uninterrupted:
     assert out.read_bytes() == uninterrupted.read_bytes()
     assert (tmp_path / "unreadable.csv").read_bytes() == (uninterrupted.parent / "unreadable.csv").read_bytes()
     print(f"\nkilled after {killed_at} of {total} records; the re-run completed them byte for byte")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
+def test_sigkill_leaves_no_worker_behind_and_rerun_completes(uninterrupted: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scraped.jsonl"
+    process = subprocess.Popen(scrape_command(out, jobs=2), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+
+    def working() -> bool:
+        workers.update(descendants(process.pid))
+        return len(workers) >= 3 and lines(out) >= 1  # the fork server, two workers, and records coming
+
+    kill_when(process, working)
+    deadline = time.monotonic() + 20
+    while workers & set(processes()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not workers & set(processes()), "worker processes outlived the killed scrape"
+    rerun = subprocess.run(scrape_command(out, jobs=2), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert out.read_bytes() == uninterrupted.read_bytes()
 
 
 def test_a_line_cut_short_is_replaced(uninterrupted: Path, tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
 import threading
 import time
@@ -78,6 +80,18 @@ class Deadline:
             self._reading = False
 
 
+def _exit_with_parent() -> None:
+    """Pool workers wait for tasks forever: if the scrape is killed, they must exit rather than linger."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_closed, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_when_closed(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
 class Workers:
     """`jobs` worker processes, or the calling process itself when jobs is 1."""
 
@@ -89,7 +103,7 @@ class Workers:
         if self.jobs > 1:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_exit_with_parent)
         return self
 
     def __exit__(self, *exc: object) -> None:
