@@ -182,8 +182,9 @@ def scrape(
 
 def _inputs(paths: list[Path]):
     from dicomref.scrape import ScrapeInput
+    from dicomref.scrape.sources import printable_path
 
-    return [ScrapeInput(path.resolve().name or "root", path) for path in paths]
+    return [ScrapeInput(printable_path(path.resolve().name) or "root", path) for path in paths]
 
 
 def _manifest_inputs(manifest: Path):

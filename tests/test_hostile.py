@@ -284,17 +284,22 @@ def leaves(root: Path) -> list[str]:
     found = []
     folders = [str(root)]
     while folders:  # not os.walk: it recurses, one call per folder
-        with os.scandir(folders.pop()) as listing:
-            for entry in listing:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.path)
-                    continue
-                relative = printable_path(os.path.relpath(entry.path, root))
-                if entry.name.lower().endswith(".zip") and zipfile.is_zipfile(entry.path):
-                    with zipfile.ZipFile(entry.path) as archive:
-                        found.extend(f"{relative}/{info.filename}" for info in archive.infolist() if not info.is_dir())
-                else:
-                    found.append(relative)
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except PermissionError:  # a locked folder (when not root) is listed as a whole
+            found.append(printable_path(os.path.relpath(folder, root)))
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+                continue
+            relative = printable_path(os.path.relpath(entry.path, root))
+            if entry.name.lower().endswith(".zip") and zipfile.is_zipfile(entry.path):
+                with zipfile.ZipFile(entry.path) as archive:
+                    found.extend(f"{relative}/{info.filename}" for info in archive.infolist() if not info.is_dir())
+            else:
+                found.append(relative)
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -361,6 +362,14 @@ def test_deid_data_zip_archives_are_scraped_in_place(tmp_path: Path) -> None:
     record = paths["RGB_CINE.zip/RGB_CINE.dcm"]
     assert record["source"]["series_instance_uid"] == expected.SeriesInstanceUID
     assert top_level(record)["00280008"]["value"] == str(expected.NumberOfFrames)
+
+
+def test_an_input_folder_named_in_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    folder = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"caf\xe9"))
+    folder_of(Path(folder), **{"ct.dcm": CT_SMALL, "notes.txt": Path(__file__)})
+    scrape_cli(folder, "--out", str(tmp_path / "out" / "scraped.jsonl"), "--jobs", "1")
+    assert records(tmp_path / "out" / "scraped.jsonl")[0]["source"]["dataset"] == "caf\ufffd"
+    assert unreadable(tmp_path / "out" / "unreadable.csv") == {"caf\ufffd/notes.txt": "not DICOM"}
 
 
 # Streaming ------------------------------------------------------------------------------

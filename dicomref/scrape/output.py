@@ -70,7 +70,7 @@ class RecordWriter:
             raise DicomrefError(f"cannot write {out}: {exc.strerror or exc}") from None
 
     def write(self, record: dict) -> None:
-        data = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        data = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8", "replace")
         while data:
             data = data[os.write(self._fd, data) :]
 
