@@ -61,7 +61,7 @@ def cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             if _debug() or isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code"):
                 raise
-            err_console.print(f"[bold red]error:[/] unexpected {type(exc).__name__} (run `dicomref --debug ...` for the traceback)")
+            err_console.print(f"[bold red]error:[/] unexpected {type(exc).__name__} (run `dicomref --debug ...` for the traceback)", soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -115,25 +115,32 @@ def _progress() -> Progress:
 def _run_scrape(inputs, out: Path, options) -> None:
     from dicomref.scrape import ScrapeProgress, scrape
 
-    with _progress() as progress:
-        tasks: dict[str, int] = {}
+    labels = {"discover": "Reading every file" if options.all_files else "Discovering series", "extract": "Reading first files"}
+    progress = _progress()
+    tasks: dict[str, int] = {}
 
-        def report(event: ScrapeProgress) -> None:
-            label = "Discovering series" if event.phase == "discover" else "Reading first files"
-            if event.phase not in tasks:
-                tasks[event.phase] = progress.add_task(label, total=event.total, rate="", series=0)
-            task = tasks[event.phase]
-            elapsed = progress.tasks[task].elapsed or 0
-            rate = f"{event.done / elapsed:,.0f} files/s" if elapsed > 0.2 and event.phase == "discover" else ""
-            progress.update(task, completed=event.done, total=event.total, rate=rate, series=event.series)
+    def report(event: ScrapeProgress) -> None:
+        if not tasks:
+            progress.start()  # only once the checks have passed, so an error stays one line
+        if event.phase not in tasks:
+            tasks[event.phase] = progress.add_task(labels[event.phase], total=event.total, rate="", series=0)
+        task = tasks[event.phase]
+        elapsed = progress.tasks[task].elapsed or 0
+        rate = f"{event.done / elapsed:,.0f} files/s" if elapsed > 0.2 and event.phase == "discover" else ""
+        progress.update(task, completed=event.done, total=event.total, rate=rate, series=event.series)
 
+    try:
         summary = scrape(inputs, out, options, on_progress=report)
+    finally:
+        if tasks:
+            progress.stop()
     unreadable = out.parent / "unreadable.csv"
     err_console.print(
         f"{summary.files_seen:,} files seen · {summary.dicom_files:,} DICOM · {summary.series:,} series · "
         f"{summary.scraped:,} scraped ({summary.resumed:,} already done) · {summary.unreadable:,} unreadable "
-        f"(listed in {unreadable}) · {summary.elapsed:.1f} s",
+        f"(listed in {escape(str(unreadable))}) · {summary.elapsed:.1f} s",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -162,6 +169,7 @@ def scrape(
     exclude: Annotated[Optional[list[str]], typer.Option(help="Drop this attribute (tag or keyword); repeatable.")] = None,
     top_level_only: Annotated[bool, typer.Option(help="Skip attributes nested inside sequences.")] = False,
     all_files: Annotated[bool, typer.Option(help="Scrape every file, not only the first of each series.")] = False,
+    time_limit: Annotated[float, typer.Option(help="Seconds any one file may take before it is listed as unreadable (0: no limit).", min=0)] = 120.0,
 ) -> None:
     """Scrape the first file of every series into JSON Lines; unreadable files go to unreadable.csv beside it.
 
@@ -173,21 +181,16 @@ def scrape(
         extract=ExtractOptions(max_length=max_length, exclude=_exclusions(exclude or []), top_level_only=top_level_only),
         jobs=jobs,
         all_files=all_files,
+        time_limit=time_limit,
     )
     _run_scrape(_inputs(paths) if paths else _manifest_inputs(datasets), out, options)
 
 
 def _inputs(paths: list[Path]):
     from dicomref.scrape import ScrapeInput
+    from dicomref.scrape.sources import printable_path
 
-    names = [path.resolve().name or "root" for path in paths]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise DicomrefError(f"two inputs are both named {duplicates[0]!r}: scrape them into separate --out files")
-    for path in paths:
-        if not path.exists():
-            raise DicomrefError(f"{path} does not exist")
-    return [ScrapeInput(name, path) for name, path in zip(names, paths)]
+    return [ScrapeInput(printable_path(path.resolve().name) or "root", path) for path in paths]
 
 
 def _manifest_inputs(manifest: Path):

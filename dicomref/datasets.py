@@ -20,8 +20,14 @@ class Dataset:
     missing: str | None  # why it is not available, with the fix
 
 
+_KEYS = {"name": str, "description": str, "deidentified": bool, "package": str, "folder": str, "pip": str, "path": str}
+
+
 def _package_folder(package: str, folder: str, pip_name: str) -> tuple[Path | None, str | None]:
-    spec = importlib.util.find_spec(package)
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        spec = None
     if spec is None or not spec.submodule_search_locations:
         return None, f"package '{package}' is not installed (pip install {pip_name})"
     root = Path(next(iter(spec.submodule_search_locations))) / folder
@@ -30,10 +36,20 @@ def _package_folder(package: str, folder: str, pip_name: str) -> tuple[Path | No
     return root, None
 
 
-def _dataset(entry: dict, base: Path, index: int) -> Dataset:
+def _check_entry(entry: dict, where: str) -> None:
+    """Known keys of the right type (other keys are left for other tools); a name usable in paths."""
+    for key, value in entry.items():
+        expected = _KEYS.get(key)
+        if expected is not None and not isinstance(value, expected):
+            raise DicomrefError(f"{where}: '{key}' must be {'true or false' if expected is bool else 'a string'}")
     name = entry.get("name")
-    if not isinstance(name, str) or not name:
-        raise DicomrefError(f"dataset #{index + 1} in the manifest has no 'name'")
+    if not name or any(char in name for char in "/\\") or not name.isprintable():
+        raise DicomrefError(f"{where}: 'name' must be a non-empty name without slashes")
+
+
+def _dataset(entry: dict, base: Path, index: int, manifest: Path) -> Dataset:
+    _check_entry(entry, f"manifest {manifest}, dataset #{index + 1}")
+    name = entry["name"]
     if "package" in entry:
         package, folder = entry["package"], entry.get("folder", "")
         location = f"{package}:{folder}"
@@ -44,11 +60,11 @@ def _dataset(entry: dict, base: Path, index: int) -> Dataset:
         missing = None if root.is_dir() else f"folder {location} does not exist"
         root = root if missing is None else None
     else:
-        raise DicomrefError(f"dataset '{name}' needs either 'package' and 'folder', or 'path'")
+        raise DicomrefError(f"manifest {manifest}: dataset '{name}' needs either 'package' and 'folder', or 'path'")
     return Dataset(
         name=name,
-        description=str(entry.get("description", "")),
-        deidentified=bool(entry.get("deidentified", False)),
+        description=entry.get("description", ""),
+        deidentified=entry.get("deidentified", False),
         location=location,
         root=root,
         missing=missing,
@@ -61,12 +77,16 @@ def load_manifest(path: Path) -> list[Dataset]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DicomrefError(f"manifest {path} not found (pass --datasets PATH)") from None
+    except IsADirectoryError:
+        raise DicomrefError(f"manifest {path} is a folder, not a file (pass --datasets PATH)") from None
+    except UnicodeDecodeError:
+        raise DicomrefError(f"manifest {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise DicomrefError(f"manifest {path} is not valid TOML: {exc}") from None
     entries = raw.get("dataset", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise DicomrefError(f"manifest {path}: expected [[dataset]] tables")
-    datasets = [_dataset(entry, path.parent, i) for i, entry in enumerate(entries)]
+    datasets = [_dataset(entry, path.parent, i, path) for i, entry in enumerate(entries)]
     names = [d.name for d in datasets]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

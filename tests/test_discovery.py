@@ -15,12 +15,10 @@ import data_store  # pydicom-data
 import deid_data
 import pydicom
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from pydicom.errors import InvalidDicomError
 
 from dicomref.scrape import discovery
 from dicomref.scrape.discovery import ProbeError, probe_series_uid
+from tests.pydicom_reference import UNREADABLE, pydicom_series_uid
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 PACKAGED = {
@@ -29,7 +27,6 @@ PACKAGED = {
     "deid-data": Path(deid_data.__file__).parent / "data",
 }
 TEST_FILES = PACKAGED["pydicom"]
-UNREADABLE = "<unreadable>"
 REASON = re.compile(
     r"not DICOM|empty file|no dataset after file meta|corrupt deflated dataset|truncated"
     r"|truncated in (file meta|dataset|\([0-9A-F]{4},[0-9A-F]{4}\))"
@@ -57,36 +54,6 @@ def _files(root: Path) -> list[Path]:
 
 def _params(root: Path, label: str) -> list:
     return [pytest.param(path, id=f"{label}/{path.relative_to(root)}") for path in _files(root)]
-
-
-def _pydicom_answer(path: Path) -> str | None:
-    """The series UID as pydicom reads the file, or UNREADABLE; the reference the probe must match.
-
-    The reading is dcmread(stop_before_pixels=True), the call the probe stands in for. A full
-    dcmread is not the reference because pydicom drops every element when the pixel data is
-    truncated (pydicom-data's emri_small_jpeg_2k_lossless_too_short.dcm), series UID included.
-    Files without the DICM marker need force=True, under which pydicom turns any bytes (text,
-    PDF, zip) into a dataset of nonsense tags; such a reading counts as DICOM only if it found
-    (0008,0016) SOP Class UID, which every DICOM object carries. An empty UID counts as none,
-    and a multi-valued one as unreadable, as the probe reports them.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            dataset = pydicom.dcmread(path, stop_before_pixels=True)
-        except InvalidDicomError:
-            try:
-                dataset = pydicom.dcmread(path, stop_before_pixels=True, force=True)
-            except Exception:
-                return UNREADABLE
-            if "SOPClassUID" not in dataset:
-                return UNREADABLE
-        except Exception:
-            return UNREADABLE
-        value = dataset.get("SeriesInstanceUID")
-    if value is not None and not isinstance(value, str):
-        return UNREADABLE
-    return value or None
 
 
 def _probe_answer(stream: BinaryIO) -> str | None:
@@ -121,7 +88,7 @@ class _ForwardOnly(io.RawIOBase):
 @pytest.mark.parametrize("path", [p for label, root in PACKAGED.items() for p in _params(root, label)])
 def test_agrees_with_pydicom_on_packaged_files(path: Path) -> None:
     with path.open("rb") as stream:
-        assert _probe_answer(stream) == _pydicom_answer(path)
+        assert _probe_answer(stream) == pydicom_series_uid(path)
 
 
 @pytest.mark.corpora
@@ -129,7 +96,7 @@ def test_agrees_with_pydicom_on_packaged_files(path: Path) -> None:
 @pytest.mark.parametrize("path", _params(CORPORA, "corpora") if CORPORA.is_dir() else [None])
 def test_agrees_with_pydicom_on_corpora(path: Path) -> None:
     with path.open("rb") as stream:
-        assert _probe_answer(stream) == _pydicom_answer(path)
+        assert _probe_answer(stream) == pydicom_series_uid(path)
 
 
 @pytest.mark.corpora
@@ -177,7 +144,7 @@ def test_empty_file(tmp_path: Path) -> None:
 )
 def test_reads_files_without_preamble_or_file_meta(path: Path) -> None:
     uid = probe_series_uid(io.BytesIO(path.read_bytes()))
-    assert uid is not None and uid == _pydicom_answer(path)
+    assert uid is not None and uid == pydicom_series_uid(path)
 
 
 @pytest.mark.parametrize("path", SEEDS[:4], ids=lambda path: path.name)
@@ -185,14 +152,14 @@ def test_reads_file_meta_without_preamble(path: Path, tmp_path: Path) -> None:
     stripped = tmp_path / path.name
     stripped.write_bytes(path.read_bytes()[132:])
     with stripped.open("rb") as stream:
-        assert probe_series_uid(stream) == _pydicom_answer(path)
-    assert _pydicom_answer(stripped) == _pydicom_answer(path)
+        assert probe_series_uid(stream) == pydicom_series_uid(path)
+    assert pydicom_series_uid(stripped) == pydicom_series_uid(path)
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=lambda path: path.name)
 def test_truncated_copies_fail_with_a_reason(path: Path, tmp_path: Path) -> None:
     raw = path.read_bytes()
-    uid = _pydicom_answer(path)
+    uid = pydicom_series_uid(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         element = pydicom.dcmread(path, force=True).get_item(0x0020000E)
@@ -214,36 +181,6 @@ def test_truncated_copies_fail_with_a_reason(path: Path, tmp_path: Path) -> None
             assert _probe_answer(stream) in (UNREADABLE, None), cut
 
 
-def _mutate(raw: bytes, edits: list[tuple[int, int, str]]) -> bytes:
-    data = bytearray(raw)
-    for offset, byte, kind in edits:
-        offset %= len(data) + 1
-        if kind == "set" and offset < len(data):
-            data[offset] = byte
-        elif kind == "delete":
-            del data[offset : offset + 1 + byte % 8]
-        elif kind == "insert":
-            data[offset:offset] = bytes([byte]) * (1 + byte % 8)
-        elif kind == "truncate":
-            del data[offset:]
-    return bytes(data)
-
-
-SEED_BYTES = [path.read_bytes() for path in SEEDS]
-EDITS = st.lists(
-    st.tuples(st.integers(0, 4095), st.integers(0, 255), st.sampled_from(["set", "delete", "insert", "truncate"])),
-    min_size=1,
-    max_size=8,
-)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(raw=st.sampled_from(SEED_BYTES), edits=EDITS)
-def test_mutated_files_fail_only_with_probe_error(raw: bytes, edits: list[tuple[int, int, str]]) -> None:
-    answer = _probe_bytes(_mutate(raw, edits))
-    assert answer is None or isinstance(answer, str)
-
-
 @pytest.mark.parametrize("path", SEEDS, ids=lambda path: path.name)
 def test_reads_gzip_and_zip_members(path: Path, tmp_path: Path) -> None:
     packed = tmp_path / f"{path.name}.gz"
@@ -251,7 +188,7 @@ def test_reads_gzip_and_zip_members(path: Path, tmp_path: Path) -> None:
     archive = tmp_path / "archive.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as writer:
         writer.write(path, f"series/{path.name}")
-    expected = _pydicom_answer(path)
+    expected = pydicom_series_uid(path)
     with gzip.open(packed, "rb") as stream:
         assert probe_series_uid(stream) == expected
     with zipfile.ZipFile(archive) as reader, reader.open(f"series/{path.name}") as stream:
@@ -261,16 +198,18 @@ def test_reads_gzip_and_zip_members(path: Path, tmp_path: Path) -> None:
 def test_reads_only_the_head_of_a_large_file() -> None:
     raw = (PACKAGED["pydicom-data"] / "RG1_UNCI.dcm").read_bytes()
     stream = _ForwardOnly(raw)
-    assert probe_series_uid(stream) == _pydicom_answer(PACKAGED["pydicom-data"] / "RG1_UNCI.dcm")
+    assert probe_series_uid(stream) == pydicom_series_uid(PACKAGED["pydicom-data"] / "RG1_UNCI.dcm")
     assert len(raw) > 1_000_000 and stream.position <= 64 * 1024
 
 
+@pytest.mark.parametrize("seekable", [False, True], ids=["forward-only", "seekable"])
 @pytest.mark.parametrize("path", SEEDS, ids=lambda path: path.name)
-def test_pydicom_fallback_agrees_on_forward_only_streams(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pydicom_fallback_agrees(path: Path, seekable: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(discovery, "_MAX_SCAN", 256)  # the walk gives up at once and hands over to pydicom
     consulted = []
     ask = discovery._ask_pydicom
     monkeypatch.setattr(discovery, "_ask_pydicom", lambda buffer: consulted.append(1) or ask(buffer))
     raw = path.read_bytes()
-    assert probe_series_uid(_ForwardOnly(raw)) == _pydicom_answer(path)
+    stream = io.BytesIO(raw) if seekable else _ForwardOnly(raw)
+    assert probe_series_uid(stream) == pydicom_series_uid(path)
     assert consulted

@@ -108,6 +108,9 @@ def probe_series_uid(stream: BinaryIO) -> str | None:
     try:
         value = _probe(head)
     except _Unsure:
+        if stream.seekable():  # pydicom skips what it does not need; only a pipe is read whole
+            stream.seek(0)
+            return _ask_pydicom(stream)
         return _ask_pydicom(io.BytesIO(bytes(head.data) + stream.read()))
     if value is None:
         return None
@@ -193,7 +196,10 @@ def _scan(
         if not in_sequence and pos + 12 <= size:
             # Most elements have a defined length and (if explicit) a 2-byte one: skip them in a
             # tight loop that leaves everything else, and the last buffered bytes, to the code below.
-            low, high = (0, 0xFFFE0000) if frames else (first, wanted)
+            if frames:
+                low, high = 0, 0xFFFE0000
+            else:
+                low, high = (first, wanted) if found is None else (wanted + 1, last + 1)
             if current_implicit:
                 while True:
                     group, element, length = tag_length(data, pos)

@@ -1,32 +1,33 @@
-"""The scrape stage: probe every file's series cheaply, then fully read the first file of each series."""
+"""The scrape stage: learn every file's series from its head, then read in full only the first file of each series.
+
+Files are walked in sorted order, so the first file met of a series is its first file. The
+walk streams through the workers in batches; per file only its series number is kept (four
+bytes), so memory grows with the number of series, not files. Records are written in walk
+order whatever the number of workers, which makes a resumed run's output the same as an
+uninterrupted one's.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import multiprocessing
 import os
 import time
-import warnings
-import zipfile
-import zlib
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby, islice
 from pathlib import Path
 
-import pydicom
-from pydicom.errors import InvalidDicomError
-
 from dicomref.errors import DicomrefError
-from dicomref.files import write_text_atomic
-from dicomref.scrape.discovery import ProbeError, probe_series_uid
-from dicomref.scrape.extract import ExtractOptions, extract_elements
+from dicomref.scrape.extract import ExtractOptions
+from dicomref.scrape.output import Done, RecordWriter, kept_unreadable, read_done, write_unreadable
 from dicomref.scrape.sources import Candidate, Unreadable, walk
+from dicomref.scrape.tasks import ProbeBatch, ReadResult, ReadTask, probe_batch, read_series
+from dicomref.scrape.workers import Workers
 
-# Later files of a series tried, in order, when its first file cannot be read in full.
+# Later files of a series tried, in order, when its first file cannot be read in full; when
+# these fail too, the rest of the series is found by walking again and tried one by one.
 SPARES = 3
+PROBE_BATCH = 128  # files per task sent to a worker
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class ScrapeOptions:
     extract: ExtractOptions = ExtractOptions()
     jobs: int = 0  # 0: one process per core
     all_files: bool = False
+    time_limit: float = 120.0  # seconds any one file may take; 0: no limit
 
 
 @dataclass
@@ -50,143 +52,167 @@ class ScrapeSummary:
     dicom_files: int = 0
     series: int = 0
     scraped: int = 0  # records in the output, including those kept from an earlier run
-    resumed: int = 0  # series found already scraped in the output
+    resumed: int = 0  # records found already in the output
     unreadable: int = 0
     elapsed: float = 0.0
 
 
 @dataclass(frozen=True)
 class ScrapeProgress:
-    phase: str  # "discover" or "extract"
+    phase: str  # "discover" (probing every file) or "extract" (reading files in full)
     done: int
     total: int | None
     series: int
 
 
 @dataclass
-class _Group:
-    key: tuple[str, str]
+class _Series:
+    number: int
+    key: tuple[str, str]  # (dataset, SeriesInstanceUID), or (dataset, "path:" + path) without one
     uid: str | None
     members: list[Candidate] = field(default_factory=list)  # the first file and up to SPARES more
     count: int = 0
 
 
-def _reason_for(exc: BaseException) -> str:
-    if isinstance(exc, ProbeError):
-        return exc.reason
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    if isinstance(exc, (zlib.error, EOFError)) or type(exc).__name__ == "BadGzipFile":
-        return "damaged gzip data"
-    if isinstance(exc, zipfile.BadZipFile):
-        return "damaged zip archive"
-    if isinstance(exc, InvalidDicomError):
-        return "not DICOM"
-    if isinstance(exc, OSError):
-        return f"not readable ({exc.strerror or 'error'})"
-    return f"unreadable DICOM ({type(exc).__name__})"
+def _row(candidate: Candidate | Unreadable, reason: str) -> tuple[str, str]:
+    return (f"{candidate.dataset}/{candidate.display}", reason)
 
 
-def _probe(candidate: Candidate) -> tuple[Candidate, str | None, str | None]:
-    """(candidate, series uid, failure reason): runs in worker processes."""
-    try:
-        with candidate.open() as stream:
-            return candidate, probe_series_uid(stream), None
-    except Exception as exc:  # every failure becomes a row in unreadable.csv
-        return candidate, None, _reason_for(exc)
+class _Run:
+    """One scrape: the inputs, the options, and what has been counted and found unreadable so far."""
+
+    def __init__(self, inputs: list[ScrapeInput], options: ScrapeOptions, done: Done, report: Callable[[ScrapeProgress], None]):
+        self.inputs = inputs
+        self.options = options
+        self.done = done
+        self.report = report
+        self.summary = ScrapeSummary(resumed=done.records, scraped=done.records)
+        self.unreadable: set[tuple[str, str]] = set(done.unreadable)
+
+    def candidates(self) -> Iterator[Candidate]:
+        """Every file of every input in walk order, counted; what cannot even be opened goes to unreadable."""
+        for found in _walk(self.inputs):
+            self.summary.files_seen += 1
+            if isinstance(found, Unreadable):
+                self.unreadable.add(_row(found, found.reason))
+            else:
+                yield found
+
+    def is_done(self, series: _Series) -> bool:
+        if series.uid and not self.options.all_files:
+            return (series.key[0], series.uid) in self.done.series
+        return (series.key[0], series.members[0].display) in self.done.paths
+
+    def read_task(self, series: _Series, members: list[Candidate]) -> ReadTask:
+        return ReadTask(members, series.uid, series.count, self.options.extract, self.options.time_limit)
+
+    def write(self, writer: RecordWriter, result: ReadResult, skipped: list[tuple[Candidate, str]]) -> None:
+        """The record (with the files of its series tried before it) to the output, the failures to unreadable."""
+        for candidate, reason in result.failures:
+            self.unreadable.add(_row(candidate, reason))
+        if result.record is not None:
+            tried = [*skipped, *result.failures]
+            result.record["source"]["skipped"] = [[candidate.display, reason] for candidate, reason in tried]
+            writer.write(result.record)
+            self.summary.scraped += 1
+
+    # Series mode -------------------------------------------------------------------------
+
+    def discover(self, workers: Workers) -> tuple[dict[tuple[str, str], _Series], array]:
+        """Every file's series, from its head: the series in order of their first file, and each file's series number."""
+        series: dict[tuple[str, str], _Series] = {}
+        member_of = array("i")  # per file in walk order: its series number, -1 if not DICOM
+        for candidates, found in workers.map(probe_batch, self._probe_batches()):
+            for candidate, (uid, reason) in zip(candidates, found):
+                if reason is not None:
+                    self.unreadable.add(_row(candidate, reason))
+                    member_of.append(-1)
+                    continue
+                self.summary.dicom_files += 1
+                key = (candidate.dataset, uid) if uid else (candidate.dataset, "path:" + candidate.display)
+                entry = series.get(key)
+                if entry is None:
+                    entry = series[key] = _Series(len(series), key, uid)
+                entry.count += 1
+                if len(entry.members) <= SPARES:
+                    entry.members.append(candidate)
+                member_of.append(entry.number)
+            self.report(ScrapeProgress("discover", len(member_of), None, len(series)))
+        self.summary.series = len(series)
+        self.report(ScrapeProgress("discover", len(member_of), len(member_of), len(series)))
+        return series, member_of
+
+    def _probe_batches(self) -> Iterator[tuple[list[Candidate], ProbeBatch]]:
+        """Consecutive files under the same root, PROBE_BATCH at a time."""
+        for root, files in groupby(self.candidates(), key=lambda candidate: candidate.root):
+            while chunk := list(islice(files, PROBE_BATCH)):
+                yield chunk, ProbeBatch(root, [candidate.location for candidate in chunk], self.options.time_limit)
+
+    def scrape_series(self, workers: Workers, writer: RecordWriter) -> None:
+        series, member_of = self.discover(workers)
+        todo = [entry for entry in series.values() if not self.is_done(entry)]
+        failed: dict[int, list[tuple[Candidate, str]]] = {}
+        tasks = ((entry, self.read_task(entry, entry.members)) for entry in todo)
+        for index, (entry, result) in enumerate(workers.map(read_series, tasks, window=2 * workers.jobs), 1):
+            self.write(writer, result, [])
+            if result.record is None and entry.count > len(entry.members):
+                failed[entry.number] = result.failures
+            self.report(ScrapeProgress("extract", index, len(todo), len(series)))
+        if failed:
+            self.retry(workers, writer, [entry for entry in todo if entry.number in failed], member_of, failed, len(todo))
+
+    def retry(self, workers: Workers, writer: RecordWriter, entries: list[_Series], member_of: array, failed: dict[int, list[tuple[Candidate, str]]], done_so_far: int) -> None:
+        """Series whose first files all failed: walk again to find their other files, and try those in order."""
+        rest: dict[int, list[Candidate]] = {entry.number: [] for entry in entries}
+        tried = {candidate for entry in entries for candidate in entry.members}
+        files = (found for found in _walk(self.inputs) if isinstance(found, Candidate))
+        for candidate, number in zip(files, member_of):
+            if number in rest and candidate not in tried:
+                rest[number].append(candidate)
+        tasks = ((entry, self.read_task(entry, rest[entry.number])) for entry in entries)
+        total = done_so_far + len(entries)
+        for index, (entry, result) in enumerate(workers.map(read_series, tasks, window=2 * workers.jobs), done_so_far + 1):
+            self.write(writer, result, failed[entry.number])
+            self.report(ScrapeProgress("extract", index, total, self.summary.series))
+
+    # All-files mode ----------------------------------------------------------------------
+
+    def scrape_all_files(self, workers: Workers, writer: RecordWriter) -> None:
+        """Every file probed and read in full, streamed: nothing is kept per file."""
+        found: set[tuple[str, str]] = set()
+        tasks = (
+            (candidate, ReadTask([candidate], None, 1, self.options.extract, self.options.time_limit, probe=True))
+            for candidate in self.candidates()
+            if (candidate.dataset, candidate.display) not in self.done.paths
+        )
+        for index, (candidate, result) in enumerate(workers.map(read_series, tasks), 1):
+            self.summary.dicom_files += result.dicom
+            self.write(writer, result, [])
+            if result.record is not None:
+                source = result.record["source"]
+                found.add((candidate.dataset, source["series_instance_uid"] or "path:" + source["path"]))
+            self.report(ScrapeProgress("discover", index, None, len(found)))
+        self.summary.series = len(found)
 
 
-def _read_dataset(candidate: Candidate) -> pydicom.Dataset:
-    with candidate.open() as stream:
-        source = stream if candidate.archive is None and not candidate.relpath.lower().endswith(".gz") else io.BytesIO(stream.read())
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return pydicom.dcmread(source, stop_before_pixels=True, force=True)
+def _walk(inputs: list[ScrapeInput]) -> Iterator[Candidate | Unreadable]:
+    for item in inputs:
+        yield from walk(item.name, item.root)
 
 
-def _text(dataset: pydicom.Dataset, keyword: str) -> str:
-    value = dataset.get(keyword) if keyword in dataset else dataset.file_meta.get(keyword) if dataset.file_meta else None
-    return "" if value is None else str(value)
-
-
-def _record(candidate: Candidate, dataset: pydicom.Dataset, uid: str | None, count: int, options: ExtractOptions) -> dict:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        elements = extract_elements(dataset, options)
-        source = {
-            "dataset": candidate.dataset,
-            "path": candidate.display,
-            "series_instance_uid": uid or "",
-            "series_files": count,
-            "sop_class_uid": _text(dataset, "SOPClassUID") or _text(dataset, "MediaStorageSOPClassUID"),
-            "modality": _text(dataset, "Modality"),
-            "transfer_syntax_uid": _text(dataset, "TransferSyntaxUID"),
-            "manufacturer": _text(dataset, "Manufacturer"),
-            "size": candidate.size,
-        }
-    return {"source": source, "elements": elements}
-
-
-def _extract(job: tuple[_Group, ExtractOptions]) -> tuple[dict | None, list[tuple[Candidate, str]]]:
-    """Read the first readable file of a series in full: runs in worker processes."""
-    group, options = job
-    failures: list[tuple[Candidate, str]] = []
-    for candidate in group.members:
-        try:
-            dataset = _read_dataset(candidate)
-            return _record(candidate, dataset, group.uid, group.count, options), failures
-        except Exception as exc:  # try the next file of the series
-            failures.append((candidate, _reason_for(exc)))
-    return None, failures
-
-
-def _done_keys(out: Path) -> set[tuple[str, str]]:
-    """Series already in the output; a trailing line cut short by a killed run is dropped."""
-    if not out.exists():
-        return set()
-    keys: set[tuple[str, str]] = set()
-    good_bytes = 0
-    with open(out, "rb") as handle:
-        for line in handle:
-            if not line.endswith(b"\n"):
-                break
-            try:
-                source = json.loads(line)["source"]
-            except (ValueError, KeyError, TypeError):
-                break
-            keys.add(_source_key(source))
-            good_bytes += len(line)
-    if good_bytes != out.stat().st_size:
-        os.truncate(out, good_bytes)
-    return keys
-
-
-def _source_key(source: dict) -> tuple[str, str]:
-    uid = source.get("series_instance_uid") or ""
-    return (source["dataset"], uid if uid else "path:" + source["path"])
-
-
-def _group_key(candidate: Candidate, uid: str | None, all_files: bool) -> tuple[str, str]:
-    if all_files or not uid:
-        return (candidate.dataset, "path:" + candidate.display)
-    return (candidate.dataset, uid)
-
-
-def _pool_map(jobs: int, func: Callable, items: Iterable, chunksize: int) -> Iterator:
-    if jobs == 1:
-        yield from map(func, items)
-        return
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield from pool.map(func, items, chunksize=chunksize)
-
-
-def _write_unreadable(path: Path, rows: list[tuple[str, str]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["path", "reason"])
-    writer.writerows(sorted(set(rows)))
-    write_text_atomic(path, buffer.getvalue())
+def check_inputs(inputs: list[ScrapeInput]) -> None:
+    """One-line errors for inputs that cannot be scraped: none, missing, empty, or two with one name."""
+    if not inputs:
+        raise DicomrefError("nothing to scrape: give a folder or file, or a manifest with datasets")
+    names = [item.name for item in inputs]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise DicomrefError(f"two inputs are both named {duplicates[0]!r}: scrape them into separate --out files")
+    for item in inputs:
+        if not os.path.exists(item.root):
+            raise DicomrefError(f"{item.root} does not exist")
+        if next(walk(item.name, item.root), None) is None:
+            raise DicomrefError(f"{item.root} holds no files: nothing to scrape there")
 
 
 def scrape(
@@ -196,58 +222,21 @@ def scrape(
     unreadable_csv: Path | None = None,
     on_progress: Callable[[ScrapeProgress], None] | None = None,
 ) -> ScrapeSummary:
-    """Scrape `inputs` into `out` (JSON Lines), resuming any earlier run into the same file."""
+    """Scrape `inputs` into `out` (JSON Lines), resuming any earlier run into the same file.
+
+    Every check that can fail with a DicomrefError runs before the first progress report.
+    """
     started = time.monotonic()
-    for item in inputs:
-        if not item.root.exists():
-            raise DicomrefError(f"{item.root} does not exist")
-    jobs = options.jobs or os.cpu_count() or 1
-    summary = ScrapeSummary()
-    unreadable: list[tuple[str, str]] = []
-    groups: dict[tuple[str, str], _Group] = {}
-    report = on_progress or (lambda progress: None)
-
-    def candidates() -> Iterator[Candidate]:
-        for item in inputs:
-            for found in walk(item.name, item.root):
-                if isinstance(found, Unreadable):
-                    unreadable.append((f"{found.dataset}/{found.display}", found.reason))
-                else:
-                    yield found
-
-    for candidate, uid, reason in _pool_map(jobs, _probe, candidates(), chunksize=32):
-        summary.files_seen += 1
-        if reason is not None:
-            unreadable.append((f"{candidate.dataset}/{candidate.display}", reason))
+    check_inputs(inputs)
+    unreadable_csv = unreadable_csv or out.parent / "unreadable.csv"
+    run = _Run(inputs, options, read_done(out), on_progress or (lambda progress: None))
+    run.unreadable |= kept_unreadable(unreadable_csv, {item.name for item in inputs})
+    with Workers(options.jobs or os.cpu_count() or 1) as workers, RecordWriter(out) as writer:
+        if options.all_files:
+            run.scrape_all_files(workers, writer)
         else:
-            summary.dicom_files += 1
-            key = _group_key(candidate, uid, options.all_files)
-            group = groups.setdefault(key, _Group(key, uid))
-            group.count += 1
-            if len(group.members) <= SPARES:
-                group.members.append(candidate)
-        if summary.files_seen % 64 == 0:
-            report(ScrapeProgress("discover", summary.files_seen, None, len(groups)))
-    summary.series = len(groups)
-    report(ScrapeProgress("discover", summary.files_seen, summary.files_seen, summary.series))
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    done = _done_keys(out)
-    todo = [group for group in groups.values() if group.key not in done]
-    summary.resumed = summary.series - len(todo)
-    summary.scraped = len(done)
-    with open(out, "ab") as handle:
-        jobs_iter = ((group, options.extract) for group in todo)
-        for index, (record, failures) in enumerate(_pool_map(jobs, _extract, jobs_iter, chunksize=1), 1):
-            for candidate, reason in failures:
-                unreadable.append((f"{candidate.dataset}/{candidate.display}", reason))
-            if record is not None:
-                line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
-                os.write(handle.fileno(), line.encode("utf-8"))  # one write: a kill never splits a line
-                summary.scraped += 1
-            report(ScrapeProgress("extract", index, len(todo), summary.series))
-
-    summary.unreadable = len(set(unreadable))
-    _write_unreadable(unreadable_csv or out.parent / "unreadable.csv", unreadable)
-    summary.elapsed = time.monotonic() - started
-    return summary
+            run.scrape_series(workers, writer)
+    write_unreadable(unreadable_csv, run.unreadable)
+    run.summary.unreadable = len(run.unreadable)
+    run.summary.elapsed = time.monotonic() - started
+    return run.summary

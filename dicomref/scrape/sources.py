@@ -1,70 +1,49 @@
-"""Walk dataset folders in sorted order, yielding every file to probe (plain, .gz, or inside a .zip)."""
+"""Walk dataset folders in sorted order and open what they hold: plain files, .gz files and .zip members.
+
+The walk runs in the main process for every file of an archive, so it lists folders with
+`os.scandir` (the file type comes with the listing, no `stat` per file) and leaves opening,
+sizing and reading to the worker processes.
+"""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import stat
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
-# A zip member larger than this (uncompressed) is not read: it is listed as unreadable instead.
-MAX_MEMBER_BYTES = 2 * 1024**3
 # More members than this in one archive is treated as a zip bomb.
 MAX_MEMBERS = 100_000
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One file to probe. `relpath` is relative to the dataset root; zip members add '/member'."""
+class Candidate(NamedTuple):
+    """One file to read: `relpath` is relative to the dataset root; a zip member also names its `member`.
+
+    A named tuple, not a dataclass: the walk makes one per file in the main process, and a tuple
+    costs a fifth of the time to build.
+    """
 
     dataset: str
     root: str
     relpath: str
-    size: int
-    member: str | None = None  # the name inside the zip archive at `archive`
-    archive: str | None = None  # relpath of the zip archive holding the member
+    member: str | None = None  # the name inside the zip archive at `relpath`
+
+    @property
+    def location(self) -> str | tuple[str, str]:
+        """What a worker needs to open the file, small to send between processes."""
+        return self.relpath if self.member is None else (self.relpath, self.member)
 
     @property
     def display(self) -> str:
-        """The path as people and JSON see it (never raises on bytes that are not UTF-8)."""
-        return printable_path(self.relpath)
-
-    def open(self) -> BinaryIO:
-        if self.archive is not None:
-            archive = zipfile.ZipFile(os.path.join(self.root, self.archive))
-            try:
-                return _ZipMemberStream(archive, archive.open(self.member))
-            except BaseException:
-                archive.close()
-                raise
-        path = os.path.join(self.root, self.relpath)
-        if self.relpath.lower().endswith(".gz"):
-            return gzip.open(path, "rb")
-        return open(path, "rb")
-
-
-class _ZipMemberStream:
-    """A zip member's stream that also closes its archive."""
-
-    def __init__(self, archive: zipfile.ZipFile, stream: BinaryIO) -> None:
-        self._archive, self._stream = archive, stream
-
-    def read(self, size: int = -1) -> bytes:
-        return self._stream.read(size)
-
-    def close(self) -> None:
-        self._stream.close()
-        self._archive.close()
-
-    def __enter__(self) -> "_ZipMemberStream":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        """The path as people, JSON and CSV see it (never raises on bytes that are not UTF-8)."""
+        shown = self.relpath if self.member is None else f"{self.relpath}/{self.member}"
+        return printable_path(shown)
 
 
 @dataclass(frozen=True)
@@ -85,79 +64,148 @@ def printable_path(relpath: str) -> str:
     return relpath.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+class Opener:
+    """Opens files under one root, keeping the last zip archive open for the members that follow."""
+
+    def __init__(self, root: str):
+        self._root = root
+        self._archive: tuple[str, zipfile.ZipFile] | None = None
+
+    def open(self, location: str | tuple[str, str], *, buffered: bool = False) -> BinaryIO:
+        """The file's bytes, decompressed for .gz files and zip members; `buffered` for many small reads."""
+        if isinstance(location, tuple):
+            relpath, member = location
+            return self._zip(relpath).open(member)
+        path = os.path.join(self._root, location)
+        if location.lower().endswith(".gz"):
+            with open(path, "rb", buffering=0) as raw:
+                is_gzip = raw.read(2) == _GZIP_MAGIC
+            if is_gzip:
+                return gzip.open(path, "rb")  # type: ignore[return-value]
+        return open(path, "rb", buffering=-1 if buffered else 0)
+
+    def size(self, location: str | tuple[str, str]) -> int:
+        """Bytes on disk; for a zip member, its uncompressed size."""
+        if isinstance(location, tuple):
+            relpath, member = location
+            return self._zip(relpath).getinfo(member).file_size
+        return os.stat(os.path.join(self._root, location)).st_size
+
+    def _zip(self, relpath: str) -> zipfile.ZipFile:
+        if self._archive is None or self._archive[0] != relpath:
+            self.close()
+            self._archive = (relpath, zipfile.ZipFile(os.path.join(self._root, relpath)))
+        return self._archive[1]
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive[1].close()
+            self._archive = None
+
+    def __enter__(self) -> Opener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def walk(dataset: str, root: str | os.PathLike[str]) -> Iterator[Candidate | Unreadable]:
+    """Depth-first with each folder's names sorted, so each series' first file (lowest path) is met first.
+
+    A symlink to a folder is followed unless that folder was walked already: a link back to an
+    enclosing folder is a "symlink loop", any other to a folder already walked a duplicate.
+    """
+    root_str = os.path.abspath(root)  # workers may not share this process's working folder
+    if os.path.isdir(root_str):
+        yield from _tree(dataset, root_str)
+    elif os.path.isfile(root_str):
+        yield from _file(dataset, *os.path.split(root_str))
+    else:
+        yield Unreadable(dataset, os.path.basename(root_str), "not a regular file")
+
+
+def _tree(dataset: str, root: str) -> Iterator[Candidate | Unreadable]:
+    """The walk of a folder, kept on an explicit stack so that no depth of folders exhausts the call stack."""
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[tuple[int, int], str, Iterator[os.DirEntry[str]]]] = []  # open folders and the entries left
+
+    def enter(rel: str) -> Unreadable | None:
+        path = os.path.join(root, rel) if rel else root
+        try:
+            info = os.stat(path)
+            key = (info.st_dev, info.st_ino)
+            if key in seen:
+                enclosing = any(key == open_key for open_key, _, _ in stack)
+                return Unreadable(dataset, rel, "symlink loop" if enclosing else "folder already walked through another link")
+            with os.scandir(path) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except PermissionError:
+            return Unreadable(dataset, rel, "permission denied")
+        except OSError as exc:
+            return Unreadable(dataset, rel, f"folder not readable ({exc.strerror or 'error'})")
+        seen.add(key)
+        stack.append((key, rel, iter(entries)))
+        return None
+
+    problem = enter("")
+    if problem is not None:
+        yield problem
+    while stack:
+        _, rel, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        try:
+            info = os.stat(entry.path) if entry.is_symlink() else None
+            is_dir = stat.S_ISDIR(info.st_mode) if info else entry.is_dir(follow_symlinks=False)
+            is_file = stat.S_ISREG(info.st_mode) if info else entry.is_file(follow_symlinks=False)
+        except FileNotFoundError:
+            yield Unreadable(dataset, child, "broken symlink")
+            continue
+        except OSError as exc:
+            yield Unreadable(dataset, child, "symlink loop" if exc.errno == errno.ELOOP else f"not readable ({exc.strerror or 'error'})")
+            continue
+        if is_dir:
+            problem = enter(child)
+            if problem is not None:
+                yield problem
+        elif is_file:
+            yield from _file(dataset, root, child)
+        else:
+            yield Unreadable(dataset, child, "not a regular file")
+
+
+def _file(dataset: str, root: str, rel: str) -> Iterator[Candidate | Unreadable]:
+    if rel.lower().endswith(".zip"):
+        yield from _zip_members(dataset, root, rel)
+    else:
+        yield Candidate(dataset, root, rel)
+
+
 def _zip_members(dataset: str, root: str, relpath: str) -> Iterator[Candidate | Unreadable]:
+    """The members of a zip archive in name order; a file that is not a zip archive is read as it is."""
     try:
         with zipfile.ZipFile(os.path.join(root, relpath)) as archive:
             infos = archive.infolist()
-            if len(infos) > MAX_MEMBERS:
-                yield Unreadable(dataset, relpath, f"zip archive with more than {MAX_MEMBERS} members")
-                return
-            for info in sorted(infos, key=lambda i: i.filename):
-                if info.is_dir():
-                    continue
-                member_path = f"{relpath}/{info.filename}"
-                if info.filename.startswith("/") or ".." in info.filename.split("/"):
-                    yield Unreadable(dataset, member_path, "zip member path leaves the archive")
-                elif info.file_size > MAX_MEMBER_BYTES:
-                    yield Unreadable(dataset, member_path, "zip member too large")
-                else:
-                    yield Candidate(dataset, root, member_path, info.file_size, info.filename, relpath)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        yield Unreadable(dataset, relpath, "damaged zip archive")
-
-
-def walk(dataset: str, root: Path) -> Iterator[Candidate | Unreadable]:
-    """Depth-first in sorted order, so each series' first file (lowest path) is met first.
-
-    Symlinks to folders are followed once: a folder already visited (a loop) is skipped.
-    """
-    root_str = os.fspath(root)
-    seen: set[tuple[int, int]] = set()
-    if os.path.isfile(root_str):
-        parent, name = os.path.split(root_str)
-        yield from _entry(dataset, parent, name, seen)
-        return
-    yield from _folder(dataset, root_str, "", seen)
-
-
-def _folder(dataset: str, root: str, rel: str, seen: set[tuple[int, int]]) -> Iterator[Candidate | Unreadable]:
-    path = os.path.join(root, rel) if rel else root
-    try:
-        info = os.stat(path)
-        if (info.st_dev, info.st_ino) in seen:
-            yield Unreadable(dataset, rel, "symlink loop")
-            return
-        seen.add((info.st_dev, info.st_ino))
-        names = sorted(os.listdir(path))
     except PermissionError:
-        yield Unreadable(dataset, rel, "permission denied")
+        yield Unreadable(dataset, relpath, "permission denied")
         return
-    except OSError as exc:
-        yield Unreadable(dataset, rel, f"folder not readable ({exc.strerror or 'error'})")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        yield Candidate(dataset, root, relpath)  # named .zip but not one: probe it like any file
         return
-    for name in names:
-        yield from _entry(dataset, root, os.path.join(rel, name) if rel else name, seen)
-
-
-def _entry(dataset: str, root: str, rel: str, seen: set[tuple[int, int]]) -> Iterator[Candidate | Unreadable]:
-    path = os.path.join(root, rel)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        yield Unreadable(dataset, rel, "broken symlink" if os.path.islink(path) else "vanished")
+    if len(infos) > MAX_MEMBERS:
+        yield Unreadable(dataset, relpath, f"zip archive with more than {MAX_MEMBERS:,} members")
         return
-    except PermissionError:
-        yield Unreadable(dataset, rel, "permission denied")
-        return
-    except OSError as exc:
-        reason = "symlink loop" if exc.errno == 40 else f"not readable ({exc.strerror or 'error'})"
-        yield Unreadable(dataset, rel, reason)
-        return
-    if stat.S_ISDIR(info.st_mode):
-        yield from _folder(dataset, root, rel, seen)
-    elif not stat.S_ISREG(info.st_mode):
-        yield Unreadable(dataset, rel, "not a regular file")
-    elif rel.lower().endswith(".zip"):
-        yield from _zip_members(dataset, root, rel)
-    else:
-        yield Candidate(dataset, root, rel, info.st_size)
+    duplicates = {name for name, count in Counter(info.filename for info in infos).items() if count > 1}
+    for info in sorted(infos, key=lambda item: item.filename):
+        if info.is_dir():
+            continue
+        name = info.filename
+        if name.startswith("/") or ".." in name.replace("\\", "/").split("/"):
+            yield Unreadable(dataset, f"{relpath}/{name}", "zip member path leaves the archive")
+        elif name in duplicates:
+            yield Unreadable(dataset, f"{relpath}/{name}", "zip member name used twice")
+        else:
+            yield Candidate(dataset, root, relpath, name)

@@ -1,0 +1,134 @@
+"""Run tasks in worker processes, results in submission order, with a bound on the time any one file takes.
+
+Results come back in the order tasks were given, so the output of a parallel run is the output
+of a serial one. At most `window` tasks are in flight: the walk feeding them is consumed as the
+workers keep up, so memory does not grow with the number of files.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, TypeVar
+
+from dicomref.errors import DicomrefError
+
+K = TypeVar("K")
+T = TypeVar("T")
+R = TypeVar("R")
+# Modules every worker needs, imported once by the fork server instead of once per worker.
+_PRELOAD = ["dicomref.scrape.tasks"]
+
+
+class TimeLimitExceeded(Exception):
+    """Reading one file took longer than the time limit."""
+
+
+class Deadline:
+    """Bounds the time each file of a task may take, using SIGALRM (in the main thread; elsewhere no bound).
+
+    Arming the timer costs two system calls, more than probing a small file's head, so it is
+    re-armed only once half the limit has passed: every file still gets at least half the limit,
+    and none runs longer than the limit. The alarm raises only while a file is being read.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._armed_at = -math.inf
+        self._reading = False
+        self._previous: Any = None
+        self._enabled = bool(seconds) and threading.current_thread() is threading.main_thread()
+
+    def __enter__(self) -> Deadline:
+        if self._enabled:
+            self._previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._enabled:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+
+    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        if self._reading:
+            raise TimeLimitExceeded
+
+    @contextmanager
+    def file(self) -> Iterator[None]:
+        """The body reads one file; it is interrupted with TimeLimitExceeded when over the limit."""
+        if self._enabled:
+            now = time.monotonic()
+            if now - self._armed_at > self.seconds / 2:
+                # Repeats every second after expiry, in case the interrupted code swallows the first one.
+                signal.setitimer(signal.ITIMER_REAL, self.seconds, min(1.0, self.seconds))
+                self._armed_at = now
+        self._reading = True
+        try:
+            yield
+        finally:
+            self._reading = False
+
+
+def _exit_with_parent() -> None:
+    """Pool workers wait for tasks forever: if the scrape is killed, they must exit rather than linger."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_closed, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_when_closed(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
+class Workers:
+    """`jobs` worker processes, or the calling process itself when jobs is 1."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        if self.jobs > 1:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOAD)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_exit_with_parent)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, func: Callable[[T], R], pairs: Iterable[tuple[K, T]], window: int | None = None) -> Iterator[tuple[K, R]]:
+        """(key, func(task)) for every (key, task), in order; keys stay here, at most `window` tasks in flight."""
+        if self._pool is None:
+            for key, task in pairs:
+                yield key, func(task)
+            return
+        pending: deque[tuple[K, Future[R]]] = deque()
+        limit = window or 4 * self.jobs
+        try:
+            for key, task in pairs:
+                pending.append((key, self._pool.submit(func, task)))
+                if len(pending) >= limit:
+                    key, future = pending.popleft()
+                    yield key, future.result()
+            while pending:
+                key, future = pending.popleft()
+                yield key, future.result()
+        except BrokenProcessPool:
+            raise DicomrefError("a worker process died while reading files (out of memory?); re-run the same command to resume") from None
+        finally:
+            for _, future in pending:
+                future.cancel()
