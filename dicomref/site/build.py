@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from dicomref import __version__
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
+from dicomref.site.linkcheck import LinkReport, check_links
 from dicomref.site.pages import NAV, Page, SiteModel, all_pages, not_found_page
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
@@ -35,9 +36,11 @@ class SiteSummary:
     files: int = 0
     largest_page: str = ""
     largest_page_bytes: int = 0
+    links: LinkReport | None = None  # when the build was asked to check its links
 
 
-ProgressCallback = Callable[[int, int], None]
+# Called with the phase ("render" or "check"), pages done and pages in all.
+ProgressCallback = Callable[[str, int, int], None]
 
 
 def _environment() -> Environment:
@@ -149,7 +152,7 @@ def _render(model: SiteModel, standard: Standard, writer: _Writer, base_url: str
             templates[page.template] = env.get_template(page.template)
         writer.page(page.path, templates[page.template].render(page=page, root=page.root, release=standard.release, **page.context))
         if on_progress and (done % 50 == 0 or done == len(pages) + extra):
-            on_progress(done, len(pages) + extra)
+            on_progress("render", done, len(pages) + extra)
     return pages
 
 
@@ -173,10 +176,14 @@ def build_site(
     out: Path,
     base_url: str = DEFAULT_BASE_URL,
     on_progress: ProgressCallback | None = None,
+    check: bool = False,
 ) -> SiteSummary:
-    """Render into a sibling folder, then swap it in: a failed build leaves the last good site."""
-    _check_aggregate(aggregate)
+    """Render into a sibling folder, then swap it in: a failed build leaves the last good site.
+
+    With `check`, every internal link and anchor is checked before the swap, and a broken link fails the build.
+    """
     _recover_interrupted_swap(out)
+    _check_aggregate(aggregate)
     building = out.with_name(f".{out.name}.building")
     if building.exists():
         shutil.rmtree(building)
@@ -190,8 +197,18 @@ def build_site(
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
+    links = _check(building, base_url, on_progress) if check else None
     replace_dir(building, out)
-    return SiteSummary(pages=pages, bytes=writer.bytes, out=out, files=writer.files, largest_page=writer.largest[0], largest_page_bytes=writer.largest[1])
+    return SiteSummary(pages=pages, bytes=writer.bytes, out=out, files=writer.files, largest_page=writer.largest[0], largest_page_bytes=writer.largest[1], links=links)
+
+
+def _check(building: Path, base_url: str, on_progress: ProgressCallback | None) -> LinkReport:
+    report = check_links(building, base_url_path(base_url), on_progress=(lambda done, total: on_progress("check", done, total)) if on_progress else None)
+    if not report.ok:
+        shutil.rmtree(building, ignore_errors=True)
+        first = report.broken[0]
+        raise DicomrefError(f"{len(report.broken):,} broken links, the first in {first.page}: {first.link} ({first.reason}); the previous site is kept")
+    return report
 
 
 def load_aggregate(path: Path) -> dict:
