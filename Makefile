@@ -10,6 +10,7 @@ DICOMREF := $(VENV)/bin/dicomref
 INSTALLED := $(VENV)/.installed
 DEV_INSTALLED := $(VENV)/.installed-dev
 BASE_URL ?= http://127.0.0.1:8000/
+SITE_FLAGS ?=
 PORT ?= 8000
 
 SCRAPE_CODE := $(wildcard dicomref/scrape/*.py)
@@ -36,7 +37,7 @@ data/aggregate.json: data/scraped.jsonl $(AGGREGATE_CODE) | $(INSTALLED)
 	$(DICOMREF) aggregate $< --datasets data/datasets.toml --out $@
 
 site/index.html: data/aggregate.json $(SITE_CODE) | $(INSTALLED)
-	$(DICOMREF) site --aggregate $< --out site --base-url $(BASE_URL)
+	$(DICOMREF) site --aggregate $< --out site --base-url $(BASE_URL) $(SITE_FLAGS)
 
 site: site/index.html
 
@@ -47,7 +48,12 @@ chromium:
 	  else echo "Chromium missing: sudo apt-get install -y chromium (browser tests will skip)"; fi; \
 	fi
 
-test: $(DEV_INSTALLED) chromium
+# axe-core for the accessibility tests, pinned by package-lock.json, from the npm registry.
+NODE_MODULES := node_modules/.package-lock.json
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+test: $(DEV_INSTALLED) chromium $(NODE_MODULES)
 	$(PY) -m pytest
 
 serve: site/index.html
@@ -57,4 +63,4 @@ bench: $(DEV_INSTALLED)
 	$(PY) -m bench
 
 clean:
-	rm -rf site .site.building data/scraped.jsonl data/aggregate.json data/unreadable.csv data/search-index .pytest_cache tests/screenshots
+	rm -rf site .site.building .site.old data/scraped.jsonl data/aggregate.json data/unreadable.csv data/search-index .pytest_cache tests/screenshots

@@ -261,21 +261,37 @@ def _run_aggregate(scraped: list[Path], out: Path, model, options) -> dict:
 def site(
     aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON to publish.")] = AGGREGATE,
     out: Annotated[Path, typer.Option(help="Output folder, replaced whole when the build succeeds.")] = SITE,
-    base_url: Annotated[str, typer.Option(help="Absolute URL the site is served from (sitemap and robots.txt only).")] = "http://127.0.0.1:8000/",
+    base_url: Annotated[str, typer.Option(help="Absolute URL the site is served from (sitemap, robots.txt and the 404 page's base).")] = "http://127.0.0.1:8000/",
+    check: Annotated[bool, typer.Option("--check", help="Check every internal link and anchor before replacing the output; a broken link fails the build and keeps the previous site.")] = False,
     standard: StandardOption = None,
 ) -> None:
     """Render the static site: a page per attribute, module and IOD, coverage, JSON API and search index.
 
-    Example: [bold]dicomref site --out site --base-url https://example.github.io/dicomref/[/]
+    Example: [bold]dicomref site --out site --base-url https://example.github.io/dicomref/ --check[/]
     """
     from dicomref.site import build_site, load_aggregate
 
     data = load_aggregate(aggregate_file)
     model = _load_standard(standard)
-    with err_console.status("Rendering the site…"):
-        summary = build_site(data, model, out, base_url)
+    phases = {"render": "Rendering pages", "check": "Checking links"}
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = progress.add_task(phases[phase], total=total)
+            progress.update(tasks[phase], completed=done, total=total)
+
+        summary = build_site(data, model, out, base_url, on_progress=report, check=check)
+    err_console.print(
+        f"{summary.pages:,} pages, {summary.files:,} files, {summary.bytes / 1e6:.1f} MB → {out}/index.html "
+        f"(largest page {summary.largest_page}, {summary.largest_page_bytes / 1e3:,.0f} kB)",
+        highlight=False,
+    )
     _search_index(aggregate_file, standard, model)
-    err_console.print(f"{summary.pages:,} pages, {summary.bytes / 1e6:.1f} MB → {out}/index.html", highlight=False)
+    if summary.links:
+        links = summary.links
+        err_console.print(f"links: {links.pages:,} pages, {links.links:,} internal links ({links.anchors:,} to anchors), none broken", highlight=False)
 
 
 @app.command()

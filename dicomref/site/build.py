@@ -1,21 +1,31 @@
-"""The site stage: render every page, the JSON API and the search index into a folder swapped in whole."""
+"""The site stage: render every page, the JSON API and the search index into a folder swapped in whole.
+
+The build writes into `.<out>.building` beside the output and renames it over the output only
+when everything is written, so a failed or killed build leaves the last good site in place.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from dicomref import __version__
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
-from dicomref.site.pages import Page, SiteModel, all_pages
+from dicomref.site.linkcheck import LinkReport, check_links
+from dicomref.site.pages import NAV, Page, SiteModel, all_pages, not_found_page
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
+AGGREGATE_SCHEMA = 1
 
 
 @dataclass(frozen=True)
@@ -23,25 +33,67 @@ class SiteSummary:
     pages: int
     bytes: int
     out: Path
+    files: int = 0
+    largest_page: str = ""
+    largest_page_bytes: int = 0
+    links: LinkReport | None = None  # when the build was asked to check its links
+
+
+# Called with the phase ("render" or "check"), pages done and pages in all.
+ProgressCallback = Callable[[str, int, int], None]
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("dicomref", "templates"), autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("dicomref", "templates"),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
     env.globals["version"] = __version__
+    env.globals["nav"] = NAV
+    env.filters["num"] = "{:,}".format
     return env
 
 
-def _write(path: Path, text: str) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
-    path.write_bytes(data)
-    return len(data)
+class _Writer:
+    """Writes files under one folder, creating each directory once and counting what it wrote."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.bytes = 0
+        self.files = 0
+        self.largest = ("", 0)
+        self._made: set[Path] = set()
+
+    def write(self, relative: str, data: bytes) -> None:
+        path = self.folder / relative
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        self.bytes += len(data)
+        self.files += 1
+
+    def page(self, relative: str, html: str) -> None:
+        data = html.encode("utf-8")
+        if len(data) > self.largest[1]:
+            self.largest = (relative, len(data))
+        self.write(relative, data)
 
 
-def _api(model: SiteModel, out: Path) -> int:
-    written = 0
+def html_safe_json(data: object) -> str:
+    """Canonical JSON in which no string can open or close markup, wherever the document ends up."""
+    return dumps_json(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _api(model: SiteModel, writer: _Writer) -> None:
     for entry in model.standard.dictionary:
         info = model.attribute_info(entry.tag)
+        modules = sorted({u.module_id for u in model.standard.usages.get(entry.tag, [])})
         document = {
             "tag": entry.tag,
             "keyword": entry.keyword,
@@ -49,14 +101,14 @@ def _api(model: SiteModel, out: Path) -> int:
             "vr": entry.vr,
             "vm": entry.vm,
             "retired": entry.retired,
-            "modules": sorted({u.module_id for u in model.standard.usages.get(entry.tag, [])}),
+            "modules": modules,
+            "iods": sorted({i for m in modules for i in model.standard.iods_by_module.get(m, [])}),
             "files": info.get("files", 0),
             "distinct": info.get("distinct", 0),
             "examples": info.get("examples", []),
         }
-        written += _write(out / "api" / "attributes" / f"{entry.tag}.json", dumps_json(document))
-    written += _write(out / "api" / "coverage.json", dumps_json(model.aggregate.get("coverage", {})))
-    return written
+        writer.write(f"api/attributes/{entry.tag}.json", html_safe_json(document).encode("utf-8"))
+    writer.write("api/coverage.json", html_safe_json(model.coverage).encode("utf-8"))
 
 
 def _sitemap(pages: list[Page], base_url: str) -> str:
@@ -65,41 +117,98 @@ def _sitemap(pages: list[Page], base_url: str) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n'
 
 
-def build_site(aggregate: dict, standard: Standard, out: Path, base_url: str = "http://127.0.0.1:8000/") -> SiteSummary:
-    """Render into a sibling folder, then swap it in: a failed build leaves the last good site."""
-    if aggregate.get("schema") != 1:
+def base_url_path(base_url: str) -> str:
+    """The path part of the base URL: 'https://x.github.io/dicomref' -> '/dicomref/'."""
+    rest = base_url.split("://", 1)[-1]
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def _check_aggregate(aggregate: dict) -> None:
+    if not isinstance(aggregate, dict) or aggregate.get("schema") != AGGREGATE_SCHEMA:
         raise DicomrefError("aggregate file has an unknown schema; re-run `dicomref aggregate`")
+    shapes = {"attributes": dict, "coverage": dict, "datasets": list}
+    for key, kind in shapes.items():
+        if not isinstance(aggregate.get(key), kind):
+            raise DicomrefError(f"aggregate file has no valid '{key}'; re-run `dicomref aggregate`")
+    if not isinstance(aggregate["coverage"].get("overall"), dict):
+        raise DicomrefError("aggregate file has no overall coverage; re-run `dicomref aggregate`")
+
+
+def _recover_interrupted_swap(out: Path) -> None:
+    """A build killed between the two renames of the swap leaves the last good site as .<out>.old."""
+    old = out.with_name(f".{out.name}.old")
+    if old.is_dir() and not out.exists():
+        os.replace(old, out)
+
+
+def _render(model: SiteModel, standard: Standard, writer: _Writer, base_url: str, on_progress: ProgressCallback | None) -> list[Page]:
+    env = _environment()
+    templates: dict[str, object] = {}
+    pages = list(all_pages(model))
+    extra = 1  # the 404 page
+    for done, page in enumerate([*pages, not_found_page(base_url_path(base_url))], start=1):
+        if page.template not in templates:
+            templates[page.template] = env.get_template(page.template)
+        writer.page(page.path, templates[page.template].render(page=page, root=page.root, release=standard.release, **page.context))
+        if on_progress and (done % 50 == 0 or done == len(pages) + extra):
+            on_progress("render", done, len(pages) + extra)
+    return pages
+
+
+def _write_everything(model: SiteModel, standard: Standard, writer: _Writer, base_url: str, on_progress: ProgressCallback | None) -> int:
+    pages = _render(model, standard, writer, base_url, on_progress)
+    static = files("dicomref") / "templates" / "static"
+    for asset in sorted(static.iterdir(), key=lambda a: a.name):
+        if asset.is_file():
+            writer.write(f"static/{asset.name}", asset.read_bytes())
+    writer.write(INDEX_FILE, search_index_script(standard, aggregate).encode("utf-8"))
+    _api(model, writer)
+    writer.write("sitemap.xml", _sitemap(pages, base_url).encode("utf-8"))
+    writer.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base_url.rstrip('/')}/sitemap.xml\n".encode())
+    writer.write(".nojekyll", b"")
+    return len(pages) + 1
+
+
+def build_site(
+    aggregate: dict,
+    standard: Standard,
+    out: Path,
+    base_url: str = DEFAULT_BASE_URL,
+    on_progress: ProgressCallback | None = None,
+    check: bool = False,
+) -> SiteSummary:
+    """Render into a sibling folder, then swap it in: a failed build leaves the last good site.
+
+    With `check`, every internal link and anchor is checked before the swap, and a broken link fails the build.
+    """
+    _recover_interrupted_swap(out)
+    _check_aggregate(aggregate)
     building = out.with_name(f".{out.name}.building")
     if building.exists():
         shutil.rmtree(building)
     building.mkdir(parents=True)
-    env = _environment()
-    model = SiteModel(standard, aggregate)
-    pages = list(all_pages(model))
-    total = 0
-    for page in pages:
-        html = env.get_template(page.template).render(page=page, root=page.root, release=standard.release, **page.context)
-        total += _write(building / page.path, html)
-    not_found = Page("404.html", "404.html", "Page not found")
-    total += _write(building / "404.html", env.get_template("404.html").render(page=not_found, root=base_url_path(base_url), release=standard.release))
-    static = files("dicomref") / "templates" / "static"
-    for asset in static.iterdir():
-        if asset.is_file():
-            total += _write(building / "static" / asset.name, asset.read_text(encoding="utf-8"))
-    total += _write(building / INDEX_FILE, search_index_script(standard, aggregate))
-    total += _api(model, building)
-    total += _write(building / "sitemap.xml", _sitemap(pages, base_url))
-    total += _write(building / "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base_url.rstrip('/')}/sitemap.xml\n")
-    total += _write(building / ".nojekyll", "")
+    writer = _Writer(building)
+    try:
+        pages = _write_everything(SiteModel(standard, aggregate), standard, writer, base_url, on_progress)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        shutil.rmtree(building, ignore_errors=True)
+        raise DicomrefError("aggregate file is malformed (a field is missing or of the wrong type); re-run `dicomref aggregate` (--debug shows where)") from exc
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    links = _check(building, base_url, on_progress) if check else None
     replace_dir(building, out)
-    return SiteSummary(pages=len(pages) + 1, bytes=total, out=out)
+    return SiteSummary(pages=pages, bytes=writer.bytes, out=out, files=writer.files, largest_page=writer.largest[0], largest_page_bytes=writer.largest[1], links=links)
 
 
-def base_url_path(base_url: str) -> str:
-    """The path part of the base URL ('/dicomref/'): the 404 page is served at any depth, so it links absolutely."""
-    rest = base_url.split("://", 1)[-1]
-    path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
-    return path if path.endswith("/") else path + "/"
+def _check(building: Path, base_url: str, on_progress: ProgressCallback | None) -> LinkReport:
+    report = check_links(building, base_url_path(base_url), on_progress=(lambda done, total: on_progress("check", done, total)) if on_progress else None)
+    if not report.ok:
+        shutil.rmtree(building, ignore_errors=True)
+        first = report.broken[0]
+        raise DicomrefError(f"{len(report.broken):,} broken links, the first in {first.page}: {first.link} ({first.reason}); the previous site is kept")
+    return report
 
 
 def load_aggregate(path: Path) -> dict:

@@ -1,4 +1,7 @@
-"""The page model: every page of the site as a path, a template and the data it shows."""
+"""The page model: every page of the site as a path, a template and the data it shows.
+
+All decisions live here (what a row says, which badge, which link); templates only render.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,44 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from dicomref.site.charts import bar_chart
-from dicomref.standard import DictEntry, Standard, display_tag
+from dicomref.site.charts import Bar, bar_chart
+from dicomref.standard import DictEntry, Module, Standard, display_tag
+from dicomref.standard.model import NEMA_PART06
 
 # How many modules an attribute page describes in full; the rest are listed by name.
 MODULES_IN_FULL = 25
+# How many modules an attribute page names for each IOD that includes it.
+VIA_MODULES_SHOWN = 3
+# A description repeated in one module is shown once; later rows point to it when it is at least this long.
+REPEAT_POINTER_MIN = 120
+# Entry points on the home page.
+HOME_ATTRIBUTES = 12
+HOME_IODS = 8
+CHART_MODULES = 25
+CHART_IODS = 20
+
+TYPE_MEANINGS = {
+    "1": "required, with a value",
+    "1C": "required under a condition, with a value",
+    "2": "required, may be empty",
+    "2C": "required under a condition, may be empty",
+    "3": "optional",
+}
+USAGE_MEANINGS = {"M": "Mandatory", "C": "Conditional", "U": "User option"}
+USAGE_ORDER = {"M": 0, "C": 1, "U": 2}
+NAV = (
+    ("iods", "IODs", "iods/index.html"),
+    ("modules", "Modules", "modules/index.html"),
+    ("attributes", "Attributes", "browse/groups/index.html"),
+    ("coverage", "Coverage", "coverage/index.html"),
+    ("about", "About", "about/index.html"),
+)
+
+
+@dataclass(frozen=True)
+class Crumb:
+    label: str
+    url: str | None = None  # None for the current page
 
 
 @dataclass(frozen=True)
@@ -19,11 +55,19 @@ class Page:
     template: str
     title: str
     context: dict[str, Any] = field(default_factory=dict)
+    section: str = ""  # the main navigation entry this page belongs to
+    summary: str = ""  # the meta description
+    crumbs: tuple[Crumb, ...] = ()
+    base: str = ""  # an absolute base path, for a page served at any depth (404.html)
 
     @property
     def root(self) -> str:
         """The relative prefix from this page back to the site root ('' or '../../')."""
-        return "../" * self.path.count("/")
+        return "" if self.base else root_of(self.path)
+
+
+def root_of(path: str) -> str:
+    return "../" * path.count("/")
 
 
 def attribute_url(key: str) -> str:
@@ -38,14 +82,32 @@ def iod_url(iod_id: str) -> str:
     return f"iods/{iod_id}/index.html"
 
 
+def group_url(group: str) -> str:
+    return f"browse/groups/{group}/index.html"
+
+
+def letter_url(letter: str) -> str:
+    return f"browse/keywords/{letter}/index.html"
+
+
+def row_id(path: tuple[str, ...], tag: str) -> str:
+    """The anchor of a module row: its sequence path and tag, so nested occurrences stay distinct."""
+    return "-".join((*path, tag))
+
+
 def pydicom_access(entry: DictEntry) -> list[str]:
     """How a developer reaches the attribute with pydicom."""
     if entry.repeating or entry.kind == "command":
         return []
-    access = [f"ds[0x{entry.tag[:4]}, 0x{entry.tag[4:]}]"]
+    holder = "ds.file_meta" if entry.kind == "file meta" else "ds"
+    access = [f"{holder}[0x{entry.tag[:4]}, 0x{entry.tag[4:]}]"]
     if entry.keyword:
-        access.insert(0, f"ds.file_meta.{entry.keyword}" if entry.kind == "file meta" else f"ds.{entry.keyword}")
+        access.insert(0, f"{holder}.{entry.keyword}")
     return access
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 @dataclass
@@ -54,12 +116,41 @@ class SiteModel:
 
     standard: Standard
     aggregate: dict
+    _usage_in_iod: dict[tuple[str, str], str] = field(default_factory=dict)
+    _anchors: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for iod in self.standard.iods.values():
+            for iod_module in iod.modules:
+                self._usage_in_iod.setdefault((iod.id, iod_module.module_id), iod_module.usage)
+        for module in self.standard.modules.values():
+            for attribute, anchor in zip(module.attributes, _row_ids(module)):
+                self._anchors.setdefault((module.id, attribute.tag), anchor)
+
+    def module_usage(self, iod_id: str, module_id: str) -> dict:
+        """How an IOD includes a module: M, C or U, and what that means."""
+        usage = self._usage_in_iod.get((iod_id, module_id), "")
+        return {"usage": usage, "usage_meaning": USAGE_MEANINGS.get(usage, "")}
+
+    @property
+    def coverage(self) -> dict:
+        return self.aggregate["coverage"]
+
+    @property
+    def datasets(self) -> list[dict]:
+        return self.aggregate["datasets"]
 
     def attribute_info(self, key: str) -> dict:
-        return self.aggregate.get("attributes", {}).get(key, {})
+        return self.aggregate["attributes"].get(key, {})
 
-    def has_examples(self, key: str) -> bool:
-        return bool(self.attribute_info(key).get("examples"))
+    def example_status(self, key: str) -> dict:
+        """What a row says about the attribute's examples: values, seen without a value, or nothing."""
+        info = self.attribute_info(key)
+        if info.get("examples"):
+            return {"kind": "values", "label": plural(info["distinct"], "value"), "url": attribute_url(key) + "#examples"}
+        if info.get("files"):
+            return {"kind": "seen", "label": "seen", "url": attribute_url(key) + "#examples"}
+        return {"kind": "none", "label": "", "url": None}
 
     def sop_class_name(self, uid: str) -> str:
         return self.standard.sop_class_names.get(uid, uid)
@@ -78,17 +169,40 @@ class SiteModel:
             "vm": entry.vm,
             "retired": entry.retired,
             "url": attribute_url(entry.tag),
-            "has_examples": self.has_examples(entry.tag),
+            "examples": self.example_status(entry.tag),
         }
 
     def examples(self, key: str) -> list[dict]:
         rows = []
         for example in self.attribute_info(key).get("examples", []):
-            rows.append({**example, "sop_class_names": [self.sop_class_name(u) for u in example["sop_classes"]]})
+            if example.get("bulk_length") is not None:
+                shown = "binary"
+            elif example.get("value") is None:
+                shown = "withheld"
+            else:
+                shown = "value"
+            file = example.get("file") or {}
+            rows.append(
+                {
+                    "shown": shown,
+                    "value": example.get("value"),
+                    "truncated": example.get("truncated", False),
+                    "length": example.get("length"),
+                    "bulk_length": example.get("bulk_length"),
+                    "withheld": example.get("withheld"),
+                    "count": example["count"],
+                    "valid": example["valid"],
+                    "problem": example.get("problem"),
+                    "modalities": example["modalities"],
+                    "sop_classes": [self.sop_class_name(u) for u in example["sop_classes"]],
+                    "datasets": example["datasets"],
+                    "file": f"{file['dataset']}/{file['path']}" if file else "",
+                }
+            )
         return rows
 
-    def usages(self, key: str) -> tuple[list[dict], list[dict]]:
-        """Modules using the attribute: the first MODULES_IN_FULL in full, the rest as links."""
+    def usages(self, key: str) -> list[dict]:
+        """Modules using the attribute, top-level uses and widely used modules first."""
         by_module: dict[str, dict] = {}
         for usage in self.standard.usages.get(key, []):
             if usage.module_id in by_module or usage.module_id not in self.standard.modules:
@@ -97,25 +211,56 @@ class SiteModel:
             by_module[usage.module_id] = {
                 "id": module.id,
                 "name": module.name,
-                "url": module_url(module.id),
+                "url": module_url(module.id) + "#" + self._anchors[(module.id, key)],
                 "type": usage.attribute.type,
-                "path": [{"display": display_tag(t), "name": self.name_of(t), "url": attribute_url(t)} for t in usage.attribute.path],
+                "type_meaning": TYPE_MEANINGS.get(usage.attribute.type, ""),
+                "path": [self.name_of(t) for t in usage.attribute.path],
                 "description": usage.attribute.description.html,
-                "iods": len(self.standard.iods_by_module.get(module.id, [])),
+                "iods": len(set(self.standard.iods_by_module.get(module.id, []))),
             }
-        rows = sorted(by_module.values(), key=lambda r: (len(r["path"]), -r["iods"], r["name"]))
-        return rows[:MODULES_IN_FULL], rows[MODULES_IN_FULL:]
+        return sorted(by_module.values(), key=lambda r: (len(r["path"]), -r["iods"], r["name"]))
 
-    def iods_using(self, key: str) -> list[dict]:
-        ids = {iod for u in self.standard.usages.get(key, []) for iod in self.standard.iods_by_module.get(u.module_id, [])}
-        return [{"id": i, "name": self.standard.iods[i].name, "url": iod_url(i)} for i in sorted(ids) if i in self.standard.iods]
+    def iods_using(self, module_ids: list[str]) -> list[dict]:
+        """Each IOD that includes one of the modules, with the modules it comes through and their usage."""
+        via: dict[str, list[dict]] = {}
+        for module_id in module_ids:
+            for iod_id in sorted(set(self.standard.iods_by_module.get(module_id, []))):
+                if iod_id not in self.standard.iods:
+                    continue
+                module = self.standard.modules[module_id]
+                via.setdefault(iod_id, []).append({"name": module.name, "url": module_url(module_id), **self.module_usage(iod_id, module_id)})
+        rows = []
+        for iod_id, modules in via.items():
+            modules.sort(key=lambda m: (USAGE_ORDER.get(m["usage"], 3), m["name"]))
+            iod = self.standard.iods[iod_id]
+            rows.append({"name": iod.name, "url": iod_url(iod_id), "via": modules[:VIA_MODULES_SHOWN], "more": len(modules) - VIA_MODULES_SHOWN})
+        return sorted(rows, key=lambda r: r["name"])
+
+
+def _row_ids(module: Module) -> list[str]:
+    ids: list[str] = []
+    taken: set[str] = set()
+    for attribute in module.attributes:
+        anchor = base = row_id(attribute.path, attribute.tag)
+        suffix = 2
+        while anchor in taken:
+            anchor, suffix = f"{base}-{suffix}", suffix + 1
+        taken.add(anchor)
+        ids.append(anchor)
+    return ids
+
+
+def _crumbs(*pairs: tuple[str, str | None]) -> tuple[Crumb, ...]:
+    return (Crumb("Home", "index.html"), *(Crumb(label, url) for label, url in pairs))
 
 
 def _attribute_pages(model: SiteModel) -> Iterator[Page]:
-    for entry in model.standard.dictionary:
-        full, more = model.usages(entry.tag)
+    standard = model.standard
+    for entry in standard.dictionary:
+        modules = model.usages(entry.tag)
         info = model.attribute_info(entry.tag)
-        description = next((u["description"] for u in full if u["description"]), "")
+        description = next((m["description"] for m in modules if m["description"]), "")
+        examples = model.examples(entry.tag)
         yield Page(
             attribute_url(entry.tag),
             "attribute.html",
@@ -126,45 +271,87 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 "repeating": entry.repeating,
                 "pydicom": pydicom_access(entry),
                 "description": description,
-                "modules": full,
-                "more_modules": more,
-                "iods": model.iods_using(entry.tag),
-                "examples": model.examples(entry.tag),
-                "files": info.get("files", 0),
-                "distinct": info.get("distinct", 0),
-                "paths": [[{"display": display_tag(t), "url": attribute_url(t)} for t in p] for p in info.get("paths", []) if p],
-                "identifying": entry.tag in model.standard.identifying,
-                "nema_url": "https://dicom.nema.org/medical/dicom/current/output/chtml/part06/chapter_6.html",
+                "modules": modules[:MODULES_IN_FULL],
+                "more_modules": modules[MODULES_IN_FULL:],
+                "iods": model.iods_using([m["id"] for m in modules]),
+                "examples": examples,
+                "seen_text": _seen_text(info, len(examples)),
+                "unseen_text": "" if examples else _unseen_text(entry, info),
+                "paths": [[{"display": display_tag(t), "name": model.name_of(t), "url": attribute_url(t)} for t in p] for p in info.get("paths", []) if p],
+                "identifying": entry.tag in standard.identifying,
+                "nema_url": NEMA_PART06,
+                "api_url": f"api/attributes/{entry.tag}.json",
             },
+            section="attributes",
+            summary=f"DICOM attribute {entry.display} {entry.name} ({entry.keyword or 'no keyword'}), VR {entry.vr}: its modules, IODs and real example values.",
+            crumbs=_crumbs((f"Group {entry.group}", group_url(entry.group)), (entry.display, None)),
         )
 
 
+def _seen_text(info: dict, shown: int) -> str:
+    if not shown:
+        return ""
+    text = f"Seen in {plural(info['files'], 'scraped file')}, with {plural(info['distinct'], 'distinct value')}"
+    return text + (f"; the {shown} most telling are shown." if shown < info["distinct"] else ".")
+
+
+def _unseen_text(entry: DictEntry, info: dict) -> str:
+    if info.get("files"):
+        why = "a sequence has no value of its own" if entry.vr == "SQ" else "its values are binary and not kept"
+        return f"Seen in {plural(info['files'], 'scraped file')}; {why}."
+    return "No example yet: none of the curated datasets holds this attribute."
+
+
+def _module_rows(model: SiteModel, module: Module) -> list[dict]:
+    rows = []
+    first_with: dict[str, dict] = {}
+    for attribute, anchor in zip(module.attributes, _row_ids(module)):
+        entry = model.standard.entry(attribute.tag)
+        html = attribute.description.html
+        earlier = first_with.get(html) if len(html) >= REPEAT_POINTER_MIN else None
+        row = {
+            "id": anchor,
+            "depth": min(attribute.depth, 8),
+            "display": display_tag(attribute.tag),
+            "name": entry.name if entry else display_tag(attribute.tag),
+            "sequence": bool(entry and entry.vr == "SQ"),
+            "url": attribute_url(attribute.tag) if entry else None,
+            "type": attribute.type,
+            "description": "" if earlier else html,
+            "same_as": {"id": earlier["id"], "name": earlier["name"]} if earlier else None,
+            "examples": model.example_status(attribute.tag),
+        }
+        first_with.setdefault(html, row)
+        rows.append(row)
+    return rows
+
+
 def _module_pages(model: SiteModel) -> Iterator[Page]:
+    coverage = model.coverage.get("by_module", {})
     for module in model.standard.modules.values():
-        rows = []
-        for attribute in module.attributes:
-            entry = model.standard.entry(attribute.tag)
-            rows.append(
-                {
-                    "depth": attribute.depth,
-                    "display": display_tag(attribute.tag),
-                    "name": entry.name if entry else display_tag(attribute.tag),
-                    "url": attribute_url(attribute.tag) if entry else None,
-                    "type": attribute.type,
-                    "description": attribute.description.html,
-                    "has_examples": model.has_examples(attribute.tag),
-                }
-            )
-        iods = [{"id": i, "name": model.standard.iods[i].name, "url": iod_url(i)} for i in sorted(set(model.standard.iods_by_module.get(module.id, [])))]
+        iod_ids = sorted(set(model.standard.iods_by_module.get(module.id, [])))
+        iods = [{"name": model.standard.iods[i].name, "url": iod_url(i), **model.module_usage(i, module.id)} for i in iod_ids if i in model.standard.iods]
+        rows = _module_rows(model, module)
         yield Page(
             module_url(module.id),
             "module.html",
             f"{module.name} Module",
-            {"module": module, "rows": rows, "iods": iods, "coverage": model.aggregate.get("coverage", {}).get("by_module", {}).get(module.id)},
+            {
+                "module": module,
+                "rows": rows,
+                "iods": sorted(iods, key=lambda i: i["name"]),
+                "coverage": coverage.get(module.id),
+                "counts": {"rows": len(rows), "nested": sum(1 for r in rows if r["depth"]), "attributes": len({a.tag for a in module.attributes})},
+                "types": [{"type": t, "meaning": m} for t, m in TYPE_MEANINGS.items()],
+            },
+            section="modules",
+            summary=f"The {module.name} Module of the DICOM standard: its attributes, nested sequences, types and real example values.",
+            crumbs=_crumbs(("Modules", "modules/index.html"), (module.name, None)),
         )
 
 
 def _iod_pages(model: SiteModel) -> Iterator[Page]:
+    by_module = model.coverage.get("by_module", {})
     for iod in model.standard.iods.values():
         entities: dict[str, list[dict]] = {}
         for iod_module in iod.modules:
@@ -174,76 +361,211 @@ def _iod_pages(model: SiteModel) -> Iterator[Page]:
                     "name": module.name if module else iod_module.module_id,
                     "url": module_url(module.id) if module else None,
                     "usage": iod_module.usage,
+                    "usage_meaning": USAGE_MEANINGS.get(iod_module.usage, ""),
                     "condition": iod_module.condition,
+                    "attributes": len({a.tag for a in module.attributes}) if module else 0,
+                    "coverage": by_module.get(iod_module.module_id),
                 }
             )
         yield Page(
             iod_url(iod.id),
             "iod.html",
             f"{iod.name} IOD",
-            {"iod": iod, "entities": list(entities.items()), "coverage": model.aggregate.get("coverage", {}).get("by_iod", {}).get(iod.id)},
+            {
+                "iod": iod,
+                "entities": [{"name": name, "modules": modules} for name, modules in entities.items()],
+                "coverage": model.coverage.get("by_iod", {}).get(iod.id),
+                "usage_counts": {u: sum(1 for m in iod.modules if m.usage == u) for u in USAGE_MEANINGS},
+                "usages": [{"usage": u, "meaning": m} for u, m in USAGE_MEANINGS.items()],
+            },
+            section="iods",
+            summary=f"The {iod.name} IOD of the DICOM standard: its modules by information entity, with usage and conditions.",
+            crumbs=_crumbs(("IODs", "iods/index.html"), (iod.name, None)),
         )
 
 
 def _listing_pages(model: SiteModel) -> Iterator[Page]:
     standard = model.standard
-    coverage = model.aggregate.get("coverage", {})
+    coverage = model.coverage
     yield Page(
         "modules/index.html",
         "modules.html",
         "Modules",
-        {"modules": [{"name": m.name, "url": module_url(m.id), "attributes": len({a.tag for a in m.attributes}), "coverage": coverage.get("by_module", {}).get(m.id)} for m in sorted(standard.modules.values(), key=lambda m: m.name)]},
+        {
+            "modules": [
+                {"name": m.name, "url": module_url(m.id), "attributes": len({a.tag for a in m.attributes}), "iods": len(set(standard.iods_by_module.get(m.id, []))), "coverage": coverage.get("by_module", {}).get(m.id)}
+                for m in sorted(standard.modules.values(), key=lambda m: m.name.lower())
+            ]
+        },
+        section="modules",
+        summary="Every module of the DICOM standard, with how many attributes each has and how many have real examples.",
+        crumbs=_crumbs(("Modules", None)),
     )
     yield Page(
         "iods/index.html",
         "iods.html",
         "Information Object Definitions",
-        {"iods": [{"name": i.name, "url": iod_url(i.id), "modules": len(i.modules), "coverage": coverage.get("by_iod", {}).get(i.id)} for i in sorted(standard.iods.values(), key=lambda i: i.name)]},
+        {"iods": [{"name": i.name, "url": iod_url(i.id), "modules": len(i.modules), "coverage": coverage.get("by_iod", {}).get(i.id)} for i in sorted(standard.iods.values(), key=lambda i: i.name.lower())]},
+        section="iods",
+        summary="Every Information Object Definition (IOD) of the DICOM standard, with its modules and example coverage.",
+        crumbs=_crumbs(("IODs", None)),
     )
-    groups: dict[str, list[dict]] = {}
-    for entry in standard.dictionary:
-        groups.setdefault(entry.group, []).append(model.attribute_row(entry))
-    yield Page("browse/groups/index.html", "groups.html", "Attributes by group", {"groups": list(groups.items())})
-    by_keyword = sorted((model.attribute_row(e) for e in standard.dictionary if e.keyword), key=lambda r: r["keyword"].lower())
+    yield from _group_pages(model)
+    yield from _keyword_pages(model)
+    retired = [model.attribute_row(e) for e in standard.dictionary if e.retired]
+    yield Page(
+        "browse/retired/index.html",
+        "retired.html",
+        "Retired attributes",
+        {"rows": retired, "browse": _browse_links("retired")},
+        section="attributes",
+        summary="Retired DICOM attributes: no longer defined for new objects, still found in old files.",
+        crumbs=_crumbs(("Attributes", "browse/groups/index.html"), ("Retired", None)),
+    )
+
+
+def _browse_links(current: str) -> list[dict]:
+    links = (("groups", "By group", "browse/groups/index.html"), ("keywords", "By keyword", "browse/keywords/index.html"), ("retired", "Retired", "browse/retired/index.html"))
+    return [{"label": label, "url": url, "current": key == current} for key, label, url in links]
+
+
+def _group_pages(model: SiteModel) -> Iterator[Page]:
+    groups: dict[str, list[DictEntry]] = {}
+    for entry in model.standard.dictionary:
+        groups.setdefault(entry.group, []).append(entry)
+    by_group = model.coverage.get("by_group", {})
+    summary = []
+    for group, entries in groups.items():
+        summary.append({"group": group, "url": group_url(group), "count": len(entries), "first": entries[0].name, "last": entries[-1].name, "coverage": by_group.get(group)})
+        yield Page(
+            group_url(group),
+            "group.html",
+            f"Group {group} attributes",
+            {"group": group, "rows": [model.attribute_row(e) for e in entries], "coverage": by_group.get(group), "groups": [{"group": g, "url": group_url(g)} for g in groups], "browse": _browse_links("groups")},
+            section="attributes",
+            summary=f"The {len(entries)} DICOM attributes of group {group}, with VR, VM and real examples.",
+            crumbs=_crumbs(("Attributes", "browse/groups/index.html"), (f"Group {group}", None)),
+        )
+    yield Page(
+        "browse/groups/index.html",
+        "groups.html",
+        "Attributes by group",
+        {"groups": summary, "total": len(model.standard.dictionary), "browse": _browse_links("groups")},
+        section="attributes",
+        summary="Every attribute of the DICOM data dictionary, by group.",
+        crumbs=_crumbs(("Attributes", None)),
+    )
+
+
+def _keyword_pages(model: SiteModel) -> Iterator[Page]:
     letters: dict[str, list[dict]] = {}
-    for row in by_keyword:
-        letters.setdefault(row["keyword"][0].upper(), []).append(row)
-    yield Page("browse/keywords/index.html", "keywords.html", "Keyword index", {"letters": list(letters.items())})
-    yield Page("browse/retired/index.html", "retired.html", "Retired attributes", {"rows": [model.attribute_row(e) for e in standard.dictionary if e.retired]})
+    for entry in sorted((e for e in model.standard.dictionary if e.keyword), key=lambda e: (e.keyword.lower(), e.tag)):
+        letters.setdefault(entry.keyword[0].upper(), []).append(model.attribute_row(entry))
+    index = [{"letter": letter, "url": letter_url(letter), "count": len(rows), "first": rows[0]["keyword"], "last": rows[-1]["keyword"]} for letter, rows in letters.items()]
+    for letter, rows in letters.items():
+        yield Page(
+            letter_url(letter),
+            "keywords.html",
+            f"Keywords starting with {letter}",
+            {"letter": letter, "rows": rows, "letters": index, "browse": _browse_links("keywords")},
+            section="attributes",
+            summary=f"DICOM attribute keywords starting with {letter}.",
+            crumbs=_crumbs(("Attributes", "browse/groups/index.html"), ("Keywords", "browse/keywords/index.html"), (letter, None)),
+        )
+    yield Page(
+        "browse/keywords/index.html",
+        "keyword_index.html",
+        "Keyword index",
+        {"letters": index, "browse": _browse_links("keywords")},
+        section="attributes",
+        summary="Every DICOM attribute keyword, A to Z.",
+        crumbs=_crumbs(("Attributes", "browse/groups/index.html"), ("Keywords", None)),
+    )
 
 
 def _coverage_page(model: SiteModel) -> Page:
-    coverage = model.aggregate.get("coverage", {})
-    by_module = sorted(coverage.get("by_module", {}).items(), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
-    module_rows = [(m["name"], m["covered"], m["total"], module_url(i)) for i, m in by_module if m["total"]]
-    vr_rows = [(vr, r["covered"], r["total"], None) for vr, r in coverage.get("by_vr", {}).items()]
-    dataset_rows = [(name, d["contributed"], coverage.get("overall", {}).get("total", 0), None) for name, d in coverage.get("by_dataset", {}).items()]
+    path = "coverage/index.html"
+    root = root_of(path)
+    coverage = model.coverage
+    total = coverage["overall"]["total"]
+    by_module = sorted(((i, m) for i, m in coverage.get("by_module", {}).items() if m["total"]), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
+    by_iod = sorted(coverage.get("by_iod", {}).items(), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
+    datasets = [
+        {**d, "contributed": coverage.get("by_dataset", {}).get(d["name"], {}).get("contributed", 0), "unique": coverage.get("by_dataset", {}).get(d["name"], {}).get("unique", 0)}
+        for d in model.datasets
+    ]
     return Page(
-        "coverage/index.html",
+        path,
         "coverage.html",
         "Coverage",
         {
-            "coverage": coverage,
-            "datasets": model.aggregate.get("datasets", []),
-            "chart_vr": bar_chart("Coverage by value representation", vr_rows),
-            "chart_dataset": bar_chart("Attributes with examples, by dataset", dataset_rows),
-            "chart_module": bar_chart("Best covered modules", module_rows[:25]),
+            "summary": _coverage_summary(coverage),
+            "datasets": datasets,
+            "chart_dataset": bar_chart("Attributes with examples, by dataset", [Bar(d["name"], d["contributed"], total) for d in datasets]),
+            "chart_modality": bar_chart("Attributes with examples, by modality", [Bar(m, r["contributed"], total) for m, r in coverage.get("by_modality", {}).items()]),
+            "chart_vr": bar_chart("Coverage by value representation", [Bar(vr, r["covered"], r["total"]) for vr, r in coverage.get("by_vr", {}).items()]),
+            "chart_module": bar_chart("Best covered modules", [Bar(m["name"], m["covered"], m["total"], module_url(i)) for i, m in by_module[:CHART_MODULES]], root),
+            "chart_iod": bar_chart("Best covered IODs", [Bar(m["name"], m["covered"], m["total"], iod_url(i)) for i, m in by_iod[:CHART_IODS]], root),
+            "chart_counts": {"modules": min(CHART_MODULES, len(by_module)), "iods": min(CHART_IODS, len(by_iod))},
             "most_wanted": [{**w, "display": display_tag(w["tag"]), "url": attribute_url(w["tag"])} for w in coverage.get("most_wanted", [])],
         },
+        section="coverage",
+        summary="How much of the DICOM data dictionary has real example values: by dataset, modality, VR, module and IOD.",
+        crumbs=_crumbs(("Coverage", None)),
+    )
+
+
+def _coverage_summary(coverage: dict) -> list[dict]:
+    labels = (
+        ("overall", "All dictionary entries"),
+        ("value_bearing", "Entries that carry a value (not SQ or OB)"),
+        ("value_bearing_current", "Current (not retired) entries that carry a value"),
+    )
+    return [{"label": label, **coverage[key]} for key, label in labels if key in coverage]
+
+
+def _home_page(model: SiteModel) -> Page:
+    standard = model.standard
+    seen = sorted(
+        ((info["files"], key) for key, info in model.aggregate["attributes"].items() if info.get("examples") and standard.entry(key) and standard.entry(key).kind == "data"),
+        key=lambda fk: (-fk[0], fk[1]),
+    )
+    by_iod = sorted(model.coverage.get("by_iod", {}).items(), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
+    return Page(
+        "index.html",
+        "home.html",
+        "DICOM standard reference with real examples",
+        {
+            "summary": _coverage_summary(model.coverage),
+            "overall": model.coverage["overall"],
+            "datasets": model.datasets,
+            "counts": {"attributes": len(standard.dictionary), "modules": len(standard.modules), "iods": len(standard.iods), "series": sum(d["scraped"] for d in model.datasets)},
+            "popular": [{**model.attribute_row(standard.entry(key)), "files": files} for files, key in seen[:HOME_ATTRIBUTES]],
+            "iods": [{"name": r["name"], "url": iod_url(i), "coverage": r} for i, r in by_iod[:HOME_IODS] if i in standard.iods],
+            "browse": _browse_links(""),
+        },
+        summary="A fast, static reference of the DICOM standard: every attribute, module and IOD, with example values from real DICOM files.",
     )
 
 
 def all_pages(model: SiteModel) -> Iterator[Page]:
-    coverage = model.aggregate.get("coverage", {})
+    yield _home_page(model)
     yield Page(
-        "index.html",
-        "home.html",
-        "DICOM standard reference",
-        {"coverage": coverage, "datasets": model.aggregate.get("datasets", []), "counts": {"attributes": len(model.standard.dictionary), "modules": len(model.standard.modules), "iods": len(model.standard.iods)}},
+        "about/index.html",
+        "about.html",
+        "About",
+        {"datasets": model.datasets},
+        section="about",
+        summary="Where dicomref's data comes from, how the examples were gathered, and its JSON API.",
+        crumbs=_crumbs(("About", None)),
     )
-    yield Page("about/index.html", "about.html", "About", {"datasets": model.aggregate.get("datasets", [])})
     yield _coverage_page(model)
     yield from _listing_pages(model)
     yield from _iod_pages(model)
     yield from _module_pages(model)
     yield from _attribute_pages(model)
+
+
+def not_found_page(base_path: str) -> Page:
+    """GitHub Pages serves 404.html at any depth, so its links resolve from the site's absolute base path."""
+    return Page("404.html", "404.html", "Page not found", summary="There is no page at this address.", base=base_path)

@@ -1,0 +1,45 @@
+"""axe-core (from the npm registry, see package.json) finds no serious or critical violation on the five page kinds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = {
+    "home": "index.html",
+    "attribute": "attributes/00180050/index.html",
+    "module": "modules/image-plane/index.html",
+    "iod": "iods/ct-image/index.html",
+    "coverage": "coverage/index.html",
+}
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> Path:
+    if AXE.is_file():
+        return AXE
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{AXE} missing: run `make node_modules/.package-lock.json` (npm ci)")
+    pytest.skip("axe-core not installed (npm ci)")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("kind", list(PAGES))
+def test_no_serious_or_critical_violation(browser, site_url: str, axe_script: Path, kind: str, width: int, scheme: str) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(site_url + PAGES[kind])
+    page.add_script_tag(path=str(axe_script))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    context.close()
+    found = [(v["impact"], v["id"], len(v["nodes"]), v["nodes"][0]["target"]) for v in results["violations"]]
+    print(f"\naxe {kind} {width}px {scheme}: {len(found)} violations {found}")
+    assert [f for f in found if f[0] in ("serious", "critical")] == []
