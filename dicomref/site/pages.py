@@ -11,7 +11,9 @@ from typing import Any
 
 from dicomref.site.charts import Bar, bar_chart
 from dicomref.standard import DictEntry, Module, Standard, display_tag
-from dicomref.standard.model import NEMA_PART06
+
+# The registry of data elements in PS3.6, where every attribute is defined.
+NEMA_PART06 = "https://dicom.nema.org/medical/dicom/current/output/chtml/part06/chapter_6.html"
 
 # How many modules an attribute page describes in full; the rest are listed by name.
 MODULES_IN_FULL = 25
