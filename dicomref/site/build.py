@@ -162,7 +162,7 @@ def _write_everything(model: SiteModel, standard: Standard, writer: _Writer, bas
     for asset in sorted(static.iterdir(), key=lambda a: a.name):
         if asset.is_file():
             writer.write(f"static/{asset.name}", asset.read_bytes())
-    writer.write(INDEX_FILE, search_index_script(standard, aggregate).encode("utf-8"))
+    writer.write(INDEX_FILE, search_index_script(standard, model.aggregate).encode("utf-8"))
     _api(model, writer)
     writer.write("sitemap.xml", _sitemap(pages, base_url).encode("utf-8"))
     writer.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base_url.rstrip('/')}/sitemap.xml\n".encode())
