@@ -53,8 +53,9 @@ test: $(DEV_INSTALLED) chromium
 serve: site/index.html
 	$(DICOMREF) serve site --port $(PORT)
 
-bench: $(DEV_INSTALLED)
-	$(PY) -m bench
+# Speed and memory side by side; BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--files 100000".
+bench: $(DEV_INSTALLED) data/aggregate.json
+	$(PY) -m bench --aggregate data/aggregate.json $(BENCH_ARGS)
 
 clean:
 	rm -rf site .site.building data/scraped.jsonl data/aggregate.json data/unreadable.csv .pytest_cache tests/screenshots
