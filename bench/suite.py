@@ -100,24 +100,22 @@ def _corpus_summary(corpus: Corpus) -> dict:
 
 
 def measure_scrape(corpus: Corpus, work: Path, repeats: int, warm: bool) -> dict:
-    """(a) original, its lazy variant, (b) dicomref on all cores and on one, (c) the floor: alternating."""
+    """(a) original, its lazy variant, (b) dicomref on all cores, (c) the floor: alternating."""
     outs = {name: work / f"{name}.json" for name in ("original", "dcmread", "floor")}
-    scraped, scraped_one = work / "all-cores" / "scraped.jsonl", work / "one-core" / "scraped.jsonl"
+    scraped = work / "dicomref" / "scraped.jsonl"
     commands = {
         "original": _method("original", corpus.root, outs["original"]),
         "dcmread": _method("dcmread", corpus.root, outs["dcmread"]),
         "dicomref": _scrape(corpus.root, scraped, jobs=0),
-        "dicomref_jobs1": _scrape(corpus.root, scraped_one, jobs=1),
         "floor": _method("floor", corpus.root, outs["floor"]),
     }
     measured = alternate(commands, repeats, work / "logs", warm)
-    figures = {name: _figures(series, corpus.files) for name, series in measured.items()}
     original = json.loads(outs["original"].read_text(encoding="utf-8"))
     dicomref_series = _scraped_series(scraped)
     seconds = {name: series.seconds for name, series in measured.items()}
     cpu = {name: series.cpu_seconds for name, series in measured.items()}
     return {
-        **figures,
+        **{name: _figures(series, corpus.files) for name, series in measured.items()},
         "original_over_dicomref": seconds["original"] / seconds["dicomref"],
         "original_over_dicomref_cpu": cpu["original"] / cpu["dicomref"],
         "dcmread_over_dicomref": seconds["dcmread"] / seconds["dicomref"],
@@ -129,41 +127,55 @@ def measure_scrape(corpus: Corpus, work: Path, repeats: int, warm: bool) -> dict
         "series_agree": original["series"] == dicomref_series == corpus.series,
         "unreadable_original": original["unreadable"],
         "unreadable_dicomref": _unreadable_rows(scraped),
-        "parallel_jobs": os.cpu_count() or 1,
-        "parallel_speedup": seconds["dicomref_jobs1"] / seconds["dicomref"],
     }
 
 
 def measure_scaling(config: BenchConfig, work: Path, say: Callable[[str], None]) -> dict:
-    """dicomref and the floor at growing sizes, the same files per series throughout."""
+    """dicomref and the floor at growing sizes, the same files per series throughout.
+
+    dicomref's fixed cost (starting Python and its worker processes) is measured on a one-file
+    archive and taken off before comparing the time per file, so what is compared is how the
+    work grows. The largest size also runs dicomref on one core, for the parallel speed-up.
+    """
+    say("scaling: dicomref's fixed cost, on a one-file archive")
+    one_file = ensure_corpus(1, 1, config.max_template_bytes, config.seed, config.cache)
+    startup = alternate({"dicomref": _scrape(one_file.root, work / "startup" / "scraped.jsonl", jobs=0)}, config.repeats, work / "startup" / "logs", config.warm)["dicomref"]
     points = []
     for files in config.scaling:
         series = max(1, round(files * config.series / config.files))
         say(f"scaling: corpus of {files:,} files")
         corpus = ensure_corpus(files, series, config.max_template_bytes, config.seed, config.cache)
-        say(f"scaling: dicomref and the floor on {files:,} files")
         folder = work / f"scaling-{files}"
-        floor_out = folder / "floor.json"
-        measured = alternate({"dicomref": _scrape(corpus.root, folder / "scraped.jsonl", jobs=0), "floor": _method("floor", corpus.root, floor_out)}, config.repeats, folder / "logs", config.warm)
+        commands = {"dicomref": _scrape(corpus.root, folder / "scraped.jsonl", jobs=0), "floor": _method("floor", corpus.root, folder / "floor.json")}
+        if files == config.scaling[-1]:
+            commands["dicomref_jobs1"] = _scrape(corpus.root, folder / "one-core" / "scraped.jsonl", jobs=1)
+        say(f"scaling: {', '.join(commands)} on {files:,} files")
+        measured = alternate(commands, config.repeats, folder / "logs", config.warm)
         dicomref, floor = measured["dicomref"], measured["floor"]
-        points.append(
-            {
-                "files": files,
-                "series": series,
-                "bytes": corpus.bytes,
-                "dicomref": _figures(dicomref, files),
-                "floor": _figures(floor, files),
-                "dicomref_over_floor": dicomref.seconds / floor.seconds,
-                "series_agree": _scraped_series(folder / "scraped.jsonl") == corpus.series,
-            }
-        )
+        point = {
+            "files": files,
+            "series": series,
+            "bytes": corpus.bytes,
+            "dicomref": _figures(dicomref, files),
+            "floor": _figures(floor, files),
+            "dicomref_over_floor": dicomref.seconds / floor.seconds,
+            "dicomref_seconds_per_file_after_startup": max(0.0, dicomref.seconds - startup.seconds) / files,
+            "series_agree": _scraped_series(folder / "scraped.jsonl") == corpus.series,
+        }
+        if "dicomref_jobs1" in measured:
+            point["dicomref_jobs1"] = _figures(measured["dicomref_jobs1"], files)
+        points.append(point)
     smallest, largest = points[0], points[-1]
-    per_file = [p["dicomref"]["seconds"] / p["files"] for p in points]
     return {
+        "startup_seconds": startup.seconds,
         "points": points,
-        "time_per_file_growth": per_file[-1] / per_file[0],
+        "time_per_file_growth": largest["dicomref_seconds_per_file_after_startup"] / smallest["dicomref_seconds_per_file_after_startup"]
+        if smallest["dicomref_seconds_per_file_after_startup"] > 0
+        else None,
         "memory_growth": largest["dicomref"]["tree_peak_bytes"] / smallest["dicomref"]["tree_peak_bytes"],
         "main_process_memory_growth": largest["dicomref"]["process_peak_bytes"] / smallest["dicomref"]["process_peak_bytes"],
+        "parallel_jobs": os.cpu_count() or 1,
+        "parallel_speedup": largest["dicomref_jobs1"]["seconds"] / largest["dicomref"]["seconds"],
     }
 
 
@@ -193,7 +205,11 @@ def _targets(results: dict) -> dict:
             largest["dicomref_over_floor"] <= TARGET_DICOMREF_OVER_FLOOR if largest["files"] >= TARGET_FLOOR_AT_FILES else None,
         ),
         "discovery_speedup": (f">= {TARGET_DISCOVERY:g}x", discovery["speedup"], discovery["speedup"] >= TARGET_DISCOVERY),
-        "time_per_file_growth": (f"<= {TARGET_TIME_PER_FILE_GROWTH:g}x", scaling["time_per_file_growth"], scaling["time_per_file_growth"] <= TARGET_TIME_PER_FILE_GROWTH),
+        "time_per_file_growth": (
+            f"<= {TARGET_TIME_PER_FILE_GROWTH:g}x",
+            scaling["time_per_file_growth"],
+            None if scaling["time_per_file_growth"] is None else scaling["time_per_file_growth"] <= TARGET_TIME_PER_FILE_GROWTH,
+        ),
         "memory_growth": (f"<= {TARGET_MEMORY_GROWTH:g}x", scaling["memory_growth"], scaling["memory_growth"] <= TARGET_MEMORY_GROWTH),
         "model_cold_over_cached": (f">= {TARGET_MODEL_CACHE:g}x", cached_ratio, None if cached_ratio is None else cached_ratio >= TARGET_MODEL_CACHE),
         "series_agree": ("same series", scrape["series_agree"], scrape["series_agree"]),
@@ -211,12 +227,16 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = lambda message: 
         say(f"corpus: {config.files:,} files in {config.series:,} series")
         corpus = ensure_corpus(config.files, config.series, config.max_template_bytes, config.seed, config.cache)
         results["corpus"] = _corpus_summary(corpus)
-        say(f"scrape: original, dcmread, dicomref (all cores and one), floor; {config.repeats} rounds{' after one warm-up' if config.warm else ''}")
+        say(f"scrape: original, dcmread, dicomref, floor; {config.repeats} rounds{' after one warm-up' if config.warm else ''}")
         results["scrape"] = measure_scrape(corpus, work / "scrape", config.repeats, config.warm)
         say(f"discovery: header walk against pydicom on {config.discovery_files:,} files")
         discovery = compare_discovery(sample(corpus_files(corpus.root), config.discovery_files), config.repeats, config.warm)
         results["discovery"] = {**asdict(discovery), "speedup": discovery.pydicom_seconds / discovery.probe_seconds}
         results["scaling"] = measure_scaling(config, work, say)
+        largest = results["scaling"]["points"][-1]
+        original_per_file = results["scrape"]["original"]["seconds"] / config.files
+        # (a) has no fixed cost worth the name, so its rate carries over to the largest size.
+        results["scaling"]["original_over_dicomref_extrapolated"] = original_per_file * largest["files"] / largest["dicomref"]["seconds"]
         aggregate = config.aggregate
         if aggregate is None:
             say("site: scraping and aggregating the default datasets (untimed)")

@@ -79,12 +79,15 @@ def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> 
         assert value, (section, measure)
     assert all(section in finished.stdout for section in SECTIONS) and "a / b" in finished.stdout
     scrape = results["scrape"]
-    for ratio in ("original_over_dicomref", "dcmread_over_dicomref", "dicomref_over_floor", "parallel_speedup"):
+    for ratio in ("original_over_dicomref", "original_over_dicomref_cpu", "dcmread_over_dicomref", "dicomref_over_floor", "dicomref_over_floor_cpu"):
         assert scrape[ratio] > 0, ratio
+    scaling = results["scaling"]
+    for ratio in ("parallel_speedup", "memory_growth", "main_process_memory_growth", "original_over_dicomref_extrapolated"):
+        assert scaling[ratio] > 0, ratio
     assert scrape["series_agree"] and results["discovery"]["agree"]
     assert all(point["series_agree"] for point in results["scaling"]["points"])
-    assert [p["files"] for p in results["scaling"]["points"]] == [200, 400, 800]
-    assert results["scaling"]["memory_growth"] > 0 and results["scaling"]["time_per_file_growth"] > 0
+    assert [p["files"] for p in scaling["points"]] == [200, 400, 800]
+    assert scaling["startup_seconds"] > 0 and "dicomref_jobs1" in scaling["points"][-1]
     assert results["site"]["pages"] > 1000 and results["site"]["search_index_gzip_bytes"] > 0
     model = results["model_load"]
     assert model["cold_seconds"] > 0
