@@ -92,4 +92,4 @@ def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> 
     model = results["model_load"]
     assert model["cold_seconds"] > 0
     assert (model["cached_seconds"] is None) == (model["cache_files"] == 0) == (model["cold_over_cached"] is None)
-    assert set(results["targets"]) == {"original_over_dicomref", "dicomref_over_floor", "discovery_speedup", "time_per_file_growth", "memory_growth", "model_cold_over_cached", "series_agree"}
+    assert set(results["targets"]) == {"original_over_dicomref", "dicomref_over_floor", "discovery_speedup", "marginal_cost_growth", "memory_growth", "model_cold_over_cached", "series_agree"}
