@@ -59,8 +59,9 @@ test: $(DEV_INSTALLED) chromium $(NODE_MODULES)
 serve: site/index.html
 	$(DICOMREF) serve site --port $(PORT)
 
-bench: $(DEV_INSTALLED)
-	$(PY) -m bench
+# Speed and memory side by side; BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--files 100000".
+bench: $(DEV_INSTALLED) data/aggregate.json
+	$(PY) -m bench --aggregate data/aggregate.json $(BENCH_ARGS)
 
 clean:
 	rm -rf site .site.building .site.old data/scraped.jsonl data/aggregate.json data/unreadable.csv data/search-index .pytest_cache tests/screenshots
