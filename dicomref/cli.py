@@ -145,6 +145,8 @@ def _run_scrape(inputs, out: Path, options) -> None:
 
 
 def _exclusions(values: list[str]) -> frozenset[int]:
+    if not values:
+        return frozenset()  # building the dictionary costs a noticeable part of a small scrape
     from dicomref.standard import Dictionary
     from dicomref.standard.lookup import find_entry
 
