@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pydicom
+from pydicom.dataelem import RawDataElement
 
 from dicomref.datasets import load_manifest
 from dicomref.files import write_json_atomic
@@ -83,6 +84,15 @@ def _uid_span(raw: bytes, element: object) -> tuple[int, int] | None:
     return (offset, len(text)) if text and b"\\" not in text else None
 
 
+def _cut_short(dataset: pydicom.Dataset) -> bool:
+    """Whether a top-level value holds fewer bytes than its header declares: the file is damaged."""
+    for tag in dataset.keys():
+        raw = dataset.get_item(tag)
+        if isinstance(raw, RawDataElement) and isinstance(raw.value, bytes) and raw.length != 0xFFFFFFFF and len(raw.value) < raw.length:
+            return True
+    return False
+
+
 def load_template(source: str, path: Path, min_uid_length: int) -> Template | None:
     """The file as a template, or None when pydicom cannot read it whole or its UIDs cannot be patched."""
     raw = path.read_bytes()
@@ -90,6 +100,8 @@ def load_template(source: str, path: Path, min_uid_length: int) -> Template | No
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             dataset = pydicom.dcmread(path)
+            if _cut_short(dataset):
+                return None  # pydicom keeps a value the file's end cut off; dicomref lists such files as truncated
             meta = dataset.file_meta
             if meta is not None and str(meta.get("TransferSyntaxUID", "")) == DEFLATED:
                 return None  # the values sit inside compressed bytes
