@@ -18,7 +18,7 @@ def test_the_default_build_has_no_broken_link(default_build: Build) -> None:
     print(f"\nlink check: {report.pages:,} pages, {report.links:,} internal links, {report.anchors:,} to anchors, {report.external:,} external, {len(report.broken)} broken")
     assert report.broken == ()
     assert report.pages == len(list(default_build.site.rglob("*.html")))
-    assert report.links > 20 * report.pages and report.anchors > 1000
+    assert report.links > 40 * report.pages and report.anchors > 10_000
 
 
 def _page(site: Path, path: str, body: str, head: str = "") -> None:

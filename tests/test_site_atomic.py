@@ -46,12 +46,12 @@ def test_a_build_killed_midway_leaves_the_previous_site(default_build: Build, st
     command = [sys.executable, "-m", "dicomref", "site", "--aggregate", str(default_build.aggregate), "--out", str(out)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "100"})
     deadline = time.monotonic() + 600
-    while not (building / "attributes").is_dir() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)  # attribute pages are rendered last: once their folder exists the build is well under way
+    while not (building / "modules").is_dir() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # module pages come after the listings and IODs: once their folder exists the build is well under way
     assert process.poll() is None, "the build ended before it could be killed midway"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert building.is_dir() and any((building / "modules").iterdir())
+    assert building.is_dir() and (building / "index.html").is_file() and not (building / "sitemap.xml").exists()
     assert _digest(out) == before
 
     build_site(load_aggregate(default_build.aggregate), standard, out)

@@ -25,6 +25,7 @@ REPEAT_POINTER_MIN = 120
 HOME_ATTRIBUTES = 12
 HOME_IODS = 8
 CHART_MODULES = 25
+CHART_MODULE_MIN_ATTRIBUTES = 5  # smaller modules reach 100% with one file and would crowd the chart
 CHART_IODS = 20
 
 TYPE_MEANINGS = {
@@ -490,7 +491,7 @@ def _coverage_page(model: SiteModel) -> Page:
     root = root_of(path)
     coverage = model.coverage
     total = coverage["overall"]["total"]
-    by_module = sorted(((i, m) for i, m in coverage.get("by_module", {}).items() if m["total"]), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
+    by_module = sorted(((i, m) for i, m in coverage.get("by_module", {}).items() if m["total"] >= CHART_MODULE_MIN_ATTRIBUTES), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
     by_iod = sorted(coverage.get("by_iod", {}).items(), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
     datasets = [
         {**d, "contributed": coverage.get("by_dataset", {}).get(d["name"], {}).get("contributed", 0), "unique": coverage.get("by_dataset", {}).get(d["name"], {}).get("unique", 0)}
@@ -508,7 +509,7 @@ def _coverage_page(model: SiteModel) -> Page:
             "chart_vr": bar_chart("Coverage by value representation", [Bar(vr, r["covered"], r["total"]) for vr, r in coverage.get("by_vr", {}).items()]),
             "chart_module": bar_chart("Best covered modules", [Bar(m["name"], m["covered"], m["total"], module_url(i)) for i, m in by_module[:CHART_MODULES]], root),
             "chart_iod": bar_chart("Best covered IODs", [Bar(m["name"], m["covered"], m["total"], iod_url(i)) for i, m in by_iod[:CHART_IODS]], root),
-            "chart_counts": {"modules": min(CHART_MODULES, len(by_module)), "iods": min(CHART_IODS, len(by_iod))},
+            "chart_counts": {"modules": min(CHART_MODULES, len(by_module)), "iods": min(CHART_IODS, len(by_iod)), "module_min": CHART_MODULE_MIN_ATTRIBUTES},
             "most_wanted": [{**w, "display": display_tag(w["tag"]), "url": attribute_url(w["tag"])} for w in coverage.get("most_wanted", [])],
         },
         section="coverage",
