@@ -416,20 +416,24 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
     yield from _group_pages(model)
     yield from _keyword_pages(model)
     retired = [model.attribute_row(e) for e in standard.dictionary if e.retired]
-    yield Page(
-        "browse/retired/index.html",
-        "retired.html",
-        "Retired attributes",
-        {"rows": retired, "browse": _browse_links("retired")},
-        section="attributes",
-        summary="Retired DICOM attributes: no longer defined for new objects, still found in old files.",
-        crumbs=_crumbs(("Attributes", "browse/groups/index.html"), ("Retired", None)),
+    yield _browse_page(
+        ("browse/retired/index.html", "retired.html", "Retired attributes"),
+        "retired",
+        {"rows": retired},
+        "Retired DICOM attributes: no longer defined for new objects, still found in old files.",
+        ("Retired", None),
     )
 
 
 def _browse_links(current: str) -> list[dict]:
     links = (("groups", "By group", "browse/groups/index.html"), ("keywords", "By keyword", "browse/keywords/index.html"), ("retired", "Retired", "browse/retired/index.html"))
     return [{"label": label, "url": url, "current": key == current} for key, label, url in links]
+
+
+def _browse_page(where: tuple[str, str, str], tab: str, context: dict, summary: str, *crumbs: tuple[str, str | None]) -> Page:
+    """A page under Attributes: (path, template, title), the browse tab it shows as current, its crumbs below Attributes."""
+    path, template, title = where
+    return Page(path, template, title, {**context, "browse": _browse_links(tab)}, section="attributes", summary=summary, crumbs=_crumbs(("Attributes", "browse/groups/index.html"), *crumbs))
 
 
 def _group_pages(model: SiteModel) -> Iterator[Page]:
@@ -440,14 +444,12 @@ def _group_pages(model: SiteModel) -> Iterator[Page]:
     summary = []
     for group, entries in groups.items():
         summary.append({"group": group, "url": group_url(group), "count": len(entries), "first": entries[0].name, "last": entries[-1].name, "coverage": by_group.get(group)})
-        yield Page(
-            group_url(group),
-            "group.html",
-            f"Group {group} attributes",
-            {"group": group, "rows": [model.attribute_row(e) for e in entries], "coverage": by_group.get(group), "groups": [{"group": g, "url": group_url(g)} for g in groups], "browse": _browse_links("groups")},
-            section="attributes",
-            summary=f"The {len(entries)} DICOM attributes of group {group}, with VR, VM and real examples.",
-            crumbs=_crumbs(("Attributes", "browse/groups/index.html"), (f"Group {group}", None)),
+        yield _browse_page(
+            (group_url(group), "group.html", f"Group {group} attributes"),
+            "groups",
+            {"group": group, "rows": [model.attribute_row(e) for e in entries], "coverage": by_group.get(group), "groups": [{"group": g, "url": group_url(g)} for g in groups]},
+            f"The {len(entries)} DICOM attributes of group {group}, with VR, VM and real examples.",
+            (f"Group {group}", None),
         )
     yield Page(
         "browse/groups/index.html",
@@ -466,23 +468,20 @@ def _keyword_pages(model: SiteModel) -> Iterator[Page]:
         letters.setdefault(entry.keyword[0].upper(), []).append(model.attribute_row(entry))
     index = [{"letter": letter, "url": letter_url(letter), "count": len(rows), "first": rows[0]["keyword"], "last": rows[-1]["keyword"]} for letter, rows in letters.items()]
     for letter, rows in letters.items():
-        yield Page(
-            letter_url(letter),
-            "keywords.html",
-            f"Keywords starting with {letter}",
-            {"letter": letter, "rows": rows, "letters": index, "browse": _browse_links("keywords")},
-            section="attributes",
-            summary=f"DICOM attribute keywords starting with {letter}.",
-            crumbs=_crumbs(("Attributes", "browse/groups/index.html"), ("Keywords", "browse/keywords/index.html"), (letter, None)),
+        yield _browse_page(
+            (letter_url(letter), "keywords.html", f"Keywords starting with {letter}"),
+            "keywords",
+            {"letter": letter, "rows": rows, "letters": index},
+            f"DICOM attribute keywords starting with {letter}.",
+            ("Keywords", "browse/keywords/index.html"),
+            (letter, None),
         )
-    yield Page(
-        "browse/keywords/index.html",
-        "keyword_index.html",
-        "Keyword index",
-        {"letters": index, "browse": _browse_links("keywords")},
-        section="attributes",
-        summary="Every DICOM attribute keyword, A to Z.",
-        crumbs=_crumbs(("Attributes", "browse/groups/index.html"), ("Keywords", None)),
+    yield _browse_page(
+        ("browse/keywords/index.html", "keyword_index.html", "Keyword index"),
+        "keywords",
+        {"letters": index},
+        "Every DICOM attribute keyword, A to Z.",
+        ("Keywords", None),
     )
 
 
