@@ -39,10 +39,6 @@ class Query:
         return "".join(self.words)
 
     @property
-    def exact_tag(self) -> bool:
-        return self.tag is not None and len(self.tag) == 8
-
-    @property
     def has_filters(self) -> bool:
         return self.vr is not None or self.retired is not None or self.module is not None
 
