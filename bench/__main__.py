@@ -26,16 +26,38 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def parse(argv: list[str]) -> tuple[BenchConfig, Path]:
     defaults = BenchConfig()
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n")[1])
-    parser.add_argument("--quick", action="store_true", help="small sizes and one round each: checks that every measurement runs")
-    parser.add_argument("--files", type=int, help=f"files in the main corpus (default {defaults.files:,}; up to 1,000,000)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n")[1]
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes and one round each: checks that every measurement runs"
+    )
+    parser.add_argument(
+        "--files", type=int, help=f"files in the main corpus (default {defaults.files:,}; up to 1,000,000)"
+    )
     parser.add_argument("--series", type=int, help=f"series in the main corpus (default {defaults.series})")
     parser.add_argument("--scaling", type=_sizes, help="corpus sizes for the scaling runs (default 10000,40000,160000)")
-    parser.add_argument("--repeats", type=int, help=f"timed rounds per comparison, after one untimed warm-up (default {defaults.repeats})")
-    parser.add_argument("--discovery-files", type=int, help=f"files in the discovery comparison (default {defaults.discovery_files:,})")
-    parser.add_argument("--model-repeats", type=int, help=f"timed loads of the standard, cold and cached each (default {defaults.model_repeats})")
-    parser.add_argument("--max-template-kb", type=int, help="largest real file copied into the corpus, in KiB (default 64)")
-    parser.add_argument("--aggregate", type=Path, help="aggregate JSON the site is built from (default: scrape and aggregate the manifest's datasets first)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        help=f"timed rounds per comparison, after one untimed warm-up (default {defaults.repeats})",
+    )
+    parser.add_argument(
+        "--discovery-files", type=int, help=f"files in the discovery comparison (default {defaults.discovery_files:,})"
+    )
+    parser.add_argument(
+        "--model-repeats",
+        type=int,
+        help=f"timed loads of the standard, cold and cached each (default {defaults.model_repeats})",
+    )
+    parser.add_argument(
+        "--max-template-kb", type=int, help="largest real file copied into the corpus, in KiB (default 64)"
+    )
+    parser.add_argument(
+        "--aggregate",
+        type=Path,
+        help="aggregate JSON the site is built from (default: scrape and aggregate the manifest's datasets first)",
+    )
     parser.add_argument("--cache", type=Path, help="folder for generated corpora (default bench/corpus)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON (default bench/results.json)")
     args = parser.parse_args(argv)

@@ -88,7 +88,12 @@ def _cut_short(dataset: pydicom.Dataset) -> bool:
     """Whether a top-level value holds fewer bytes than its header declares: the file is damaged."""
     for tag in dataset.keys():
         raw = dataset.get_item(tag)
-        if isinstance(raw, RawDataElement) and isinstance(raw.value, bytes) and raw.length != 0xFFFFFFFF and len(raw.value) < raw.length:
+        if (
+            isinstance(raw, RawDataElement)
+            and isinstance(raw.value, bytes)
+            and raw.length != 0xFFFFFFFF
+            and len(raw.value) < raw.length
+        ):
             return True
     return False
 
@@ -107,7 +112,9 @@ def load_template(source: str, path: Path, min_uid_length: int) -> Template | No
                 return None  # the values sit inside compressed bytes
             series_at = _uid_span(raw, dataset.get_item(SERIES_UID)) if SERIES_UID in dataset else None
             sop_at = _uid_span(raw, dataset.get_item(SOP_UID)) if SOP_UID in dataset else None
-            media_at = _uid_span(raw, meta.get_item(MEDIA_SOP_UID)) if meta is not None and MEDIA_SOP_UID in meta else None
+            media_at = (
+                _uid_span(raw, meta.get_item(MEDIA_SOP_UID)) if meta is not None and MEDIA_SOP_UID in meta else None
+            )
     except Exception:  # pydicom rejects the file: the original method could not read it either
         return None
     if series_at is None or sop_at is None or min(series_at[1], sop_at[1]) < min_uid_length:
@@ -224,11 +231,18 @@ def ensure_corpus(files: int, series: int, max_template_bytes: int, seed: int = 
     manifest = root / MANIFEST_NAME
     if manifest.exists():
         saved = json.loads(manifest.read_text(encoding="utf-8"))
-        return Corpus(root / "files", saved["files"], saved["series"], saved["bytes"], saved["templates"], saved["folders"])
+        return Corpus(
+            root / "files", saved["files"], saved["series"], saved["bytes"], saved["templates"], saved["folders"]
+        )
     if root.exists():
         shutil.rmtree(root)  # an earlier run was interrupted before its manifest
     corpus = _write(root / "files", files, series, seed, templates)
-    summary = {"files": corpus.files, "series": corpus.series, "bytes": corpus.bytes, "templates": corpus.templates, "folders": corpus.folders}
+    summary = {
+        "files": corpus.files,
+        "series": corpus.series,
+        "bytes": corpus.bytes,
+        "templates": corpus.templates,
+        "folders": corpus.folders,
+    }
     write_json_atomic(manifest, summary)
     return corpus
-

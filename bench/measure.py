@@ -127,7 +127,9 @@ def run_once(command: Command, log: Path) -> Run:
     env = None if command.env is None else {**os.environ, **command.env}
     with open(log, "wb") as output:
         started = time.perf_counter()
-        process = subprocess.Popen(command.argv, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=command.cwd)
+        process = subprocess.Popen(
+            command.argv, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=command.cwd
+        )
         sampler = _Sampler(process.pid)
         sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
@@ -168,4 +170,3 @@ def alternate_calls(calls: dict[str, Callable[[], object]], repeats: int, warm: 
             calls[name]()
             seconds[name].append(time.perf_counter() - started)
     return seconds
-

@@ -32,7 +32,9 @@ with open(sys.argv[1], "a") as out:
 @dataclass(frozen=True)
 class ModelLoadResult:
     cold_seconds: float  # median time of load_standard() with an empty cache
-    cached_seconds: float | None  # the next fresh process, reading the cache the cold load wrote; None: no cache written
+    cached_seconds: (
+        float | None
+    )  # the next fresh process, reading the cache the cold load wrote; None: no cache written
     second_load_seconds: float  # a second fresh process on the same cache folder, cache or not
     import_seconds: float
     cache_files: int

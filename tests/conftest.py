@@ -42,7 +42,9 @@ def manifest_inputs(manifest: Path = MANIFEST) -> list[ScrapeInput]:
     return [ScrapeInput(d.name, d.root) for d in load_manifest(manifest) if d.root is not None]
 
 
-def run_pipeline(inputs: list[ScrapeInput], folder: Path, standard: Standard, options: AggregateOptions = AggregateOptions()) -> Build:
+def run_pipeline(
+    inputs: list[ScrapeInput], folder: Path, standard: Standard, options: AggregateOptions = AggregateOptions()
+) -> Build:
     """The three stages through the library, as `dicomref build` runs them."""
     scraped = folder / "scraped.jsonl"
     scrape(inputs, scraped, ScrapeOptions(jobs=2))
@@ -82,7 +84,14 @@ def browser(chromium: Path) -> Iterator:
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=str(chromium),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield instance
         instance.close()

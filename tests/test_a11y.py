@@ -33,7 +33,9 @@ def axe_script() -> Path:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("kind", list(PAGES))
-def test_no_serious_or_critical_violation(browser, site_url: str, axe_script: Path, kind: str, width: int, scheme: str) -> None:
+def test_no_serious_or_critical_violation(
+    browser, site_url: str, axe_script: Path, kind: str, width: int, scheme: str
+) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
     page = context.new_page()
     page.goto(site_url + PAGES[kind])

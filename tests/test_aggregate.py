@@ -193,7 +193,19 @@ def test_a_line_cut_short_by_a_killed_scrape_is_skipped(default_build: Build, st
 def test_cli_aggregates_shards_with_examples_option(default_build: Build, tmp_path: Path) -> None:
     shards = write_shards(scraped_lines(default_build), tmp_path, 2)
     out = tmp_path / "aggregate.json"
-    result = runner.invoke(app, ["aggregate", *map(str, shards), "--out", str(out), "--examples", "3", "--datasets", str(tmp_path / "none.toml")])
+    result = runner.invoke(
+        app,
+        [
+            "aggregate",
+            *map(str, shards),
+            "--out",
+            str(out),
+            "--examples",
+            "3",
+            "--datasets",
+            str(tmp_path / "none.toml"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert data["schema"] == 1 and max(len(i["examples"]) for i in data["attributes"].values()) == 3

@@ -29,7 +29,15 @@ def validator(standard) -> Validator:
 
 @pytest.mark.parametrize(
     ("text", "valid"),
-    [("ISO_IR 100", True), ("ISO_IR100", False), ("ISO_IR 192", True), ("\\ISO 2022 IR 87", True), ("ISO 2022 IR 13\\ISO 2022 IR 87", True), ("ISO_IR 192\\ISO 2022 IR 87", False), ("latin1", False)],
+    [
+        ("ISO_IR 100", True),
+        ("ISO_IR100", False),
+        ("ISO_IR 192", True),
+        ("\\ISO 2022 IR 87", True),
+        ("ISO 2022 IR 13\\ISO 2022 IR 87", True),
+        ("ISO_IR 192\\ISO 2022 IR 87", False),
+        ("latin1", False),
+    ],
 )
 def test_specific_character_set_terms_come_from_pydicom(validator: Validator, text: str, valid: bool) -> None:
     finding = validator.check("00080005", "CS", text, False, [(CT_IMAGE, ())])
@@ -53,7 +61,9 @@ def test_specific_character_set_terms_come_from_pydicom(validator: Validator, te
         ("00080016", "UI", "1.2.840.10008.9.9.9.9", "1.2.840.10008"),
     ],
 )
-def test_vr_problems_are_named_without_quoting_the_value(validator: Validator, key: str, vr: str, text: str, fragment: str) -> None:
+def test_vr_problems_are_named_without_quoting_the_value(
+    validator: Validator, key: str, vr: str, text: str, fragment: str
+) -> None:
     problem = validator.check(key, vr, text, False, [(CT_IMAGE, ())]).problem
     assert problem is not None and fragment in problem
     assert text not in problem
@@ -61,7 +71,14 @@ def test_vr_problems_are_named_without_quoting_the_value(validator: Validator, k
 
 @pytest.mark.parametrize(
     ("key", "vr", "text"),
-    [("00080020", "DA", "20040119"), ("00100010", "PN", "Müller^Hans"), ("00200013", "IS", " 12 "), ("00080060", "CS", "CT"), ("0040A160", "UT", "a\r\nb"), ("00280103", "US", "1")],
+    [
+        ("00080020", "DA", "20040119"),
+        ("00100010", "PN", "Müller^Hans"),
+        ("00200013", "IS", " 12 "),
+        ("00080060", "CS", "CT"),
+        ("0040A160", "UT", "a\r\nb"),
+        ("00280103", "US", "1"),
+    ],
 )
 def test_good_values_pass(validator: Validator, key: str, vr: str, text: str) -> None:
     assert validator.check(key, vr, text, False, [(CT_IMAGE, ())]).problem is None
@@ -109,7 +126,9 @@ def invalid_scrape(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_invalid_values_are_flagged_and_kept(invalid_scrape: Path, standard) -> None:
-    attributes = aggregate([invalid_scrape], standard, AggregateOptions(deidentified=frozenset({"odd-files"})))["attributes"]
+    attributes = aggregate([invalid_scrape], standard, AggregateOptions(deidentified=frozenset({"odd-files"})))[
+        "attributes"
+    ]
     charsets = {e["value"]: e for e in attributes["00080005"]["examples"]}
     assert charsets["ISO_IR100"]["valid"] is False and "Specific Character Set" in charsets["ISO_IR100"]["problem"]
     assert list(charsets)[-1] == "ISO_IR100"  # ranked after the valid one
@@ -121,5 +140,8 @@ def test_invalid_values_are_flagged_and_kept(invalid_scrape: Path, standard) -> 
 
 def test_withheld_values_still_show_that_they_are_invalid(invalid_scrape: Path, standard) -> None:
     names = aggregate([invalid_scrape], standard)["attributes"]["00100010"]["examples"]
-    assert [(e["value"], e["withheld"], e["problem"]) for e in names] == [(None, WITHHELD, None), (None, WITHHELD, UNDECODABLE)]
+    assert [(e["value"], e["withheld"], e["problem"]) for e in names] == [
+        (None, WITHHELD, None),
+        (None, WITHHELD, UNDECODABLE),
+    ]
     assert "ller" not in json.dumps(names)

@@ -35,7 +35,11 @@ def test_corpus_copies_real_files_with_new_uids(tmp_path: Path) -> None:
     assert len(corpus.series) == 9
     sops = [str(d.SOPInstanceUID) for d in datasets]
     assert len(set(sops)) == 90
-    assert all(str(d.file_meta.MediaStorageSOPInstanceUID) == str(d.SOPInstanceUID) for d in datasets if "MediaStorageSOPInstanceUID" in d.file_meta)
+    assert all(
+        str(d.file_meta.MediaStorageSOPInstanceUID) == str(d.SOPInstanceUID)
+        for d in datasets
+        if "MediaStorageSOPInstanceUID" in d.file_meta
+    )
     assert corpus.templates == 9  # one real file per series, all different
 
 
@@ -69,7 +73,18 @@ def test_run_once_sees_the_memory_of_child_processes(tmp_path: Path) -> None:
 
 def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> None:
     out = tmp_path / "results.json"
-    command = [sys.executable, "-m", "bench", "--quick", "--cache", str(tmp_path / "corpus"), "--aggregate", str(default_build.aggregate), "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "bench",
+        "--quick",
+        "--cache",
+        str(tmp_path / "corpus"),
+        "--aggregate",
+        str(default_build.aggregate),
+        "--out",
+        str(out),
+    ]
     finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr[-3000:]
     results = json.loads(out.read_text(encoding="utf-8"))
@@ -79,10 +94,21 @@ def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> 
         assert value, (section, measure)
     assert all(section in finished.stdout for section in SECTIONS) and "a / b" in finished.stdout
     scrape = results["scrape"]
-    for ratio in ("original_over_dicomref", "original_over_dicomref_cpu", "dcmread_over_dicomref", "dicomref_over_floor", "dicomref_over_floor_cpu"):
+    for ratio in (
+        "original_over_dicomref",
+        "original_over_dicomref_cpu",
+        "dcmread_over_dicomref",
+        "dicomref_over_floor",
+        "dicomref_over_floor_cpu",
+    ):
         assert scrape[ratio] > 0, ratio
     scaling = results["scaling"]
-    for ratio in ("parallel_speedup", "memory_growth", "main_process_memory_growth", "original_over_dicomref_extrapolated"):
+    for ratio in (
+        "parallel_speedup",
+        "memory_growth",
+        "main_process_memory_growth",
+        "original_over_dicomref_extrapolated",
+    ):
         assert scaling[ratio] > 0, ratio
     assert scrape["series_agree"] and results["discovery"]["agree"]
     assert all(point["series_agree"] for point in results["scaling"]["points"])
@@ -92,4 +118,12 @@ def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> 
     model = results["model_load"]
     assert model["cold_seconds"] > 0
     assert (model["cached_seconds"] is None) == (model["cache_files"] == 0) == (model["cold_over_cached"] is None)
-    assert set(results["targets"]) == {"original_over_dicomref", "dicomref_over_floor", "discovery_speedup", "marginal_cost_growth", "memory_growth", "model_cold_over_cached", "series_agree"}
+    assert set(results["targets"]) == {
+        "original_over_dicomref",
+        "dicomref_over_floor",
+        "discovery_speedup",
+        "marginal_cost_growth",
+        "memory_growth",
+        "model_cold_over_cached",
+        "series_agree",
+    }

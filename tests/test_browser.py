@@ -60,7 +60,9 @@ def test_walk_from_file_url(browser, default_build: Build) -> None:
 def test_screenshots_fit_the_screen(browser, site_url: str, device: str, scheme: str) -> None:
     """Saved for people to look at; the test itself checks nothing overflows sideways on a phone."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": WIDTHS[device], "height": 900}, color_scheme=scheme, device_scale_factor=1)
+    context = browser.new_context(
+        viewport={"width": WIDTHS[device], "height": 900}, color_scheme=scheme, device_scale_factor=1
+    )
     page = context.new_page()
     errors, failed = _watch(page)
     for name, path in SHOWN.items():
@@ -87,7 +89,11 @@ def test_usable_by_keyboard(browser, site_url: str) -> None:
     focused = []
     for _ in range(12):
         page.keyboard.press("Tab")
-        focused.append(page.evaluate("[document.activeElement.tagName, document.activeElement.getAttribute('data-copy'), getComputedStyle(document.activeElement).outlineStyle]"))
+        focused.append(
+            page.evaluate(
+                "[document.activeElement.tagName, document.activeElement.getAttribute('data-copy'), getComputedStyle(document.activeElement).outlineStyle]"
+            )
+        )
         if focused[-1][1] == "SliceThickness":
             break
     tag, copied, outline = focused[-1]

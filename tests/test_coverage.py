@@ -45,7 +45,11 @@ def recount(build: Build) -> tuple[set[str], dict[str, set[str]]]:
 
 
 def ratio(keys: set[str], covered: set[str]) -> dict:
-    return {"total": len(keys), "covered": len(keys & covered), "percent": round(100 * len(keys & covered) / len(keys), 2)}
+    return {
+        "total": len(keys),
+        "covered": len(keys & covered),
+        "percent": round(100 * len(keys & covered) / len(keys), 2),
+    }
 
 
 def coverage_json(build: Build, *args: str) -> dict:

@@ -43,8 +43,8 @@ HOSTILE = [
     '<object data="data:text/html,x"></object>',
     '<form action="https://evil.example"><input name=q></form>',
     "<style>p{color:red}</style>",
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>',
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph></table></mtext></math>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
     "<!--<script>alert(1)</script>-->",
     "<![CDATA[<script>alert(1)</script>]]>",
     "<![foo[<script>alert(1)</script>",
@@ -89,7 +89,9 @@ def test_table_cell_wrapper_is_removed() -> None:
 
 
 def test_reference_span_becomes_link_from_references() -> None:
-    references = {"Section\xa010.6.1": "http://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_10.6.html#sect_10.6.1"}
+    references = {
+        "Section\xa010.6.1": "http://dicom.nema.org/medical/dicom/current/output/chtml/part03/sect_10.6.html#sect_10.6.1"
+    }
     result = clean_description(cell('<p>\nSee <span href="">Section\xa010.6.1</span>.</p>'), BASE, references)
     assert result.html == (
         f'<p>See <a href="{NEMA}sect_10.6.html#sect_10.6.1" rel="noopener noreferrer">Section&nbsp;10.6.1</a>.</p>'
@@ -98,12 +100,16 @@ def test_reference_span_becomes_link_from_references() -> None:
 
 
 def test_reference_titles_match_whatever_the_spacing() -> None:
-    result = clean_description('<p><span href="">Section  C.7.1.4</span></p>', "", {"Section\xa0C.7.1.4": "https://x.org/"})
+    result = clean_description(
+        '<p><span href="">Section  C.7.1.4</span></p>', "", {"Section\xa0C.7.1.4": "https://x.org/"}
+    )
     assert '<a href="https://x.org/"' in result.html
 
 
 def test_unresolvable_reference_span_is_plain_text() -> None:
-    result = clean_description(cell('<p>See <span href="">Section\xa09.9</span>.</p>'), BASE, {"Section\xa01.1": "https://x.org/"})
+    result = clean_description(
+        cell('<p>See <span href="">Section\xa09.9</span>.</p>'), BASE, {"Section\xa01.1": "https://x.org/"}
+    )
     assert result.html == "<p>See Section&nbsp;9.9.</p>"
 
 
@@ -145,7 +151,10 @@ def test_empty_paragraphs_are_dropped() -> None:
 
 def test_note_heading_becomes_a_styled_paragraph() -> None:
     result = clean_description(cell("<div>\n<h3>Note</h3>\n<p>\nThe VR has changed.</p>\n</div>"))
-    assert result.html == '<div class="note"><p class="note-title"><strong>Note</strong></p><p>The VR has changed.</p></div>'
+    assert (
+        result.html
+        == '<div class="note"><p class="note-title"><strong>Note</strong></p><p>The VR has changed.</p></div>'
+    )
     assert result.text == "Note The VR has changed."
 
 
@@ -165,7 +174,9 @@ def test_only_the_allowed_attributes_remain() -> None:
 
 
 def test_text_separates_blocks_but_not_inline_markup() -> None:
-    result = clean_description(cell("<p>CTDI<sub>vol</sub> in mGy</p><p>Next&amp;last</p><ul><li>a</li><li>b</li></ul>"))
+    result = clean_description(
+        cell("<p>CTDI<sub>vol</sub> in mGy</p><p>Next&amp;last</p><ul><li>a</li><li>b</li></ul>")
+    )
     assert result.text == "CTDIvol in mGy Next&last a b"
     assert result.html == "<p>CTDI<sub>vol</sub> in mGy</p><p>Next&amp;last</p><ul><li>a</li><li>b</li></ul>"
 
@@ -258,9 +269,13 @@ def test_cleaning_never_raises_nor_emits_anything_unsafe(fragment: str, base_url
         assert set(re.findall(r" ([^ =]+)=\"", tag)) <= PUBLISHED_ATTRIBUTES, tag
         for url in re.findall(r' href="([^"]*)"', tag):
             assert url.startswith(("http://", "https://", "mailto:")), url
-    assert result == clean_description(fragment, base_url, {"x": "javascript:alert(1)", "Section 1": "http://dicom.nema.org/"})
+    assert result == clean_description(
+        fragment, base_url, {"x": "javascript:alert(1)", "Section 1": "http://dicom.nema.org/"}
+    )
     assert all(isinstance(value_set, ValueSet) for value_set in value_sets(fragment))
-    together = clean_with_value_sets(fragment, base_url, {"x": "javascript:alert(1)", "Section 1": "http://dicom.nema.org/"})
+    together = clean_with_value_sets(
+        fragment, base_url, {"x": "javascript:alert(1)", "Section 1": "http://dicom.nema.org/"}
+    )
     assert together == (result, value_sets(fragment))
 
 
@@ -307,7 +322,9 @@ def row_at(rows: list[dict[str, Any]], path: str) -> dict[str, Any]:
 
 def test_real_section_references_link_to_nema_over_https(module_rows: list[dict[str, Any]]) -> None:
     result = cleaned(row_at(module_rows, "patient-relationship:00081110"))
-    assert f'<a href="{NEMA}sect_10.6.html#sect_10.6.1" rel="noopener noreferrer">Section&nbsp;10.6.1</a>' in result.html
+    assert (
+        f'<a href="{NEMA}sect_10.6.html#sect_10.6.1" rel="noopener noreferrer">Section&nbsp;10.6.1</a>' in result.html
+    )
     assert result.text.endswith("See Section 10.6.1.")
 
 
@@ -337,15 +354,21 @@ def test_real_nm_image_type_value_3(module_rows: list[dict[str, Any]], reference
     row = row_at(module_rows, "nm-image:00080008")
     (section,) = (ref["sourceUrl"] for ref in row["externalReferences"])
     found = value_sets(references[section])
-    assert ValueSet(
-        "enumerated",
-        ("STATIC", "DYNAMIC", "GATED", "WHOLE BODY", "TOMO", "GATED TOMO", "RECON TOMO", "RECON GATED TOMO"),
-        "Value 3",
-    ) in found
+    assert (
+        ValueSet(
+            "enumerated",
+            ("STATIC", "DYNAMIC", "GATED", "WHOLE BODY", "TOMO", "GATED TOMO", "RECON TOMO", "RECON GATED TOMO"),
+            "Value 3",
+        )
+        in found
+    )
     assert ValueSet("enumerated", ("EMISSION", "TRANSMISSION"), "Value 4") in found
 
 
 def test_one_parse_gives_what_cleaning_and_listing_give_apart(module_rows: list[dict[str, Any]]) -> None:
     for row in module_rows[::97]:
         refs = {ref["title"]: ref["sourceUrl"] for ref in row["externalReferences"]}
-        assert clean_with_value_sets(row["description"], row["linkToStandard"], refs) == (cleaned(row), value_sets(row["description"]))
+        assert clean_with_value_sets(row["description"], row["linkToStandard"], refs) == (
+            cleaned(row),
+            value_sets(row["description"]),
+        )

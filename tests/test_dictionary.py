@@ -17,7 +17,13 @@ def repeating_key(raw: str) -> str:
 
 def assert_same_entry(entry, pydicom_entry: tuple[str, str, str, str, str]) -> None:
     vr, vm, name, retired, keyword = pydicom_entry
-    assert (entry.vr, entry.vm, entry.name, entry.keyword, entry.retired) == (vr, vm, name, keyword, retired == "Retired")
+    assert (entry.vr, entry.vm, entry.name, entry.keyword, entry.retired) == (
+        vr,
+        vm,
+        name,
+        keyword,
+        retired == "Retired",
+    )
 
 
 def test_every_pydicom_entry_is_in_the_model_unchanged(standard: Standard) -> None:
@@ -39,7 +45,12 @@ def test_every_pydicom_entry_is_in_the_model_unchanged(standard: Standard) -> No
 def test_multi_vr_entries_keep_every_vr(standard: Standard) -> None:
     assert standard.entry("00280106").vr == "US or SS"  # Smallest Image Pixel Value
     assert standard.entry("7FE00010").vr == "OB or OW"  # Pixel Data
-    assert {e.vr for e in standard.dictionary if " or " in e.vr} >= {"US or SS", "OB or OW", "US or SS or OW", "US or OW"}
+    assert {e.vr for e in standard.dictionary if " or " in e.vr} >= {
+        "US or SS",
+        "OB or OW",
+        "US or SS or OW",
+        "US or OW",
+    }
 
 
 def concrete_tags(raw: str) -> list[int]:

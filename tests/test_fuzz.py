@@ -23,9 +23,17 @@ from tests.test_hostile import REASON as READ_REASON
 
 SEED_BYTES = [path.read_bytes() for path in SEEDS]
 OFFSETS = st.one_of(st.integers(0, 4095), st.integers(0, 1 << 20))  # the head, where discovery reads, or anywhere
-EDITS = st.lists(st.tuples(OFFSETS, st.integers(0, 255), st.sampled_from(["set", "delete", "insert", "truncate"])), min_size=1, max_size=8)
+EDITS = st.lists(
+    st.tuples(OFFSETS, st.integers(0, 255), st.sampled_from(["set", "delete", "insert", "truncate"])),
+    min_size=1,
+    max_size=8,
+)
 # 200 examples each in the suite; DICOMREF_FUZZ_EXAMPLES=20000 for a longer search.
-FUZZ = settings(max_examples=int(os.environ.get("DICOMREF_FUZZ_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=int(os.environ.get("DICOMREF_FUZZ_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 ELEMENT_KEYS = {"tag", "vr", "value", "length", "truncated", "path"}
 HEX_TAG = re.compile(r"[0-9A-F]{8}")
 
@@ -63,10 +71,14 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @FUZZ
 @given(raw=st.sampled_from(SEED_BYTES), edits=EDITS)
-def test_extraction_gives_a_valid_record_or_a_reason(folder: Path, raw: bytes, edits: list[tuple[int, int, str]]) -> None:
+def test_extraction_gives_a_valid_record_or_a_reason(
+    folder: Path, raw: bytes, edits: list[tuple[int, int, str]]
+) -> None:
     (folder / "mutated.dcm").write_bytes(mutate(raw, edits))
     options = ExtractOptions(max_length=16)
-    result = read_series(ReadTask([Candidate("fuzz", str(folder), "mutated.dcm")], None, 1, options, seconds=20, probe=True))
+    result = read_series(
+        ReadTask([Candidate("fuzz", str(folder), "mutated.dcm")], None, 1, options, seconds=20, probe=True)
+    )
     if result.record is None:
         ((_, reason),) = result.failures
         assert READ_REASON.fullmatch(reason), reason

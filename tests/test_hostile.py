@@ -58,7 +58,9 @@ def cut(path: Path, tag: int) -> bytes:
     return path.read_bytes()[: offset + length // 2]
 
 
-def own_series(folder: Path, name: str, change: Callable[[Dataset], None] = lambda dataset: None, source: Path = CT_SMALL) -> Path:
+def own_series(
+    folder: Path, name: str, change: Callable[[Dataset], None] = lambda dataset: None, source: Path = CT_SMALL
+) -> Path:
     """A copy of a real file in a series of its own, with `change` applied."""
     dataset = pydicom.dcmread(source)
     dataset.SeriesInstanceUID = pydicom.uid.generate_uid(entropy_srcs=[str(folder), name])
@@ -140,10 +142,14 @@ def build_tree(root: Path) -> dict[str, str]:
     deep_after = own_series(root / "tmp", "deep.dcm")
     series_at, series_length = element_at(deep_after, 0x0020000E)
     (root / "nesting").mkdir()
-    (root / "nesting" / "deep.dcm").write_bytes(spliced(deep_after, series_at + series_length, nested_sequences(0x00209221, 2000)))
+    (root / "nesting" / "deep.dcm").write_bytes(
+        spliced(deep_after, series_at + series_length, nested_sequences(0x00209221, 2000))
+    )
     expected["nesting/deep.dcm"] = "sequences nested too deeply"
     study_at, _ = element_at(CT_SMALL, 0x0020000D)
-    (root / "nesting" / "deep_before_series.dcm").write_bytes(spliced(CT_SMALL, study_at - 8, nested_sequences(0x00081115, 2000)))
+    (root / "nesting" / "deep_before_series.dcm").write_bytes(
+        spliced(CT_SMALL, study_at - 8, nested_sequences(0x00081115, 2000))
+    )
 
     def large_values(dataset: Dataset) -> None:
         dataset.add_new(0x0040A160, "UT", "A" * 5_000_000)  # Text Value
@@ -161,7 +167,9 @@ def build_tree(root: Path) -> dict[str, str]:
     syntaxes.mkdir()
     for name in ("MR_small_bigendian.dcm", "image_dfl.dcm", "ExplVR_LitEndNoMeta.dcm", "ExplVR_BigEndNoMeta.dcm"):
         shutil.copy(TEST_FILES / name, syntaxes / name)
-    (syntaxes / "no_preamble.dcm").write_bytes(own_series(root / "tmp", "preamble.dcm", source=MR_SMALL).read_bytes()[132:])
+    (syntaxes / "no_preamble.dcm").write_bytes(
+        own_series(root / "tmp", "preamble.dcm", source=MR_SMALL).read_bytes()[132:]
+    )
 
     packed = root / "gz"
     packed.mkdir()
@@ -249,7 +257,19 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     root = tmp_path_factory.mktemp("hostile") / "hostile"
     expected = build_tree(root)
     out = root.parent / "out" / "scraped.jsonl"
-    command = [sys.executable, "-m", "dicomref", "scrape", str(root), "--out", str(out), "--jobs", "2", "--time-limit", TIME_LIMIT]
+    command = [
+        sys.executable,
+        "-m",
+        "dicomref",
+        "scrape",
+        str(root),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--time-limit",
+        TIME_LIMIT,
+    ]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     finally:
@@ -326,20 +346,39 @@ def test_every_file_is_accounted_for_exactly_once(outcome: Outcome) -> None:
     members = []
     for path in paths:
         if path not in scraped and path not in listed:
-            assert series_of(outcome.root, path) in scraped_series, f"{path!r} is neither scraped, nor in a scraped series, nor listed"
+            assert series_of(outcome.root, path) in scraped_series, (
+                f"{path!r} is neither scraped, nor in a scraped series, nor listed"
+            )
             members.append(path)
     assert scraped <= paths
-    print(f"\n{len(paths)} paths: {len(scraped)} scraped, {len(members)} members of scraped series, {len(listed & set(paths))} listed unreadable")
+    print(
+        f"\n{len(paths)} paths: {len(scraped)} scraped, {len(members)} members of scraped series, {len(listed & set(paths))} listed unreadable"
+    )
 
 
 def test_hostile_but_valid_files_are_scraped(outcome: Outcome) -> None:
     scraped = {r["source"]["path"]: r for r in outcome.records}
-    for path in ("deep/" + "d/" * FOLDER_DEPTH + "ct.dcm", "large/values.dcm", "charset/unknown.dcm", "syntaxes/MR_small_bigendian.dcm", "syntaxes/image_dfl.dcm", "names/new\nline.dcm", "names/latin-1 \ufffd\ufffd.dcm"):
+    for path in (
+        "deep/" + "d/" * FOLDER_DEPTH + "ct.dcm",
+        "large/values.dcm",
+        "charset/unknown.dcm",
+        "syntaxes/MR_small_bigendian.dcm",
+        "syntaxes/image_dfl.dcm",
+        "names/new\nline.dcm",
+        "names/latin-1 \ufffd\ufffd.dcm",
+    ):
         assert path in scraped, path
     for name in ("x.dcm", "x.zip", "x.gz"):
         assert f"like_files/{name}/inner.dcm" in scraped
     large = {e["tag"]: e for e in scraped["large/values.dcm"]["elements"]}
-    assert large["0040A160"] == {"tag": "0040A160", "vr": "UT", "value": "A" * 64, "length": 5_000_000, "truncated": True, "path": []}
+    assert large["0040A160"] == {
+        "tag": "0040A160",
+        "vr": "UT",
+        "value": "A" * 64,
+        "length": 5_000_000,
+        "truncated": True,
+        "path": [],
+    }
     assert large["00281201"] == {"tag": "00281201", "vr": "OW", "length": 3_000_000, "truncated": False, "path": []}
     description = {e["tag"]: e for e in scraped["charset/unknown.dcm"]["elements"]}["00081030"]["value"]
     assert description.startswith("Caf")  # decoded with the default repertoire despite the unknown character set
@@ -364,4 +403,6 @@ def test_time_limit_holds_in_a_single_process_run(tmp_path: Path) -> None:
     own_series(folder, "b_fine.dcm")
     summary = scrape([ScrapeInput("files", folder)], tmp_path / "scraped.jsonl", ScrapeOptions(jobs=1, time_limit=0.5))
     assert summary.scraped == 1
-    assert (tmp_path / "unreadable.csv").read_text(encoding="utf-8") == "path,reason\nfiles/a_bomb.dcm,took longer than the time limit\n"
+    assert (tmp_path / "unreadable.csv").read_text(
+        encoding="utf-8"
+    ) == "path,reason\nfiles/a_bomb.dcm,took longer than the time limit\n"

@@ -81,7 +81,9 @@ def test_the_payloads_were_published(hostile_build: Build) -> None:
 
 
 def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
+    )
 
 
 RAW = [re.compile(re.escape(p.encode())) for p in ("<script>alert(1)", "<img src=x", "</script><script>")]
@@ -110,7 +112,14 @@ def test_no_dialog_opens_in_chromium(hostile_build: Build, browser, tmp_path: Pa
         for tag, payload in PAGES_WITH_VALUES.items():
             page.goto(f"{url}attributes/{tag}/index.html")
             assert payload in page.locator("table.examples").inner_text()
-        for path in ["index.html", "coverage/index.html", "about/index.html", "modules/general-study/index.html", "modules/general-series/index.html", "modules/general-equipment/index.html"]:
+        for path in [
+            "index.html",
+            "coverage/index.html",
+            "about/index.html",
+            "modules/general-study/index.html",
+            "modules/general-series/index.html",
+            "modules/general-equipment/index.html",
+        ]:
             page.goto(url + path)
             page.wait_for_load_state("load")
         page.goto(url + "coverage/index.html")

@@ -15,7 +15,9 @@ from tests.conftest import Build
 
 def test_the_default_build_has_no_broken_link(default_build: Build) -> None:
     report = check_links(default_build.site)
-    print(f"\nlink check: {report.pages:,} pages, {report.links:,} internal links, {report.anchors:,} to anchors, {report.external:,} external, {len(report.broken)} broken")
+    print(
+        f"\nlink check: {report.pages:,} pages, {report.links:,} internal links, {report.anchors:,} to anchors, {report.external:,} external, {len(report.broken)} broken"
+    )
     assert report.broken == ()
     assert report.pages == len(list(default_build.site.rglob("*.html")))
     assert report.links > 40 * report.pages and report.anchors > 10_000
@@ -29,8 +31,16 @@ def _page(site: Path, path: str, body: str, head: str = "") -> None:
 @pytest.fixture
 def small_site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
-    _page(site, "index.html", '<main id="top"><a href="a/index.html#here">a</a><a href="#top">self</a><a href="https://example.org/x">out</a><img src="data:,"></main>')
-    _page(site, "a/index.html", '<p id="here">x</p><a href="../index.html">home</a><a href="../style.css">css</a><svg><a href="../index.html#top"><text>t</text></a></svg>')
+    _page(
+        site,
+        "index.html",
+        '<main id="top"><a href="a/index.html#here">a</a><a href="#top">self</a><a href="https://example.org/x">out</a><img src="data:,"></main>',
+    )
+    _page(
+        site,
+        "a/index.html",
+        '<p id="here">x</p><a href="../index.html">home</a><a href="../style.css">css</a><svg><a href="../index.html#top"><text>t</text></a></svg>',
+    )
     (site / "style.css").write_text("")
     return site
 
@@ -63,7 +73,12 @@ def test_each_kind_of_broken_link_is_reported(small_site: Path, link: str, reaso
 
 
 def test_a_page_with_a_base_resolves_from_the_site_root(small_site: Path) -> None:
-    _page(small_site, "404.html", '<a href="a/index.html#here">a</a>', head='<base href="/dicomref/"><link rel="stylesheet" href="style.css">')
+    _page(
+        small_site,
+        "404.html",
+        '<a href="a/index.html#here">a</a>',
+        head='<base href="/dicomref/"><link rel="stylesheet" href="style.css">',
+    )
     assert check_links(small_site, base_path="/dicomref/").broken == ()
     wrong = check_links(small_site, base_path="/")
     assert [b.link for b in wrong.broken] == ["/dicomref/"]
@@ -71,13 +86,19 @@ def test_a_page_with_a_base_resolves_from_the_site_root(small_site: Path) -> Non
 
 def test_checking_in_parallel_finds_the_same(small_site: Path) -> None:
     for number in range(250):
-        _page(small_site, f"many/{number}/index.html", f'<a href="../../index.html#top">home</a><a href="../{number + 1}/index.html">next</a>')
+        _page(
+            small_site,
+            f"many/{number}/index.html",
+            f'<a href="../../index.html#top">home</a><a href="../{number + 1}/index.html">next</a>',
+        )
     serial, parallel = check_links(small_site, jobs=1), check_links(small_site, jobs=2)
     assert serial == parallel
     assert [b.link for b in parallel.broken] == ["../250/index.html"]
 
 
-def test_a_build_with_check_keeps_the_previous_site_on_a_broken_link(default_build: Build, standard: Standard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_build_with_check_keeps_the_previous_site_on_a_broken_link(
+    default_build: Build, standard: Standard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dicomref.site.build as build
 
     out = tmp_path / "site"

@@ -39,7 +39,16 @@ def test_scrape_reads_one_file_per_series(default_build: Build) -> None:
 
 def test_site_has_the_published_contract_files(default_build: Build) -> None:
     site = default_build.site
-    for name in ("404.html", "sitemap.xml", "robots.txt", ".nojekyll", "api/coverage.json", "api/attributes/00180050.json", "coverage/index.html", "about/index.html"):
+    for name in (
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        ".nojekyll",
+        "api/coverage.json",
+        "api/attributes/00180050.json",
+        "coverage/index.html",
+        "about/index.html",
+    ):
         assert (site / name).exists(), name
     document = json.loads((site / "api/attributes/00180050.json").read_text())
     assert document["keyword"] == "SliceThickness" and document["examples"]

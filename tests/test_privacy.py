@@ -11,7 +11,15 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 
 from dicomref.aggregate import AggregateOptions, aggregate
-from dicomref.aggregate.privacy import UID_HIDDEN, UID_ROOT_ONLY, WITHHELD, WITHHELD_NESTED, PrivacyPolicy, shown_uid, uid_root
+from dicomref.aggregate.privacy import (
+    UID_HIDDEN,
+    UID_ROOT_ONLY,
+    WITHHELD,
+    WITHHELD_NESTED,
+    PrivacyPolicy,
+    shown_uid,
+    uid_root,
+)
 from dicomref.scrape import ScrapeInput
 from tests.conftest import Build, run_pipeline
 
@@ -79,12 +87,18 @@ def test_withheld_values_say_why(standard, planted_build: Build) -> None:
     assert code["value"] is None and code["withheld"] == WITHHELD_NESTED
     (instance,) = attributes["00080018"]["examples"]
     assert instance["value"] == "1.2.826.0.1.3680043.…" and instance["withheld"] == UID_ROOT_ONLY
-    assert attributes["00080016"]["examples"][0]["value"] == "1.2.840.10008.5.1.4.1.1.2"  # a SOP Class UID identifies nobody
+    assert (
+        attributes["00080016"]["examples"][0]["value"] == "1.2.840.10008.5.1.4.1.1.2"
+    )  # a SOP Class UID identifies nobody
     page = (planted_build.site / "attributes" / "00100010" / "index.html").read_text(encoding="utf-8")
     assert "value withheld" in page
 
 
-@pytest.mark.parametrize("options", [AggregateOptions(include_identifying=True), AggregateOptions(deidentified=frozenset({DATASET}))], ids=["include-identifying", "declared-deidentified"])
+@pytest.mark.parametrize(
+    "options",
+    [AggregateOptions(include_identifying=True), AggregateOptions(deidentified=frozenset({DATASET}))],
+    ids=["include-identifying", "declared-deidentified"],
+)
 def test_values_are_published_when_allowed(planted_build: Build, standard, options: AggregateOptions) -> None:
     text = json.dumps(aggregate([planted_build.scraped], standard, options), ensure_ascii=False)
     for secret in SECRETS:
@@ -108,10 +122,16 @@ def test_policy_judges_each_occurrence() -> None:
     assert policy.redact("00080100", False, "T-1234", ("00400275",)).reason == WITHHELD_NESTED
     assert policy.redact("00080100", False, "T-1234", ("00081032",)) is None
     assert policy.redact("00081150", True, "1.2.840.10008.5.1.4.1.1.2", ()) is None
-    assert policy.redact("0020000E", True, "1.2.840.113619.2.5\\1.2.840.10008.1.2", ()).value == "1.2.840.113619.…\\1.2.840.10008.1.2"
+    assert (
+        policy.redact("0020000E", True, "1.2.840.113619.2.5\\1.2.840.10008.1.2", ()).value
+        == "1.2.840.113619.…\\1.2.840.10008.1.2"
+    )
     assert policy.redact("0020000E", True, "Doe^Jane", ()).reason == UID_HIDDEN
     assert policy.redact("00400009", False, "1.2.826.0.1.3680043.8.498.5549034812", ()).value == "1.2.826.0.1.3680043.…"
-    assert policy.redact("00082111", False, "from 1.2.276.0.7230010.3.1.4.12 as 1.2.840.10008.1.2.1", ()).value == "from 1.2.276.0.7230010.… as 1.2.840.10008.1.2.1"
+    assert (
+        policy.redact("00082111", False, "from 1.2.276.0.7230010.3.1.4.12 as 1.2.840.10008.1.2.1", ()).value
+        == "from 1.2.276.0.7230010.… as 1.2.840.10008.1.2.1"
+    )
     assert policy.redact("00280030", False, "0.5\\0.5", ()) is None
 
 

@@ -24,7 +24,18 @@ MR_SMALL = Path(get_testdata_file("MR_small.dcm"))
 
 
 def scrape_command(out: Path, jobs: int = 1) -> list[str]:
-    return [sys.executable, "-m", "dicomref", "scrape", "--datasets", str(MANIFEST), "--out", str(out), "--jobs", str(jobs)]
+    return [
+        sys.executable,
+        "-m",
+        "dicomref",
+        "scrape",
+        "--datasets",
+        str(MANIFEST),
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+    ]
 
 
 def processes() -> dict[int, int]:
@@ -164,7 +175,9 @@ def test_files_skipped_in_a_series_stay_listed_after_a_resume(tmp_path: Path) ->
     scrape([ScrapeInput("s", folder)], out, ScrapeOptions(jobs=1))
     listed = (tmp_path / "unreadable.csv").read_text(encoding="utf-8")
     (record,) = [json.loads(line) for line in out.read_text().splitlines()]
-    assert record["source"]["path"] == "b.dcm" and record["source"]["skipped"] == [["a.dcm", "truncated in (0043,1029)"]]
+    assert record["source"]["path"] == "b.dcm" and record["source"]["skipped"] == [
+        ["a.dcm", "truncated in (0043,1029)"]
+    ]
     assert listed == 'path,reason\ns/a.dcm,"truncated in (0043,1029)"\n'
     again = scrape([ScrapeInput("s", folder)], out, ScrapeOptions(jobs=1))
     assert again.resumed == 1 and (tmp_path / "unreadable.csv").read_text(encoding="utf-8") == listed

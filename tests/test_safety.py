@@ -43,7 +43,9 @@ def test_generated_files_hold_no_absolute_paths(default_build: Build) -> None:
 
 def _kill_when(command: list[str], ready, watched: Path, before: bytes) -> None:
     """Start `command`, SIGKILL it once `ready()` says it is mid-work, and check `watched` still holds `before`."""
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 120
     while not ready() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -55,7 +57,16 @@ def _kill_when(command: list[str], ready, watched: Path, before: bytes) -> None:
 
 def test_killed_aggregate_keeps_the_previous_output_and_a_rerun_matches(default_build: Build, tmp_path: Path) -> None:
     reference = tmp_path / "reference.json"
-    base = [sys.executable, "-m", "dicomref", "aggregate", str(default_build.scraped), "--datasets", str(REPO / "data" / "datasets.toml"), "--out"]
+    base = [
+        sys.executable,
+        "-m",
+        "dicomref",
+        "aggregate",
+        str(default_build.scraped),
+        "--datasets",
+        str(REPO / "data" / "datasets.toml"),
+        "--out",
+    ]
     started = time.monotonic()
     subprocess.run([*base, str(reference)], cwd=REPO, check=True, capture_output=True)
     duration = time.monotonic() - started

@@ -104,7 +104,9 @@ def test_corpora_give_exactly_the_series_pydicom_finds(corpora: Path, tmp_path: 
                 series.setdefault((root.name, uid or f"path:{relative}"), []).append(relative)
 
     found = records(out)
-    keys = [(r["source"]["dataset"], r["source"]["series_instance_uid"] or "path:" + r["source"]["path"]) for r in found]
+    keys = [
+        (r["source"]["dataset"], r["source"]["series_instance_uid"] or "path:" + r["source"]["path"]) for r in found
+    ]
     assert sorted(keys) == sorted(series)  # every series once, no other
     for key, record in zip(keys, found):
         assert record["source"]["path"] == series[key][0]  # the first file of the series
@@ -113,7 +115,9 @@ def test_corpora_give_exactly_the_series_pydicom_finds(corpora: Path, tmp_path: 
     assert rows["siemens-xa30/XA_validation.pdf"] == "not DICOM"
     assert set(rows) == not_dicom
     assert f"{len(series)} series" in result.output and "files seen" in result.output
-    print(f"\n{sum(len(paths) for paths in series.values())} DICOM files, {len(series)} series, {len(not_dicom)} not DICOM")
+    print(
+        f"\n{sum(len(paths) for paths in series.values())} DICOM files, {len(series)} series, {len(not_dicom)} not DICOM"
+    )
 
 
 # Done when 3 ----------------------------------------------------------------------------
@@ -122,7 +126,13 @@ def test_corpora_give_exactly_the_series_pydicom_finds(corpora: Path, tmp_path: 
 def test_ct_small_record(tmp_path: Path) -> None:
     out = tmp_path / "scraped.jsonl"
     summary = scrape([ScrapeInput("pydicom", CT_SMALL)], out, ScrapeOptions(jobs=1))
-    assert (summary.files_seen, summary.dicom_files, summary.series, summary.scraped, summary.unreadable) == (1, 1, 1, 1, 0)
+    assert (summary.files_seen, summary.dicom_files, summary.series, summary.scraped, summary.unreadable) == (
+        1,
+        1,
+        1,
+        1,
+        0,
+    )
     (record,) = records(out)
     reference = pydicom.dcmread(CT_SMALL)
     elements = record["elements"]
@@ -137,7 +147,13 @@ def test_ct_small_record(tmp_path: Path) -> None:
     assert not [e for e in elements if int(e["tag"][:4], 16) % 2]  # no private tag
     assert not [e for e in elements if e["vr"] in {"OB", "SQ"}]  # no OB value, no SQ element
     assert "00020001" not in top  # File Meta Information Version is OB
-    assert top["7FE00010"] == {"tag": "7FE00010", "vr": "OW", "length": len(reference.PixelData), "truncated": False, "path": []}
+    assert top["7FE00010"] == {
+        "tag": "7FE00010",
+        "vr": "OW",
+        "length": len(reference.PixelData),
+        "truncated": False,
+        "path": [],
+    }
     assert record["source"] == {
         "dataset": "pydicom",
         "path": "CT_small.dcm",
@@ -162,7 +178,9 @@ def default_scrape(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_file_pydicom_reads_is_in_a_scraped_series(default_scrape: Path) -> None:
     found = records(default_scrape)
-    scraped = {(r["source"]["dataset"], r["source"]["series_instance_uid"] or "path:" + r["source"]["path"]) for r in found}
+    scraped = {
+        (r["source"]["dataset"], r["source"]["series_instance_uid"] or "path:" + r["source"]["path"]) for r in found
+    }
     listed = unreadable(default_scrape.parent / "unreadable.csv")
     files = 0
     for item in manifest_inputs():
@@ -249,12 +267,31 @@ def test_long_values_are_cut_with_their_length(values_record: dict) -> None:
 
 
 def test_bulk_values_keep_only_vr_and_length(values_record: dict) -> None:
-    assert top_level(values_record)["00281201"] == {"tag": "00281201", "vr": "OW", "length": 600, "truncated": False, "path": []}
+    assert top_level(values_record)["00281201"] == {
+        "tag": "00281201",
+        "vr": "OW",
+        "length": 600,
+        "truncated": False,
+        "path": [],
+    }
 
 
 def test_max_length_exclude_and_top_level_only(tmp_path: Path) -> None:
     out = tmp_path / "scraped.jsonl"
-    scrape_cli(str(CT_SMALL), "--out", str(out), "--jobs", "1", "--max-length", "4", "--exclude", "SliceThickness", "--exclude", "(0010,0020)", "--top-level-only")
+    scrape_cli(
+        str(CT_SMALL),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--max-length",
+        "4",
+        "--exclude",
+        "SliceThickness",
+        "--exclude",
+        "(0010,0020)",
+        "--top-level-only",
+    )
     (record,) = records(out)
     tags = {e["tag"] for e in record["elements"]}
     assert "00180050" not in tags and "00100020" not in tags
@@ -265,7 +302,9 @@ def test_max_length_exclude_and_top_level_only(tmp_path: Path) -> None:
 
 
 def test_exclude_names_an_unknown_attribute_in_one_line(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["scrape", str(CT_SMALL), "--out", str(tmp_path / "s.jsonl"), "--exclude", "NoSuchKeyword"])
+    result = runner.invoke(
+        app, ["scrape", str(CT_SMALL), "--out", str(tmp_path / "s.jsonl"), "--exclude", "NoSuchKeyword"]
+    )
     assert result.exit_code == 2 and "unknown attribute" in result.output and "Traceback" not in result.output
 
 
@@ -402,7 +441,11 @@ def one_line_error(*args: str) -> str:
 
 
 def test_missing_path_is_one_line_on_stderr(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "dicomref", "scrape", str(tmp_path / "nowhere"), "--out", str(tmp_path / "s.jsonl")], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "dicomref", "scrape", str(tmp_path / "nowhere"), "--out", str(tmp_path / "s.jsonl")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == f"error: {tmp_path / 'nowhere'} does not exist\n"
 
@@ -422,8 +465,14 @@ def test_empty_folder_is_one_line(tmp_path: Path) -> None:
         ("[[dataset]]\nname = 'a/b'\npath = '.'", "without slashes"),
         ("dataset = 'x'", "expected [[dataset]] tables"),
         ("", "lists no datasets"),
-        ("[[dataset]]\nname = 'gone'\npackage = 'no_such_dicom_package'\nfolder = 'data'\npip = 'no-such-dicom-package'", "pip install no-such-dicom-package"),
-        ("[[dataset]]\nname = 'gone'\npackage = 'no_such.sub'\nfolder = 'data'", "package 'no_such.sub' is not installed"),
+        (
+            "[[dataset]]\nname = 'gone'\npackage = 'no_such_dicom_package'\nfolder = 'data'\npip = 'no-such-dicom-package'",
+            "pip install no-such-dicom-package",
+        ),
+        (
+            "[[dataset]]\nname = 'gone'\npackage = 'no_such.sub'\nfolder = 'data'",
+            "package 'no_such.sub' is not installed",
+        ),
         ("[[dataset]]\nname = 'far'\npath = 'far/away'", "folder far/away does not exist"),
     ],
     ids=["toml", "no-location", "type", "name", "not-tables", "empty", "not-installed", "dotted", "no-folder"],
@@ -438,10 +487,15 @@ def test_missing_manifest_is_one_line(tmp_path: Path) -> None:
 
 
 def test_datasets_command_names_the_missing_package(tmp_path: Path) -> None:
-    (tmp_path / "datasets.toml").write_text("[[dataset]]\nname = 'gone'\npackage = 'no_such_dicom_package'\nfolder = 'data'\n", encoding="utf-8")
+    (tmp_path / "datasets.toml").write_text(
+        "[[dataset]]\nname = 'gone'\npackage = 'no_such_dicom_package'\nfolder = 'data'\n", encoding="utf-8"
+    )
     result = runner.invoke(app, ["datasets", "--datasets", str(tmp_path / "datasets.toml"), "--json"])
     assert result.exit_code == 0
-    assert json.loads(result.output)[0]["missing"] == "package 'no_such_dicom_package' is not installed (pip install no_such_dicom_package)"
+    assert (
+        json.loads(result.output)[0]["missing"]
+        == "package 'no_such_dicom_package' is not installed (pip install no_such_dicom_package)"
+    )
 
 
 def test_out_that_is_not_a_scrape_output_is_left_alone(tmp_path: Path) -> None:
@@ -461,4 +515,8 @@ def test_two_inputs_with_one_name_are_refused(tmp_path: Path) -> None:
     (tmp_path / "a" / "data").mkdir(parents=True)
     (tmp_path / "b" / "data").mkdir(parents=True)
     with pytest.raises(DicomrefError, match="both named 'data'"):
-        scrape([ScrapeInput("data", tmp_path / "a" / "data"), ScrapeInput("data", tmp_path / "b" / "data")], tmp_path / "s.jsonl", ScrapeOptions(extract=ExtractOptions(), jobs=1))
+        scrape(
+            [ScrapeInput("data", tmp_path / "a" / "data"), ScrapeInput("data", tmp_path / "b" / "data")],
+            tmp_path / "s.jsonl",
+            ScrapeOptions(extract=ExtractOptions(), jobs=1),
+        )

@@ -149,7 +149,22 @@ def index(default_build: Build, standard: Standard):
 def test_the_table_covers_every_form() -> None:
     queries = [case.query for case in CASES]
     assert len(CASES) >= 40
-    for required in ["0010", "0008,1115", "body", "rt related", "Series", "date", "", " ", "(", "\\", '"', "*", "<script>alert(1)</script>", "a" * 1000]:
+    for required in [
+        "0010",
+        "0008,1115",
+        "body",
+        "rt related",
+        "Series",
+        "date",
+        "",
+        " ",
+        "(",
+        "\\",
+        '"',
+        "*",
+        "<script>alert(1)</script>",
+        "a" * 1000,
+    ]:
         assert required in queries
 
 
@@ -171,10 +186,18 @@ def test_cli_runs_the_table(index, default_build: Build) -> None:
 
 
 def test_slice_thickness_json_first(index, default_build: Build) -> None:
-    result = CliRunner().invoke(app, ["search", "slice thickness", "--json", "--aggregate", str(default_build.aggregate)])
+    result = CliRunner().invoke(
+        app, ["search", "slice thickness", "--json", "--aggregate", str(default_build.aggregate)]
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert rows[0] == {"tag": "00180050", "keyword": "SliceThickness", "name": "Slice Thickness", "vr": "DS", "score": rows[0]["score"]}
+    assert rows[0] == {
+        "tag": "00180050",
+        "keyword": "SliceThickness",
+        "name": "Slice Thickness",
+        "vr": "DS",
+        "score": rows[0]["score"],
+    }
     assert rows[0]["score"] > rows[1]["score"]
 
 
@@ -184,7 +207,9 @@ def test_cli_table_and_limit(index, default_build: Build) -> None:
     assert result.exit_code == 0, result.output
     assert "(0010,0010)" in result.stdout and "Patient's Name" in result.stdout and "tag prefix" in result.stdout
     assert result.stdout.count("(0010,") == 3
-    limited = runner.invoke(app, ["search", "date", "--json", "--limit", "2", "--aggregate", str(default_build.aggregate)])
+    limited = runner.invoke(
+        app, ["search", "date", "--json", "--limit", "2", "--aggregate", str(default_build.aggregate)]
+    )
     assert len(json.loads(limited.stdout)) == 2
     nothing = runner.invoke(app, ["search", "vr:ZZ", "--aggregate", str(default_build.aggregate)])
     assert nothing.exit_code == 0 and "No attribute matches" in nothing.output
@@ -210,7 +235,10 @@ def test_non_retired_first_on_ties(index) -> None:
     for text in ["0008,00", "0028,01", "vr:US", "overlay", "retired:no", "command"]:
         results = search(index, text, limit=None)
         for before, after in zip(results, results[1:]):
-            if (before.tier, round(before.relevance, 3)) == (after.tier, round(after.relevance, 3)) and before.retired != after.retired:
+            if (before.tier, round(before.relevance, 3)) == (
+                after.tier,
+                round(after.relevance, 3),
+            ) and before.retired != after.retired:
                 assert not before.retired, (text, before, after)
                 checked += 1
     assert checked > 0
@@ -226,7 +254,10 @@ def test_filters(index) -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(alphabet=st.characters(exclude_categories=[]), max_size=60) | st.from_regex(r"(vr|module|retired):\S{0,8}( [0-9a-fx(),]{0,12})?", fullmatch=True))
+@given(
+    text=st.text(alphabet=st.characters(exclude_categories=[]), max_size=60)
+    | st.from_regex(r"(vr|module|retired):\S{0,8}( [0-9a-fx(),]{0,12})?", fullmatch=True)
+)
 def test_any_input_is_a_query(index, text: str) -> None:
     results = search(index, text, limit=5)
     assert all(isinstance(r, SearchResult) for r in results)
@@ -245,7 +276,13 @@ def test_parse_query() -> None:
     assert parse_tag("60XX,0010") == "60xx0010"
     assert parse_tag("face") is None and parse_tag("0010,0010,0010") is None
     query = parse_query("Slice  Thickness vr:ds retired:y module:Image-Plane")
-    assert (query.words, query.compact, query.vr, query.retired, query.module) == (("slice", "thickness"), "slicethickness", "DS", "yes", "image-plane")
+    assert (query.words, query.compact, query.vr, query.retired, query.module) == (
+        ("slice", "thickness"),
+        "slicethickness",
+        "DS",
+        "yes",
+        "image-plane",
+    )
     assert parse_query("retired:n").retired == "no" and parse_query("retired:maybe").retired == "maybe"
     assert parse_query("vr:").empty and parse_query("").empty and parse_query("(").empty
     assert len(parse_query("a " * 1000).words) == 12
@@ -258,7 +295,9 @@ def test_index_rebuilt_when_the_aggregate_changes(tmp_path: Path, default_build:
     first = index_beside(aggregate, standard=standard)
     assert (tmp_path / INDEX_DIR).is_dir() and current_index(aggregate) is not None
     assert search(first, "zebrastripe") == []
-    data["attributes"].setdefault("00081030", {"examples": []}).setdefault("examples", []).append({"value": "ZEBRASTRIPE"})
+    data["attributes"].setdefault("00081030", {"examples": []}).setdefault("examples", []).append(
+        {"value": "ZEBRASTRIPE"}
+    )
     aggregate.write_text(json.dumps(data), encoding="utf-8")
     assert current_index(aggregate) is None
     rebuilt = index_beside(aggregate, standard=standard)
@@ -306,7 +345,13 @@ def test_serve_answers_search(default_build: Build, index) -> None:
 
 def test_result_json_shape() -> None:
     result = SearchResult("00180050", "SliceThickness", "Slice Thickness", "DS", False, Tier.KEYWORD, 0.0)
-    assert result.as_json() == {"tag": "00180050", "keyword": "SliceThickness", "name": "Slice Thickness", "vr": "DS", "score": 600.0}
+    assert result.as_json() == {
+        "tag": "00180050",
+        "keyword": "SliceThickness",
+        "name": "Slice Thickness",
+        "vr": "DS",
+        "score": 600.0,
+    }
 
 
 def test_site_index_size_and_contents(default_build: Build, standard: Standard) -> None:

@@ -54,7 +54,10 @@ def _watch(page) -> list[str]:
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-    page.on("response", lambda response: problems.append(f"{response.status}: {response.url}") if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status}: {response.url}") if response.status >= 400 else None,
+    )
     return problems
 
 
@@ -73,7 +76,9 @@ def test_the_table_in_chromium(browser, site_url: str) -> None:
         check_case(case, [r["tag"] for r in rows], [r["vr"] for r in rows])
         assert page.locator("#results script, #results img, #results [onerror]").count() == 0, case.query
         for row in rows:
-            assert row["shown"] == f"({row['tag'][:4]},{row['tag'][4:]})" and row["name"] and row["vr"] and row["snippet"]
+            assert (
+                row["shown"] == f"({row['tag'][:4]},{row['tag'][4:]})" and row["name"] and row["vr"] and row["snippet"]
+            )
     assert problems == []
     page.close()
 
@@ -144,7 +149,9 @@ def test_keystroke_to_results_time(browser, site_url: str) -> None:
     page.goto(site_url + "index.html")
     first_use = page.evaluate(FIRST_USE)
     page.evaluate(LATENCY_PROBE)
-    typed = [c.query for c in CASES if c.query.strip() and len(c.query) <= 40 and c.query.isascii() and c.query.isprintable()]
+    typed = [
+        c.query for c in CASES if c.query.strip() and len(c.query) <= 40 and c.query.isascii() and c.query.isprintable()
+    ]
     for text in typed:
         page.evaluate(CLEAR)
         page.wait_for_function(RENDERED, arg="")

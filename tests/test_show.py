@@ -43,7 +43,18 @@ def show_json(*args: str) -> dict:
 
 
 @pytest.mark.parametrize(
-    "query", ["(0010,0010)", "0010,0010", "00100010", "0x00100010", "PatientName", "Patient's Name", "patient's name", "PATIENT'S NAME", " 0010 0010 "]
+    "query",
+    [
+        "(0010,0010)",
+        "0010,0010",
+        "00100010",
+        "0x00100010",
+        "PatientName",
+        "Patient's Name",
+        "patient's name",
+        "PATIENT'S NAME",
+        " 0010 0010 ",
+    ],
 )
 def test_every_form_of_a_name_finds_the_attribute(query: str, tmp_path: Path) -> None:
     info = show_json(query, "--aggregate", str(tmp_path / "absent.json"))
@@ -57,7 +68,9 @@ def test_slice_thickness_lists_its_modules_with_type_and_sanitised_description(t
     modules = {m["id"]: m for m in info["modules"]}
     assert modules["image-plane"]["type"] == "2" and modules["image-plane"]["path"] == []
     assert modules["image-plane"]["description"] == "<p>Nominal slice thickness, in mm.</p>"
-    assert modules["performed-ct-reconstruction"]["type"] == "1" and modules["performed-ct-reconstruction"]["path"] == ["00189934"]
+    assert modules["performed-ct-reconstruction"]["type"] == "1" and modules["performed-ct-reconstruction"]["path"] == [
+        "00189934"
+    ]
     (pixel_measures,) = info["macros"]
     assert pixel_measures["id"] == "pixel-measures" and "enhanced-ct-image" in pixel_measures["functional_group_of"]
     for row in info["modules"] + info["macros"]:
@@ -74,11 +87,18 @@ def test_examples_appear_after_a_build(aggregate: Path) -> None:
 
 def test_a_concrete_overlay_tag_resolves_to_its_repeating_entry(aggregate: Path) -> None:
     info = show_json("6000,0010", "--aggregate", str(aggregate))
-    assert (info["tag"], info["display"], info["name"], info["matched"]) == ("60xx0010", "(60xx,0010)", "Overlay Rows", "60000010")
+    assert (info["tag"], info["display"], info["name"], info["matched"]) == (
+        "60xx0010",
+        "(60xx,0010)",
+        "Overlay Rows",
+        "60000010",
+    )
     assert info["repeating"] and [m["id"] for m in info["modules"]] == ["overlay-plane"]
     assert [e["value"] for e in info["examples"]] == ["300"] and info["files"] == 1
     text = runner.invoke(app, ["show", "6000,0010", "--aggregate", str(aggregate)])
-    assert text.exit_code == 0 and "(60xx,0010) Overlay Rows" in text.stdout and "matched from (6000,0010)" in text.stdout
+    assert (
+        text.exit_code == 0 and "(60xx,0010) Overlay Rows" in text.stdout and "matched from (6000,0010)" in text.stdout
+    )
 
 
 def test_the_table_output_names_modules_value_sets_and_flags(tmp_path: Path) -> None:

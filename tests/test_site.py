@@ -28,7 +28,17 @@ def test_a_page_for_every_dictionary_entry_module_and_iod(default_build: Build, 
     assert missing == []
     assert sorted(p.name for p in (site / "modules").iterdir() if p.is_dir()) == sorted(standard.modules)
     assert sorted(p.name for p in (site / "iods").iterdir() if p.is_dir()) == sorted(standard.iods)
-    for path in ["index.html", "about/index.html", "coverage/index.html", "modules/index.html", "iods/index.html", "browse/groups/index.html", "browse/keywords/index.html", "browse/retired/index.html", "404.html"]:
+    for path in [
+        "index.html",
+        "about/index.html",
+        "coverage/index.html",
+        "modules/index.html",
+        "iods/index.html",
+        "browse/groups/index.html",
+        "browse/keywords/index.html",
+        "browse/retired/index.html",
+        "404.html",
+    ]:
         assert (site / path).is_file(), path
     groups = {e.group for e in standard.dictionary}
     assert all((site / "browse" / "groups" / g / "index.html").is_file() for g in groups)
@@ -63,7 +73,9 @@ def test_the_json_api(default_build: Build, standard: Standard) -> None:
     api = default_build.site / "api" / "attributes"
     assert len(list(api.glob("*.json"))) == len(standard.dictionary)
     document = json.loads((api / "00180050.json").read_text())
-    assert {"tag", "keyword", "name", "vr", "vm", "retired", "modules", "iods", "files", "distinct", "examples"} <= set(document)
+    assert {"tag", "keyword", "name", "vr", "vm", "retired", "modules", "iods", "files", "distinct", "examples"} <= set(
+        document
+    )
     assert document["keyword"] == "SliceThickness" and document["vr"] == "DS"
     assert "image-plane" in document["modules"] and "ct-image" in document["iods"]
     assert document["examples"] and all("value" in e and "count" in e for e in document["examples"])
@@ -100,10 +112,16 @@ def test_attribute_page_shows_everything(default_build: Build) -> None:
 
 def test_invalid_and_withheld_examples_are_marked(default_build: Build) -> None:
     attributes = load_aggregate(default_build.aggregate)["attributes"]
-    invalid = next(tag for tag, info in sorted(attributes.items()) if any(not e["valid"] for e in info.get("examples", [])))
+    invalid = next(
+        tag for tag, info in sorted(attributes.items()) if any(not e["valid"] for e in info.get("examples", []))
+    )
     soup = _soup(default_build.site, f"attributes/{invalid}/index.html")
     assert soup.select_one("table.examples .check.bad").get_text() == "invalid"
-    withheld = next(tag for tag, info in sorted(attributes.items()) if any(e["withheld"] and e["value"] is None for e in info.get("examples", [])))
+    withheld = next(
+        tag
+        for tag, info in sorted(attributes.items())
+        if any(e["withheld"] and e["value"] is None for e in info.get("examples", []))
+    )
     soup = _soup(default_build.site, f"attributes/{withheld}/index.html")
     assert soup.select_one("table.examples .withheld").get_text() == "value withheld"
 
@@ -157,7 +175,12 @@ def test_home_page_has_search_coverage_and_entry_points(default_build: Build) ->
 
 
 def test_pages_request_nothing_outside_the_site(default_build: Build) -> None:
-    for path in ["index.html", "attributes/00180050/index.html", "coverage/index.html", "modules/general-series/index.html"]:
+    for path in [
+        "index.html",
+        "attributes/00180050/index.html",
+        "coverage/index.html",
+        "modules/general-series/index.html",
+    ]:
         soup = _soup(default_build.site, path)
         for tag in soup.find_all(["link", "script", "img", "iframe", "source"]):
             url = tag.get("href") or tag.get("src") or ""
@@ -169,13 +192,20 @@ def test_pydicom_access() -> None:
 
     dictionary = Dictionary()
     assert pydicom_access(dictionary.get("00180050")) == ["ds.SliceThickness", "ds[0x0018, 0x0050]"]
-    assert pydicom_access(dictionary.get("00020010")) == ["ds.file_meta.TransferSyntaxUID", "ds.file_meta[0x0002, 0x0010]"]
+    assert pydicom_access(dictionary.get("00020010")) == [
+        "ds.file_meta.TransferSyntaxUID",
+        "ds.file_meta[0x0002, 0x0010]",
+    ]
     assert pydicom_access(dictionary.get("60xx0010")) == []
     assert pydicom_access(dictionary.get("00000900")) == []
 
 
 def test_chart_labels_are_escaped_and_links_prefixed() -> None:
-    svg = str(bar_chart("Odd <labels>", [Bar('<img src=x onerror=alert(1)>', 1, 2, "modules/x/index.html"), Bar("B", 0, 0)], "../"))
+    svg = str(
+        bar_chart(
+            "Odd <labels>", [Bar("<img src=x onerror=alert(1)>", 1, 2, "modules/x/index.html"), Bar("B", 0, 0)], "../"
+        )
+    )
     assert "<img" not in svg and "&lt;img src=x" in svg
     assert 'href="../modules/x/index.html"' in svg
     assert 'role="group"' in svg

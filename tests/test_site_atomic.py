@@ -20,7 +20,11 @@ from tests.conftest import REPO, Build
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _previous_site(folder: Path) -> Path:
@@ -37,17 +41,23 @@ def _breaks_rendering(aggregate: dict) -> dict:
     return aggregate
 
 
-def test_a_build_killed_midway_leaves_the_previous_site(default_build: Build, standard: Standard, tmp_path: Path) -> None:
+def test_a_build_killed_midway_leaves_the_previous_site(
+    default_build: Build, standard: Standard, tmp_path: Path
+) -> None:
     out = tmp_path / "site"
     shutil.copytree(default_build.site, out)
     (out / "index.html").write_text("the previous good site")
     before = _digest(out)
     building = tmp_path / ".site.building"
     command = [sys.executable, "-m", "dicomref", "site", "--aggregate", str(default_build.aggregate), "--out", str(out)]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "100"})
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "100"}
+    )
     deadline = time.monotonic() + 600
     while not (building / "modules").is_dir() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)  # module pages come after the listings and IODs: once their folder exists the build is well under way
+        time.sleep(
+            0.02
+        )  # module pages come after the listings and IODs: once their folder exists the build is well under way
     assert process.poll() is None, "the build ended before it could be killed midway"
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -59,7 +69,9 @@ def test_a_build_killed_midway_leaves_the_previous_site(default_build: Build, st
     assert _digest(out) == _digest(default_build.site)
 
 
-def test_a_build_that_fails_while_rendering_keeps_the_previous_site(default_build: Build, standard: Standard, tmp_path: Path) -> None:
+def test_a_build_that_fails_while_rendering_keeps_the_previous_site(
+    default_build: Build, standard: Standard, tmp_path: Path
+) -> None:
     out = _previous_site(tmp_path)
     before = _digest(out)
     with pytest.raises(DicomrefError, match="malformed"):

@@ -62,11 +62,17 @@ def test_enhanced_iods_have_their_functional_group_macros(standard: Standard) ->
 
 
 def test_no_description_reaches_the_model_unsanitised(standard: Standard) -> None:
-    descriptions = [a.description for t in [*standard.modules.values(), *standard.macros.values()] for a in t.attributes]
-    descriptions += [t.description for t in [*standard.modules.values(), *standard.macros.values(), *standard.iods.values()]]
+    descriptions = [
+        a.description for t in [*standard.modules.values(), *standard.macros.values()] for a in t.attributes
+    ]
+    descriptions += [
+        t.description for t in [*standard.modules.values(), *standard.macros.values(), *standard.iods.values()]
+    ]
     for description in set(descriptions):
         lowered = description.html.lower()
-        assert "<script" not in lowered and "javascript:" not in lowered and " on" not in re.sub(r">[^<]*<", "><", lowered)
+        assert (
+            "<script" not in lowered and "javascript:" not in lowered and " on" not in re.sub(r">[^<]*<", "><", lowered)
+        )
         assert "http://dicom.nema.org" not in description.html and "<td" not in description.html[:4]
 
 
@@ -78,7 +84,10 @@ def test_local_links_name_our_own_pages(standard: Standard) -> None:
     assert 'href="../../modules/icc-profile/"' in local and link.href not in local
     assert row.description.localised(lambda kind, id: None) == row.description.html
     targets = {(l.kind, l.id) for t in standard.modules.values() for a in t.attributes for l in a.description.local}
-    assert all(id in (standard.modules if kind == "module" else standard.macros if kind == "macro" else standard.iods) for kind, id in targets)
+    assert all(
+        id in (standard.modules if kind == "module" else standard.macros if kind == "macro" else standard.iods)
+        for kind, id in targets
+    )
 
 
 def test_a_parent_section_is_not_taken_for_the_module_on_its_page(standard: Standard) -> None:
@@ -88,7 +97,9 @@ def test_a_parent_section_is_not_taken_for_the_module_on_its_page(standard: Stan
 
 
 def test_localised_escapes_the_url() -> None:
-    description = Description('<p><a href="https://x.org/a">a</a></p>', "a", (LocalLink("https://x.org/a", "module", "m"),))
+    description = Description(
+        '<p><a href="https://x.org/a">a</a></p>', "a", (LocalLink("https://x.org/a", "module", "m"),)
+    )
     assert description.localised(lambda kind, id: '"><script>') == '<p><a href="&quot;&gt;&lt;script&gt;">a</a></p>'
 
 
@@ -114,7 +125,9 @@ def test_wherever_used_rule() -> None:
     # One place that lists nothing, only defined terms, or a conditional list lifts the limit.
     for other in ((), (ValueSet("defined", ("MAYBE",), None),), (ValueSet("enumerated", ("MAYBE",), None, "if X"),)):
         merged = wherever_used([(yes_no,), other])
-        assert [v.kind for v in merged] == ["defined"] and set(merged[0].values) == {"YES", "NO"} | set(*(v.values for v in other))
+        assert [v.kind for v in merged] == ["defined"] and set(merged[0].values) == {"YES", "NO"} | set(
+            *(v.values for v in other)
+        )
     # Each value position is judged on its own.
     first = ValueSet("enumerated", ("ORIGINAL", "DERIVED"), "Value 1")
     third = ValueSet("defined", ("AXIAL",), "Value 3")
@@ -125,12 +138,16 @@ def test_confidentiality_profile_marks_identifying_attributes(standard: Standard
     assert {"00100010", "00100020", "00100030", "00080050"} <= standard.identifying
     assert "00180050" not in standard.identifying
     assert standard.profile_actions["00100010"].basic == "Z"
-    assert standard.profile_actions["00081030"] == ProfileAction("X", (("Clean Descriptors", "C"),))  # Study Description
+    assert standard.profile_actions["00081030"] == ProfileAction(
+        "X", (("Clean Descriptors", "C"),)
+    )  # Study Description
     # (60XX,4000) and (60XX,3000) are overlay entries; (50XX,XXXX) is every curve entry.
     assert {"60xx4000", "60xx3000"} <= standard.identifying
     assert {e.tag for e in standard.dictionary if e.tag.startswith("50xx")} <= standard.identifying
     assert "60xx0010" not in standard.identifying
-    assert standard.identifying == frozenset(standard.profile_actions) and standard.identifying <= set(standard.dictionary.entries)
+    assert standard.identifying == frozenset(standard.profile_actions) and standard.identifying <= set(
+        standard.dictionary.entries
+    )
 
 
 def test_release_names_each_source(standard: Standard) -> None:

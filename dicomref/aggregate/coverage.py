@@ -45,7 +45,11 @@ def marginal(sources: dict[str, Source]) -> dict[str, dict]:
     """Per source: entries it contributed, and how many of them no other source did (its marginal value)."""
     holders = Counter(key for source in sources.values() for key in source.keys)
     return {
-        name: {"files": source.files, "contributed": len(source.keys), "unique": sum(1 for key in source.keys if holders[key] == 1)}
+        name: {
+            "files": source.files,
+            "contributed": len(source.keys),
+            "unique": sum(1 for key in source.keys if holders[key] == 1),
+        }
         for name, source in sorted(sources.items())
     }
 
@@ -65,12 +69,16 @@ def _module_types(standard: Standard, value_bearing: set[str]) -> dict[str, dict
 def _required_by_module(standard: Standard, value_bearing: set[str]) -> dict[str, set[str]]:
     """Per module, the attributes of Type 1 or 2 at its top level: present in every instance using it."""
     return {
-        module_id: {a.tag for a in module.attributes if a.depth == 0 and a.type in REQUIRED_TYPES and a.tag in value_bearing}
+        module_id: {
+            a.tag for a in module.attributes if a.depth == 0 and a.type in REQUIRED_TYPES and a.tag in value_bearing
+        }
         for module_id, module in standard.modules.items()
     }
 
 
-def compute_coverage(standard: Standard, covered: set[str], datasets: dict[str, Source], modalities: dict[str, Source]) -> dict:
+def compute_coverage(
+    standard: Standard, covered: set[str], datasets: dict[str, Source], modalities: dict[str, Source]
+) -> dict:
     """`covered`: dictionary keys with at least one value seen."""
     entries = list(standard.dictionary)
     value_bearing = {e.tag for e in entries if e.bears_value}
@@ -102,7 +110,9 @@ def compute_coverage(standard: Standard, covered: set[str], datasets: dict[str, 
         required_in.update(mandatory)
 
     current = [e for e in entries if e.tag in value_bearing and not e.retired]
-    wanted = sorted((e for e in current if e.tag not in covered and required_in[e.tag]), key=lambda e: (-required_in[e.tag], e.tag))
+    wanted = sorted(
+        (e for e in current if e.tag not in covered and required_in[e.tag]), key=lambda e: (-required_in[e.tag], e.tag)
+    )
     return {
         "overall": ratio((e.tag for e in entries), covered),
         "value_bearing": ratio(value_bearing, covered),

@@ -26,7 +26,12 @@ class Example:
 
     def order(self) -> tuple:
         """Ties between equally useful examples break on the value, so the choice is deterministic."""
-        return (self.value or "", self.withheld or "", -1 if self.bulk_length is None else self.bulk_length, self.problem or "")
+        return (
+            self.value or "",
+            self.withheld or "",
+            -1 if self.bulk_length is None else self.bulk_length,
+            self.problem or "",
+        )
 
     def to_json(self) -> dict:
         reduced = self.withheld is not None

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pydicom.uid import UID_dictionary
 
 WITHHELD = "withheld: identifying attribute (PS3.15 Basic Profile) from a dataset not declared de-identified"
-WITHHELD_NESTED = "withheld: inside an identifying sequence (PS3.15 Basic Profile) from a dataset not declared de-identified"
+WITHHELD_NESTED = (
+    "withheld: inside an identifying sequence (PS3.15 Basic Profile) from a dataset not declared de-identified"
+)
 UID_ROOT_ONLY = "UID reduced to its organisation root: dataset not declared de-identified"
 UID_HIDDEN = "withheld: not a UID, from a dataset not declared de-identified"
 

@@ -15,7 +15,11 @@ from dicomref.standard import display_tag
 
 FORMATS = ("table", "json", "markdown", "csv")
 BREAKDOWNS = ("vr", "group", "module", "iod", "dataset", "modality", "wanted")
-SUMMARY = (("overall", "All dictionary entries"), ("value_bearing", "Entries that carry a value (not SQ or OB)"), ("value_bearing_current", "Current (not retired) entries that carry a value"))
+SUMMARY = (
+    ("overall", "All dictionary entries"),
+    ("value_bearing", "Entries that carry a value (not SQ or OB)"),
+    ("value_bearing_current", "Current (not retired) entries that carry a value"),
+)
 WANTED_IN_SUMMARY = 10
 
 
@@ -31,32 +35,77 @@ def _ratio_cells(ratio: dict) -> tuple:
 
 
 def summary_table(coverage: dict) -> ReportTable:
-    return ReportTable("Coverage of the data dictionary", ("Scope", "Covered", "Total", "Percent"), [(label, *_ratio_cells(coverage[key])) for key, label in SUMMARY])
+    return ReportTable(
+        "Coverage of the data dictionary",
+        ("Scope", "Covered", "Total", "Percent"),
+        [(label, *_ratio_cells(coverage[key])) for key, label in SUMMARY],
+    )
 
 
 def _sources(coverage: dict, by: str, title: str, column: str) -> ReportTable:
     rows = sorted(coverage[f"by_{by}"].items(), key=lambda kv: (-kv[1]["unique"], -kv[1]["contributed"], kv[0]))
-    return ReportTable(title, (column, "Files", "Entries contributed", "Only from it"), [(name, d["files"], d["contributed"], d["unique"]) for name, d in rows])
+    return ReportTable(
+        title,
+        (column, "Files", "Entries contributed", "Only from it"),
+        [(name, d["files"], d["contributed"], d["unique"]) for name, d in rows],
+    )
 
 
 def _wanted(coverage: dict, limit: int | None = None) -> ReportTable:
-    rows = [(display_tag(w["tag"]), w["keyword"], w["name"], w["vr"], w["required_in_iods"]) for w in coverage["most_wanted"][:limit]]
-    return ReportTable("Most wanted: no example yet, Type 1 or 2 in a mandatory module of the most IODs", ("Tag", "Keyword", "Name", "VR", "Required in IODs"), rows)
+    rows = [
+        (display_tag(w["tag"]), w["keyword"], w["name"], w["vr"], w["required_in_iods"])
+        for w in coverage["most_wanted"][:limit]
+    ]
+    return ReportTable(
+        "Most wanted: no example yet, Type 1 or 2 in a mandatory module of the most IODs",
+        ("Tag", "Keyword", "Name", "VR", "Required in IODs"),
+        rows,
+    )
 
 
 def breakdown_table(coverage: dict, by: str) -> ReportTable:
     ratio_columns = ("Covered", "Total", "Percent")
     if by == "vr":
-        return ReportTable("By VR", ("VR", *ratio_columns), [(vr, *_ratio_cells(r)) for vr, r in coverage["by_vr"].items()])
+        return ReportTable(
+            "By VR", ("VR", *ratio_columns), [(vr, *_ratio_cells(r)) for vr, r in coverage["by_vr"].items()]
+        )
     if by == "group":
-        return ReportTable("By group", ("Group", *ratio_columns), [(group, *_ratio_cells(r)) for group, r in coverage["by_group"].items()])
+        return ReportTable(
+            "By group",
+            ("Group", *ratio_columns),
+            [(group, *_ratio_cells(r)) for group, r in coverage["by_group"].items()],
+        )
     if by == "module":
-        columns = ("Module", "Name", *ratio_columns, "Type 1 covered", "Type 1 total", "Type 2 covered", "Type 2 total", "IODs")
-        rows = [(i, m["name"], *_ratio_cells(m), m["type1"]["covered"], m["type1"]["total"], m["type2"]["covered"], m["type2"]["total"], m["iods"]) for i, m in coverage["by_module"].items()]
+        columns = (
+            "Module",
+            "Name",
+            *ratio_columns,
+            "Type 1 covered",
+            "Type 1 total",
+            "Type 2 covered",
+            "Type 2 total",
+            "IODs",
+        )
+        rows = [
+            (
+                i,
+                m["name"],
+                *_ratio_cells(m),
+                m["type1"]["covered"],
+                m["type1"]["total"],
+                m["type2"]["covered"],
+                m["type2"]["total"],
+                m["iods"],
+            )
+            for i, m in coverage["by_module"].items()
+        ]
         return ReportTable("By module (attributes that carry a value)", columns, rows)
     if by == "iod":
         columns = ("IOD", "Name", *ratio_columns, "Required covered", "Required total")
-        rows = [(i, d["name"], *_ratio_cells(d), d["required"]["covered"], d["required"]["total"]) for i, d in coverage["by_iod"].items()]
+        rows = [
+            (i, d["name"], *_ratio_cells(d), d["required"]["covered"], d["required"]["total"])
+            for i, d in coverage["by_iod"].items()
+        ]
         return ReportTable("By IOD (required: Type 1 or 2 in its mandatory modules)", columns, rows)
     if by == "dataset":
         return _sources(coverage, "dataset", "By dataset", "Dataset")
@@ -85,7 +134,18 @@ def _markdown(table: ReportTable) -> str:
         return "| " + " | ".join(_cell(c).replace("|", "\\|") for c in cells) + " |"
 
     align = ["---:" if isinstance(c, (int, float)) else "---" for c in (table.rows[0] if table.rows else table.columns)]
-    return "\n".join([f"### {table.title}", "", row(table.columns), "| " + " | ".join(align) + " |", *(row(r) for r in table.rows)]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"### {table.title}",
+                "",
+                row(table.columns),
+                "| " + " | ".join(align) + " |",
+                *(row(r) for r in table.rows),
+            ]
+        )
+        + "\n"
+    )
 
 
 def _rich(table: ReportTable) -> Table:
@@ -105,7 +165,11 @@ def render_coverage(coverage: dict, fmt: str, by: str | None = None) -> str | li
     if fmt == "json":
         return json.dumps(coverage_json(coverage, by), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     tables = [summary_table(coverage)]
-    tables += [breakdown_table(coverage, by)] if by else [breakdown_table(coverage, "dataset"), _wanted(coverage, WANTED_IN_SUMMARY)]
+    tables += (
+        [breakdown_table(coverage, by)]
+        if by
+        else [breakdown_table(coverage, "dataset"), _wanted(coverage, WANTED_IN_SUMMARY)]
+    )
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dicomref.aggregate.coverage import Source, compute_coverage
 from dicomref.aggregate.collect import Collector
+from dicomref.aggregate.coverage import Source, compute_coverage
 from dicomref.aggregate.examples import candidate_examples, choose_examples
 from dicomref.aggregate.privacy import PrivacyPolicy
 from dicomref.aggregate.sample import stable_hash
@@ -54,7 +54,9 @@ def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> I
                 record = json.loads(line)
                 record["source"]["dataset"], record["source"]["path"], record["elements"]
             except (ValueError, KeyError, TypeError):
-                raise DicomrefError(f"{path}:{number}: not a scraped record (expected a line written by `dicomref scrape`)") from None
+                raise DicomrefError(
+                    f"{path}:{number}: not a scraped record (expected a line written by `dicomref scrape`)"
+                ) from None
             yield record
 
 
@@ -145,7 +147,13 @@ def aggregate(
         "standard": standard.release,
         "privacy": {"include_identifying": options.include_identifying},
         "datasets": [
-            {"name": name, "files": d["files"], "series": len(d["series"]), "scraped": d["scraped"], "deidentified": name in options.deidentified}
+            {
+                "name": name,
+                "files": d["files"],
+                "series": len(d["series"]),
+                "scraped": d["scraped"],
+                "deidentified": name in options.deidentified,
+            }
             for name, d in sorted(tally.datasets.items())
         ],
         "unknown_tags": sorted(collector.unknown_tags),

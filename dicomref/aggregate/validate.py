@@ -53,7 +53,6 @@ class Finding:
     note: str | None = None  # worth knowing, but not a violation
 
 
-
 def unreadable(text: str) -> str | None:
     """Text that shows bytes were decoded wrongly: replacement characters, stray escapes, mojibake."""
     if text.isascii():
@@ -212,7 +211,9 @@ class Validator:
 
     @staticmethod
     def _outside(rows: Rows, vr: str, values: list[str]) -> bool:
-        return rows.restrict and any(value.strip() and rows.excludes(vr, value, position) for position, value in enumerate(values))
+        return rows.restrict and any(
+            value.strip() and rows.excludes(vr, value, position) for position, value in enumerate(values)
+        )
 
     def _rows_at(self, key: str, place: Place, kind: str) -> Rows:
         """The rows using the attribute at this nesting in the file's IOD; when there are none, those anywhere in the standard."""

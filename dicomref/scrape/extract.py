@@ -27,7 +27,11 @@ _PADDING = " \0"
 # Text VRs in the default repertoire, text VRs in the file's character set (with the bytes that
 # reset ISO 2022 code extensions), and binary VRs with their struct codes.
 _PLAIN_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "UR"})
-_CHARSET_DELIMITERS = dict.fromkeys(("SH", "LO", "UC"), TEXT_VR_DELIMS | {0x5C}) | dict.fromkeys(("ST", "LT", "UT"), TEXT_VR_DELIMS) | {"PN": {0x5C, 0x3D, 0x5E}}
+_CHARSET_DELIMITERS = (
+    dict.fromkeys(("SH", "LO", "UC"), TEXT_VR_DELIMS | {0x5C})
+    | dict.fromkeys(("ST", "LT", "UT"), TEXT_VR_DELIMS)
+    | {"PN": {0x5C, 0x3D, 0x5E}}
+)
 _BINARY_FORMATS = {"US": "H", "SS": "h", "UL": "L", "SL": "l", "SV": "q", "UV": "Q", "FL": "f", "FD": "d", "AT": "HH"}
 
 
@@ -139,7 +143,14 @@ class _Harvest:
                 continue
             self.element(dataset, tag, raw, path, encodings)
 
-    def element(self, dataset: Dataset, tag: BaseTag, raw: RawDataElement | DataElement, path: tuple[str, ...], encodings: list[str]) -> None:
+    def element(
+        self,
+        dataset: Dataset,
+        tag: BaseTag,
+        raw: RawDataElement | DataElement,
+        path: tuple[str, ...],
+        encodings: list[str],
+    ) -> None:
         key = f"{int(tag):08X}"
         vr = _vr_of(raw)
         if vr == "OB":
@@ -179,7 +190,9 @@ class _Harvest:
             return
         if _is_bulk(tag, vr):
             value = element.value
-            self.add(key, vr, path, None, len(value) if isinstance(value, (bytes, bytearray)) else int(element.length or 0))
+            self.add(
+                key, vr, path, None, len(value) if isinstance(value, (bytes, bytearray)) else int(element.length or 0)
+            )
             return
         try:
             text = value_text(element)
@@ -196,15 +209,30 @@ class _Harvest:
             return
         self.stream.seek(raw.value_tell)
         head = self.stream.read(4 * self.options.max_length + 4)
-        text = _as_written(head, vr, encodings, raw.is_little_endian) if vr in _PLAIN_TEXT_VRS or vr in _CHARSET_DELIMITERS else None
+        text = (
+            _as_written(head, vr, encodings, raw.is_little_endian)
+            if vr in _PLAIN_TEXT_VRS or vr in _CHARSET_DELIMITERS
+            else None
+        )
         self.add(key, vr, path, (text or "")[: self.options.max_length], raw.length, truncated=True)
 
-    def add(self, key: str, vr: str, path: tuple[str, ...], text: str | None, length: int, truncated: bool = False) -> None:
+    def add(
+        self, key: str, vr: str, path: tuple[str, ...], text: str | None, length: int, truncated: bool = False
+    ) -> None:
         if text is None:
             self.records.append({"tag": key, "vr": vr, "length": length, "truncated": False, "path": list(path)})
             return
         truncated = truncated or len(text) > self.options.max_length
-        self.records.append({"tag": key, "vr": vr, "value": text[: self.options.max_length], "length": length, "truncated": truncated, "path": list(path)})
+        self.records.append(
+            {
+                "tag": key,
+                "vr": vr,
+                "value": text[: self.options.max_length],
+                "length": length,
+                "truncated": truncated,
+                "path": list(path),
+            }
+        )
 
     def pixel_data(self, dataset: Dataset, stopped_at: int) -> None:
         """Native pixel data is bulk (OW, OF, OD): read its header where pydicom stopped, never its bytes."""

@@ -92,7 +92,9 @@ def kept_unreadable(path: Path, datasets: set[str]) -> set[tuple[str, str]]:
         with open(path, encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))
     except (UnicodeDecodeError, csv.Error):
-        raise DicomrefError(f"{path} is not an unreadable.csv written by dicomref (move it, or choose another --out)") from None
+        raise DicomrefError(
+            f"{path} is not an unreadable.csv written by dicomref (move it, or choose another --out)"
+        ) from None
     return {(row[0], row[1]) for row in rows[1:] if len(row) == 2 and row[0].split("/", 1)[0] not in datasets}
 
 

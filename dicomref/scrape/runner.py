@@ -81,7 +81,9 @@ def _row(candidate: Candidate | Unreadable, reason: str) -> tuple[str, str]:
 class _Run:
     """One scrape: the inputs, the options, and what has been counted and found unreadable so far."""
 
-    def __init__(self, inputs: list[ScrapeInput], options: ScrapeOptions, done: Done, report: Callable[[ScrapeProgress], None]):
+    def __init__(
+        self, inputs: list[ScrapeInput], options: ScrapeOptions, done: Done, report: Callable[[ScrapeProgress], None]
+    ):
         self.inputs = inputs
         self.options = options
         self.done = done
@@ -159,9 +161,19 @@ class _Run:
                 failed[entry.number] = result.failures
             self.report(ScrapeProgress("extract", index, len(todo), len(series)))
         if failed:
-            self.retry(workers, writer, [entry for entry in todo if entry.number in failed], member_of, failed, len(todo))
+            self.retry(
+                workers, writer, [entry for entry in todo if entry.number in failed], member_of, failed, len(todo)
+            )
 
-    def retry(self, workers: Workers, writer: RecordWriter, entries: list[_Series], member_of: array, failed: dict[int, list[tuple[Candidate, str]]], done_so_far: int) -> None:
+    def retry(
+        self,
+        workers: Workers,
+        writer: RecordWriter,
+        entries: list[_Series],
+        member_of: array,
+        failed: dict[int, list[tuple[Candidate, str]]],
+        done_so_far: int,
+    ) -> None:
         """Series whose first files all failed: walk again to find their other files, and try those in order."""
         rest: dict[int, list[Candidate]] = {entry.number: [] for entry in entries}
         tried = {candidate for entry in entries for candidate in entry.members}
@@ -171,7 +183,9 @@ class _Run:
                 rest[number].append(candidate)
         tasks = ((entry, self.read_task(entry, rest[entry.number])) for entry in entries)
         total = done_so_far + len(entries)
-        for index, (entry, result) in enumerate(workers.map(read_series, tasks, window=2 * workers.jobs), done_so_far + 1):
+        for index, (entry, result) in enumerate(
+            workers.map(read_series, tasks, window=2 * workers.jobs), done_so_far + 1
+        ):
             self.write(writer, result, failed[entry.number])
             self.report(ScrapeProgress("extract", index, total, self.summary.series))
 

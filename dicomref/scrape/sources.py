@@ -136,7 +136,9 @@ def _tree(dataset: str, root: str) -> Iterator[Candidate | Unreadable]:
             key = (info.st_dev, info.st_ino)
             if key in seen:
                 enclosing = any(key == open_key for open_key, _, _ in stack)
-                return Unreadable(dataset, rel, "symlink loop" if enclosing else "folder already walked through another link")
+                return Unreadable(
+                    dataset, rel, "symlink loop" if enclosing else "folder already walked through another link"
+                )
             with os.scandir(path) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except PermissionError:
@@ -165,7 +167,11 @@ def _tree(dataset: str, root: str) -> Iterator[Candidate | Unreadable]:
             yield Unreadable(dataset, child, "broken symlink")
             continue
         except OSError as exc:
-            yield Unreadable(dataset, child, "symlink loop" if exc.errno == errno.ELOOP else f"not readable ({exc.strerror or 'error'})")
+            yield Unreadable(
+                dataset,
+                child,
+                "symlink loop" if exc.errno == errno.ELOOP else f"not readable ({exc.strerror or 'error'})",
+            )
             continue
         if is_dir:
             problem = enter(child)

@@ -110,7 +110,9 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def map(self, func: Callable[[T], R], pairs: Iterable[tuple[K, T]], window: int | None = None) -> Iterator[tuple[K, R]]:
+    def map(
+        self, func: Callable[[T], R], pairs: Iterable[tuple[K, T]], window: int | None = None
+    ) -> Iterator[tuple[K, R]]:
         """(key, func(task)) for every (key, task), in order; keys stay here, at most `window` tasks in flight."""
         if self._pool is None:
             for key, task in pairs:
@@ -128,7 +130,9 @@ class Workers:
                 key, future = pending.popleft()
                 yield key, future.result()
         except BrokenProcessPool:
-            raise DicomrefError("a worker process died while reading files (out of memory?); re-run the same command to resume") from None
+            raise DicomrefError(
+                "a worker process died while reading files (out of memory?); re-run the same command to resume"
+            ) from None
         finally:
             for _, future in pending:
                 future.cancel()

@@ -2,7 +2,16 @@
 
 from dicomref.search.documents import SearchDocument, search_documents
 from dicomref.search.engine import SearchResult, Tier, search
-from dicomref.search.index import INDEX_DIR, build_index, current_index, ensure_index, fingerprint, index_beside, memory_index, open_index
+from dicomref.search.index import (
+    INDEX_DIR,
+    build_index,
+    current_index,
+    ensure_index,
+    fingerprint,
+    index_beside,
+    memory_index,
+    open_index,
+)
 from dicomref.search.query import Query, parse_query, parse_tag
 
 __all__ = [

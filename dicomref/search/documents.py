@@ -45,7 +45,9 @@ def search_documents(standard: Standard, aggregate: dict | None = None) -> list[
     for entry in standard.dictionary:
         usages = standard.usages.get(entry.tag, [])
         modules = tuple(sorted({usage.module_id for usage in usages}))
-        descriptions = dict.fromkeys(usage.attribute.description.text for usage in usages if usage.attribute.description.text)
+        descriptions = dict.fromkeys(
+            usage.attribute.description.text for usage in usages if usage.attribute.description.text
+        )
         documents.append(
             SearchDocument(
                 tag=entry.tag,

@@ -130,7 +130,9 @@ def _result(searcher: Searcher, docnum: int, tier: Tier, score: float) -> Search
         relevance = stored["prominence"] + (1 / (1 + len(stored["keyword"])) if stored["keyword"] else 0.0)
     else:
         relevance = score + PROMINENCE_WEIGHT * stored["prominence"]
-    return SearchResult(stored["tag"], stored["keyword"], stored["name"], stored["vr"], stored["retired"] == "yes", tier, relevance)
+    return SearchResult(
+        stored["tag"], stored["keyword"], stored["name"], stored["vr"], stored["retired"] == "yes", tier, relevance
+    )
 
 
 def search(index: Index, text: str, limit: int | None = 10) -> list[SearchResult]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from whoosh import fields
-from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.filedb.filestore import RamStorage
 from whoosh.index import EmptyIndexError, Index, create_in, open_dir
 

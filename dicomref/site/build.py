@@ -142,7 +142,9 @@ def _recover_interrupted_swap(out: Path) -> None:
         os.replace(old, out)
 
 
-def _render(model: SiteModel, standard: Standard, writer: _Writer, base_url: str, on_progress: ProgressCallback | None) -> list[Page]:
+def _render(
+    model: SiteModel, standard: Standard, writer: _Writer, base_url: str, on_progress: ProgressCallback | None
+) -> list[Page]:
     env = _environment()
     templates: dict[str, object] = {}
     pages = list(all_pages(model))
@@ -150,13 +152,18 @@ def _render(model: SiteModel, standard: Standard, writer: _Writer, base_url: str
     for done, page in enumerate([*pages, not_found_page(base_url_path(base_url))], start=1):
         if page.template not in templates:
             templates[page.template] = env.get_template(page.template)
-        writer.page(page.path, templates[page.template].render(page=page, root=page.root, release=standard.release, **page.context))
+        writer.page(
+            page.path,
+            templates[page.template].render(page=page, root=page.root, release=standard.release, **page.context),
+        )
         if on_progress and (done % 50 == 0 or done == len(pages) + extra):
             on_progress("render", done, len(pages) + extra)
     return pages
 
 
-def _write_everything(model: SiteModel, standard: Standard, writer: _Writer, base_url: str, on_progress: ProgressCallback | None) -> int:
+def _write_everything(
+    model: SiteModel, standard: Standard, writer: _Writer, base_url: str, on_progress: ProgressCallback | None
+) -> int:
     pages = _render(model, standard, writer, base_url, on_progress)
     static = files("dicomref") / "templates" / "static"
     for asset in sorted(static.iterdir(), key=lambda a: a.name):
@@ -193,21 +200,37 @@ def build_site(
         pages = _write_everything(SiteModel(standard, aggregate), standard, writer, base_url, on_progress)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         shutil.rmtree(building, ignore_errors=True)
-        raise DicomrefError("aggregate file is malformed (a field is missing or of the wrong type); re-run `dicomref aggregate` (--debug shows where)") from exc
+        raise DicomrefError(
+            "aggregate file is malformed (a field is missing or of the wrong type); re-run `dicomref aggregate` (--debug shows where)"
+        ) from exc
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
     links = _check(building, base_url, on_progress) if check else None
     replace_dir(building, out)
-    return SiteSummary(pages=pages, bytes=writer.bytes, out=out, files=writer.files, largest_page=writer.largest[0], largest_page_bytes=writer.largest[1], links=links)
+    return SiteSummary(
+        pages=pages,
+        bytes=writer.bytes,
+        out=out,
+        files=writer.files,
+        largest_page=writer.largest[0],
+        largest_page_bytes=writer.largest[1],
+        links=links,
+    )
 
 
 def _check(building: Path, base_url: str, on_progress: ProgressCallback | None) -> LinkReport:
-    report = check_links(building, base_url_path(base_url), on_progress=(lambda done, total: on_progress("check", done, total)) if on_progress else None)
+    report = check_links(
+        building,
+        base_url_path(base_url),
+        on_progress=(lambda done, total: on_progress("check", done, total)) if on_progress else None,
+    )
     if not report.ok:
         shutil.rmtree(building, ignore_errors=True)
         first = report.broken[0]
-        raise DicomrefError(f"{len(report.broken):,} broken links, the first in {first.page}: {first.link} ({first.reason}); the previous site is kept")
+        raise DicomrefError(
+            f"{len(report.broken):,} broken links, the first in {first.page}: {first.link} ({first.reason}); the previous site is kept"
+        )
     return report
 
 

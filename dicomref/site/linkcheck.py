@@ -111,7 +111,9 @@ def _parse_file(path: Path) -> _Parsed:
     return parse_page(path.read_bytes())
 
 
-def _parse_all(site: Path, pages: list[str], jobs: int, on_progress: Callable[[int, int], None] | None) -> dict[str, _Parsed]:
+def _parse_all(
+    site: Path, pages: list[str], jobs: int, on_progress: Callable[[int, int], None] | None
+) -> dict[str, _Parsed]:
     """Parsing is the slow part, so it is spread over processes; results keep the pages' order."""
     paths = [site / page for page in pages]
     workers = min(jobs or os.cpu_count() or 1, max(1, len(paths) // PAGES_PER_WORKER))
@@ -125,7 +127,9 @@ def _parse_all(site: Path, pages: list[str], jobs: int, on_progress: Callable[[i
     return parsed
 
 
-def check_links(site: Path, base_path: str = "/", jobs: int = 0, on_progress: Callable[[int, int], None] | None = None) -> LinkReport:
+def check_links(
+    site: Path, base_path: str = "/", jobs: int = 0, on_progress: Callable[[int, int], None] | None = None
+) -> LinkReport:
     """Check every page under `site`; `base_path` is the only <base href> a page may declare; jobs 0: one process per core."""
     tree = _tree(site)
     pages = sorted(f for f in tree.files if f.endswith(".html"))

@@ -150,7 +150,11 @@ class SiteModel:
         """What a row says about the attribute's examples: values, seen without a value, or nothing."""
         info = self.attribute_info(key)
         if info.get("examples"):
-            return {"kind": "values", "label": plural(info["distinct"], "value"), "url": attribute_url(key) + "#examples"}
+            return {
+                "kind": "values",
+                "label": plural(info["distinct"], "value"),
+                "url": attribute_url(key) + "#examples",
+            }
         if info.get("files"):
             return {"kind": "seen", "label": "seen", "url": attribute_url(key) + "#examples"}
         return {"kind": "none", "label": "", "url": None}
@@ -231,12 +235,21 @@ class SiteModel:
                 if iod_id not in self.standard.iods:
                     continue
                 module = self.standard.modules[module_id]
-                via.setdefault(iod_id, []).append({"name": module.name, "url": module_url(module_id), **self.module_usage(iod_id, module_id)})
+                via.setdefault(iod_id, []).append(
+                    {"name": module.name, "url": module_url(module_id), **self.module_usage(iod_id, module_id)}
+                )
         rows = []
         for iod_id, modules in via.items():
             modules.sort(key=lambda m: (USAGE_ORDER.get(m["usage"], 3), m["name"]))
             iod = self.standard.iods[iod_id]
-            rows.append({"name": iod.name, "url": iod_url(iod_id), "via": modules[:VIA_MODULES_SHOWN], "more": len(modules) - VIA_MODULES_SHOWN})
+            rows.append(
+                {
+                    "name": iod.name,
+                    "url": iod_url(iod_id),
+                    "via": modules[:VIA_MODULES_SHOWN],
+                    "more": len(modules) - VIA_MODULES_SHOWN,
+                }
+            )
         return sorted(rows, key=lambda r: r["name"])
 
 
@@ -280,7 +293,11 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 "examples": examples,
                 "seen_text": _seen_text(info, len(examples)),
                 "unseen_text": "" if examples else _unseen_text(entry, info),
-                "paths": [[{"display": display_tag(t), "name": model.name_of(t), "url": attribute_url(t)} for t in p] for p in info.get("paths", []) if p],
+                "paths": [
+                    [{"display": display_tag(t), "name": model.name_of(t), "url": attribute_url(t)} for t in p]
+                    for p in info.get("paths", [])
+                    if p
+                ],
                 "identifying": entry.tag in standard.identifying,
                 "nema_url": NEMA_PART06,
                 "api_url": f"api/attributes/{entry.tag}.json",
@@ -333,7 +350,11 @@ def _module_pages(model: SiteModel) -> Iterator[Page]:
     coverage = model.coverage.get("by_module", {})
     for module in model.standard.modules.values():
         iod_ids = sorted(set(model.standard.iods_by_module.get(module.id, [])))
-        iods = [{"name": model.standard.iods[i].name, "url": iod_url(i), **model.module_usage(i, module.id)} for i in iod_ids if i in model.standard.iods]
+        iods = [
+            {"name": model.standard.iods[i].name, "url": iod_url(i), **model.module_usage(i, module.id)}
+            for i in iod_ids
+            if i in model.standard.iods
+        ]
         rows = _module_rows(model, module)
         yield Page(
             module_url(module.id),
@@ -344,7 +365,11 @@ def _module_pages(model: SiteModel) -> Iterator[Page]:
                 "rows": rows,
                 "iods": sorted(iods, key=lambda i: i["name"]),
                 "coverage": coverage.get(module.id),
-                "counts": {"rows": len(rows), "nested": sum(1 for r in rows if r["depth"]), "attributes": len({a.tag for a in module.attributes})},
+                "counts": {
+                    "rows": len(rows),
+                    "nested": sum(1 for r in rows if r["depth"]),
+                    "attributes": len({a.tag for a in module.attributes}),
+                },
                 "types": [{"type": t, "meaning": m} for t, m in TYPE_MEANINGS.items()],
             },
             section="modules",
@@ -396,7 +421,13 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
         "Modules",
         {
             "modules": [
-                {"name": m.name, "url": module_url(m.id), "attributes": len({a.tag for a in m.attributes}), "iods": len(set(standard.iods_by_module.get(m.id, []))), "coverage": coverage.get("by_module", {}).get(m.id)}
+                {
+                    "name": m.name,
+                    "url": module_url(m.id),
+                    "attributes": len({a.tag for a in m.attributes}),
+                    "iods": len(set(standard.iods_by_module.get(m.id, []))),
+                    "coverage": coverage.get("by_module", {}).get(m.id),
+                }
                 for m in sorted(standard.modules.values(), key=lambda m: m.name.lower())
             ]
         },
@@ -408,7 +439,17 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
         "iods/index.html",
         "iods.html",
         "Information Object Definitions",
-        {"iods": [{"name": i.name, "url": iod_url(i.id), "modules": len(i.modules), "coverage": coverage.get("by_iod", {}).get(i.id)} for i in sorted(standard.iods.values(), key=lambda i: i.name.lower())]},
+        {
+            "iods": [
+                {
+                    "name": i.name,
+                    "url": iod_url(i.id),
+                    "modules": len(i.modules),
+                    "coverage": coverage.get("by_iod", {}).get(i.id),
+                }
+                for i in sorted(standard.iods.values(), key=lambda i: i.name.lower())
+            ]
+        },
         section="iods",
         summary="Every Information Object Definition (IOD) of the DICOM standard, with its modules and example coverage.",
         crumbs=_crumbs(("IODs", None)),
@@ -426,14 +467,28 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
 
 
 def _browse_links(current: str) -> list[dict]:
-    links = (("groups", "By group", "browse/groups/index.html"), ("keywords", "By keyword", "browse/keywords/index.html"), ("retired", "Retired", "browse/retired/index.html"))
+    links = (
+        ("groups", "By group", "browse/groups/index.html"),
+        ("keywords", "By keyword", "browse/keywords/index.html"),
+        ("retired", "Retired", "browse/retired/index.html"),
+    )
     return [{"label": label, "url": url, "current": key == current} for key, label, url in links]
 
 
-def _browse_page(where: tuple[str, str, str], tab: str, context: dict, summary: str, *crumbs: tuple[str, str | None]) -> Page:
+def _browse_page(
+    where: tuple[str, str, str], tab: str, context: dict, summary: str, *crumbs: tuple[str, str | None]
+) -> Page:
     """A page under Attributes: (path, template, title), the browse tab it shows as current, its crumbs below Attributes."""
     path, template, title = where
-    return Page(path, template, title, {**context, "browse": _browse_links(tab)}, section="attributes", summary=summary, crumbs=_crumbs(("Attributes", "browse/groups/index.html"), *crumbs))
+    return Page(
+        path,
+        template,
+        title,
+        {**context, "browse": _browse_links(tab)},
+        section="attributes",
+        summary=summary,
+        crumbs=_crumbs(("Attributes", "browse/groups/index.html"), *crumbs),
+    )
 
 
 def _group_pages(model: SiteModel) -> Iterator[Page]:
@@ -443,11 +498,25 @@ def _group_pages(model: SiteModel) -> Iterator[Page]:
     by_group = model.coverage.get("by_group", {})
     summary = []
     for group, entries in groups.items():
-        summary.append({"group": group, "url": group_url(group), "count": len(entries), "first": entries[0].name, "last": entries[-1].name, "coverage": by_group.get(group)})
+        summary.append(
+            {
+                "group": group,
+                "url": group_url(group),
+                "count": len(entries),
+                "first": entries[0].name,
+                "last": entries[-1].name,
+                "coverage": by_group.get(group),
+            }
+        )
         yield _browse_page(
             (group_url(group), "group.html", f"Group {group} attributes"),
             "groups",
-            {"group": group, "rows": [model.attribute_row(e) for e in entries], "coverage": by_group.get(group), "groups": [{"group": g, "url": group_url(g)} for g in groups]},
+            {
+                "group": group,
+                "rows": [model.attribute_row(e) for e in entries],
+                "coverage": by_group.get(group),
+                "groups": [{"group": g, "url": group_url(g)} for g in groups],
+            },
             f"The {len(entries)} DICOM attributes of group {group}, with VR, VM and real examples.",
             (f"Group {group}", None),
         )
@@ -466,7 +535,16 @@ def _keyword_pages(model: SiteModel) -> Iterator[Page]:
     letters: dict[str, list[dict]] = {}
     for entry in sorted((e for e in model.standard.dictionary if e.keyword), key=lambda e: (e.keyword.lower(), e.tag)):
         letters.setdefault(entry.keyword[0].upper(), []).append(model.attribute_row(entry))
-    index = [{"letter": letter, "url": letter_url(letter), "count": len(rows), "first": rows[0]["keyword"], "last": rows[-1]["keyword"]} for letter, rows in letters.items()]
+    index = [
+        {
+            "letter": letter,
+            "url": letter_url(letter),
+            "count": len(rows),
+            "first": rows[0]["keyword"],
+            "last": rows[-1]["keyword"],
+        }
+        for letter, rows in letters.items()
+    ]
     for letter, rows in letters.items():
         yield _browse_page(
             (letter_url(letter), "keywords.html", f"Keywords starting with {letter}"),
@@ -490,10 +568,17 @@ def _coverage_page(model: SiteModel) -> Page:
     root = root_of(path)
     coverage = model.coverage
     total = coverage["overall"]["total"]
-    by_module = sorted(((i, m) for i, m in coverage.get("by_module", {}).items() if m["total"] >= CHART_MODULE_MIN_ATTRIBUTES), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
+    by_module = sorted(
+        ((i, m) for i, m in coverage.get("by_module", {}).items() if m["total"] >= CHART_MODULE_MIN_ATTRIBUTES),
+        key=lambda kv: (-kv[1]["percent"], kv[1]["name"]),
+    )
     by_iod = sorted(coverage.get("by_iod", {}).items(), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
     datasets = [
-        {**d, "contributed": coverage.get("by_dataset", {}).get(d["name"], {}).get("contributed", 0), "unique": coverage.get("by_dataset", {}).get(d["name"], {}).get("unique", 0)}
+        {
+            **d,
+            "contributed": coverage.get("by_dataset", {}).get(d["name"], {}).get("contributed", 0),
+            "unique": coverage.get("by_dataset", {}).get(d["name"], {}).get("unique", 0),
+        }
         for d in model.datasets
     ]
     return Page(
@@ -503,13 +588,36 @@ def _coverage_page(model: SiteModel) -> Page:
         {
             "summary": _coverage_summary(coverage),
             "datasets": datasets,
-            "chart_dataset": bar_chart("Attributes with examples, by dataset", [Bar(d["name"], d["contributed"], total) for d in datasets]),
-            "chart_modality": bar_chart("Attributes with examples, by modality", [Bar(m, r["contributed"], total) for m, r in coverage.get("by_modality", {}).items()]),
-            "chart_vr": bar_chart("Coverage by value representation", [Bar(vr, r["covered"], r["total"]) for vr, r in coverage.get("by_vr", {}).items()]),
-            "chart_module": bar_chart("Best covered modules", [Bar(m["name"], m["covered"], m["total"], module_url(i)) for i, m in by_module[:CHART_MODULES]], root),
-            "chart_iod": bar_chart("Best covered IODs", [Bar(m["name"], m["covered"], m["total"], iod_url(i)) for i, m in by_iod[:CHART_IODS]], root),
-            "chart_counts": {"modules": min(CHART_MODULES, len(by_module)), "iods": min(CHART_IODS, len(by_iod)), "module_min": CHART_MODULE_MIN_ATTRIBUTES},
-            "most_wanted": [{**w, "display": display_tag(w["tag"]), "url": attribute_url(w["tag"])} for w in coverage.get("most_wanted", [])],
+            "chart_dataset": bar_chart(
+                "Attributes with examples, by dataset", [Bar(d["name"], d["contributed"], total) for d in datasets]
+            ),
+            "chart_modality": bar_chart(
+                "Attributes with examples, by modality",
+                [Bar(m, r["contributed"], total) for m, r in coverage.get("by_modality", {}).items()],
+            ),
+            "chart_vr": bar_chart(
+                "Coverage by value representation",
+                [Bar(vr, r["covered"], r["total"]) for vr, r in coverage.get("by_vr", {}).items()],
+            ),
+            "chart_module": bar_chart(
+                "Best covered modules",
+                [Bar(m["name"], m["covered"], m["total"], module_url(i)) for i, m in by_module[:CHART_MODULES]],
+                root,
+            ),
+            "chart_iod": bar_chart(
+                "Best covered IODs",
+                [Bar(m["name"], m["covered"], m["total"], iod_url(i)) for i, m in by_iod[:CHART_IODS]],
+                root,
+            ),
+            "chart_counts": {
+                "modules": min(CHART_MODULES, len(by_module)),
+                "iods": min(CHART_IODS, len(by_iod)),
+                "module_min": CHART_MODULE_MIN_ATTRIBUTES,
+            },
+            "most_wanted": [
+                {**w, "display": display_tag(w["tag"]), "url": attribute_url(w["tag"])}
+                for w in coverage.get("most_wanted", [])
+            ],
         },
         section="coverage",
         summary="How much of the DICOM data dictionary has real example values: by dataset, modality, VR, module and IOD.",
@@ -529,7 +637,11 @@ def _coverage_summary(coverage: dict) -> list[dict]:
 def _home_page(model: SiteModel) -> Page:
     standard = model.standard
     seen = sorted(
-        ((info["files"], key) for key, info in model.aggregate["attributes"].items() if info.get("examples") and standard.entry(key) and standard.entry(key).kind == "data"),
+        (
+            (info["files"], key)
+            for key, info in model.aggregate["attributes"].items()
+            if info.get("examples") and standard.entry(key) and standard.entry(key).kind == "data"
+        ),
         key=lambda fk: (-fk[0], fk[1]),
     )
     by_iod = sorted(model.coverage.get("by_iod", {}).items(), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
@@ -541,9 +653,20 @@ def _home_page(model: SiteModel) -> Page:
             "summary": _coverage_summary(model.coverage),
             "overall": model.coverage["overall"],
             "datasets": model.datasets,
-            "counts": {"attributes": len(standard.dictionary), "modules": len(standard.modules), "iods": len(standard.iods), "series": sum(d["scraped"] for d in model.datasets)},
-            "popular": [{**model.attribute_row(standard.entry(key)), "files": files} for files, key in seen[:HOME_ATTRIBUTES]],
-            "iods": [{"name": r["name"], "url": iod_url(i), "coverage": r} for i, r in by_iod[:HOME_IODS] if i in standard.iods],
+            "counts": {
+                "attributes": len(standard.dictionary),
+                "modules": len(standard.modules),
+                "iods": len(standard.iods),
+                "series": sum(d["scraped"] for d in model.datasets),
+            },
+            "popular": [
+                {**model.attribute_row(standard.entry(key)), "files": files} for files, key in seen[:HOME_ATTRIBUTES]
+            ],
+            "iods": [
+                {"name": r["name"], "url": iod_url(i), "coverage": r}
+                for i, r in by_iod[:HOME_IODS]
+                if i in standard.iods
+            ],
             "browse": _browse_links(""),
         },
         summary="A fast, static reference of the DICOM standard: every attribute, module and IOD, with example values from real DICOM files.",

@@ -62,7 +62,10 @@ def _table(counts: Counter) -> dict[str, int]:
 
 def _description_terms(documents: list[SearchDocument]) -> list[list[str]]:
     """Per entry, the description terms that best tell it apart (tf-idf), leaving out words of its name."""
-    tokens = [[t for t in re.findall(r"[a-z][a-z0-9]+", d.description.lower()) if len(t) > 2 and t not in STOP_TERMS] for d in documents]
+    tokens = [
+        [t for t in re.findall(r"[a-z][a-z0-9]+", d.description.lower()) if len(t) > 2 and t not in STOP_TERMS]
+        for d in documents
+    ]
     frequency = Counter(term for terms in tokens for term in set(terms))
     described = sum(1 for terms in tokens if terms)
     chosen = []
@@ -87,7 +90,9 @@ def compact_index(documents: list[SearchDocument], module_names: dict[str, str],
     modules = _table(Counter({m: module_iods.get(m, 0) for d in documents for m in d.modules}))
     rows, examples, group = [], [], None
     for number, (document, chosen) in enumerate(zip(documents, descriptions)):
-        keyword = "" if document.keyword and document.keyword == keyword_from_name(document.name) else document.keyword or "-"
+        keyword = (
+            "" if document.keyword and document.keyword == keyword_from_name(document.name) else document.keyword or "-"
+        )
         fields = [
             document.tag[4:] if document.tag[:4] == group else document.tag,
             keyword,

