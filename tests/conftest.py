@@ -60,6 +60,23 @@ def default_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard) 
     return run_pipeline(manifest_inputs(), tmp_path_factory.mktemp("default-build"), standard)
 
 
+@dataclass(frozen=True)
+class SmallBuild:
+    standard: Standard
+    aggregate: Path
+    site: Path
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory: pytest.TempPathFactory, standard: Standard) -> SmallBuild:
+    """A site built from two real files against a small standard (tests/small.py): quick to rebuild."""
+    from tests.small import small_build, small_standard
+
+    small_model = small_standard(standard)
+    aggregate, site = small_build(tmp_path_factory.mktemp("small-build"), small_model)
+    return SmallBuild(small_model, aggregate, site)
+
+
 @pytest.fixture
 def corpora() -> Path:
     if not CORPORA.is_dir():

@@ -9,8 +9,7 @@ import pytest
 from dicomref.errors import DicomrefError
 from dicomref.site import build_site, load_aggregate
 from dicomref.site.linkcheck import check_links
-from dicomref.standard import Standard
-from tests.conftest import Build
+from tests.conftest import Build, SmallBuild
 
 
 def test_the_default_build_has_no_broken_link(default_build: Build) -> None:
@@ -97,7 +96,7 @@ def test_checking_in_parallel_finds_the_same(small_site: Path) -> None:
 
 
 def test_a_build_with_check_keeps_the_previous_site_on_a_broken_link(
-    default_build: Build, standard: Standard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small: SmallBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import dicomref.site.build as build
 
@@ -106,6 +105,6 @@ def test_a_build_with_check_keeps_the_previous_site_on_a_broken_link(
     (out / "keep" / "index.html").write_text("previous")
     monkeypatch.setattr(build, "NAV", (*build.NAV, ("gone", "Gone", "gone/index.html")))
     with pytest.raises(DicomrefError, match="broken links"):
-        build_site(load_aggregate(default_build.aggregate), standard, out, check=True)
+        build_site(load_aggregate(small.aggregate), small.standard, out, check=True)
     assert (out / "keep" / "index.html").read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from dicomref import __version__
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
+from dicomref.pause import pause_point
 from dicomref.site.linkcheck import LinkReport, check_links
 from dicomref.site.pages import NAV, Page, SiteModel, all_pages, not_found_page
 from dicomref.site.search_index import INDEX_FILE, search_index_script
@@ -66,6 +67,7 @@ class _Writer:
         self.bytes = 0
         self.files = 0
         self.largest = ("", 0)
+        self.pages = 0
         self._made: set[Path] = set()
 
     def write(self, relative: str, data: bytes) -> None:
@@ -83,6 +85,8 @@ class _Writer:
         if len(data) > self.largest[1]:
             self.largest = (relative, len(data))
         self.write(relative, data)
+        self.pages += 1
+        pause_point("site-page", self.pages)
 
 
 def html_safe_json(data: object) -> str:
