@@ -68,13 +68,20 @@ class SmallBuild:
 
 
 @pytest.fixture(scope="session")
-def small(tmp_path_factory: pytest.TempPathFactory, standard: Standard) -> SmallBuild:
-    """A site built from two real files against a small standard (tests/small.py): quick to rebuild."""
-    from tests.small import small_build, small_standard
+def small_standard(standard: Standard) -> Standard:
+    """A few modules, macros and IODs of the real standard (tests/small.py): sites built from it are small."""
+    from tests.small import subset_standard
 
-    small_model = small_standard(standard)
-    aggregate, site = small_build(tmp_path_factory.mktemp("small-build"), small_model)
-    return SmallBuild(small_model, aggregate, site)
+    return subset_standard(standard)
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory: pytest.TempPathFactory, small_standard: Standard) -> SmallBuild:
+    """A site built from two real files against the small standard: quick to rebuild."""
+    from tests.small import small_build
+
+    aggregate, site = small_build(tmp_path_factory.mktemp("small-build"), small_standard)
+    return SmallBuild(small_standard, aggregate, site)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ FILES = ("CT_small.dcm", "MR_small.dcm")
 DERIVED = ("usages", "iods_by_module", "sop_class_names", "macro_usages", "iods_by_macro", "value_sets")
 
 
-def small_standard(full: Standard) -> Standard:
+def subset_standard(full: Standard) -> Standard:
     """Two IODs with their modules, three macros, and the dictionary entries they use."""
     iods = {id: full.iods[id] for id in IODS}
     modules = {m.module_id: full.modules[m.module_id] for iod in iods.values() for m in iod.modules}
@@ -62,4 +62,4 @@ def small_build(folder: Path, standard: Standard) -> tuple[Path, Path]:
 
 if __name__ == "__main__":
     aggregate_file, out = map(Path, sys.argv[1:3])
-    build_site(load_aggregate(aggregate_file), small_standard(load_standard()), out)
+    build_site(load_aggregate(aggregate_file), subset_standard(load_standard()), out)

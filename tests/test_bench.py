@@ -9,6 +9,8 @@ import sys
 import warnings
 from pathlib import Path
 
+import pytest
+
 import pydicom
 
 from bench.corpus import MANIFEST_NAME, ensure_corpus, layout
@@ -71,6 +73,7 @@ def test_run_once_sees_the_memory_of_child_processes(tmp_path: Path) -> None:
     assert run.tree_peak_bytes >= run.process_peak_bytes
 
 
+@pytest.mark.long
 def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> None:
     out = tmp_path / "results.json"
     command = [

@@ -143,6 +143,7 @@ def test_search_from_file_url(browser, default_build: Build) -> None:
     page.close()
 
 
+@pytest.mark.long
 def test_keystroke_to_results_time(browser, site_url: str) -> None:
     """Measured, printed, never asserted: from a keydown to the frame after its results are on screen."""
     page = browser.new_page()
