@@ -335,7 +335,8 @@ def site(
 
     Example: [bold]dicomref site --out site --base-url https://example.github.io/dicomref/ --check[/]
     """
-    from dicomref.site import build_site, load_aggregate
+    from dicomref.aggregate import load_aggregate
+    from dicomref.site import build_site
 
     data = load_aggregate(aggregate_file)
     model = _load_standard(standard)
@@ -470,14 +471,14 @@ def show(
 
     Example: [bold]dicomref show 0018,0050 --json[/]
     """
-    from dicomref.site import load_aggregate
+    from dicomref.aggregate import load_aggregate
     from dicomref.standard import Dictionary
     from dicomref.standard.describe import describe
     from dicomref.standard.lookup import find_entry
 
     find_entry(Dictionary(), query)  # an unknown name fails before the model loads
     model = _load_standard(standard)
-    attributes = load_aggregate(aggregate_file).get("attributes", {}) if aggregate_file.exists() else {}
+    attributes = load_aggregate(aggregate_file)["attributes"] if aggregate_file.exists() else {}
     info = describe(model, query, attributes)
     if as_json:
         typer.echo(json.dumps(info, indent=1))
@@ -623,8 +624,8 @@ def coverage(
 
     Example: [bold]dicomref coverage --by dataset --format markdown[/]
     """
+    from dicomref.aggregate import load_aggregate
     from dicomref.aggregate.report import render_coverage
-    from dicomref.site import load_aggregate
 
     data = load_aggregate(aggregate_file)
     report = render_coverage(data["coverage"], fmt.value, by.value if by else None)

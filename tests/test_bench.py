@@ -9,9 +9,8 @@ import sys
 import warnings
 from pathlib import Path
 
-import pytest
-
 import pydicom
+import pytest
 
 from bench.corpus import MANIFEST_NAME, ensure_corpus, layout
 from bench.measure import Command, run_once

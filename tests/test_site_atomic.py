@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from dicomref.aggregate import load_aggregate
 from dicomref.errors import DicomrefError
-from dicomref.site import build_site, load_aggregate
+from dicomref.site import build_site
 from tests.conftest import SmallBuild
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.filedb.filestore import RamStorage
 from whoosh.index import EmptyIndexError, Index, create_in, open_dir
 
-from dicomref.errors import DicomrefError
+from dicomref.aggregate.schema import load_aggregate
 from dicomref.files import replace_dir, write_text_atomic
 from dicomref.search.documents import SearchDocument, search_documents
 from dicomref.standard import Standard
@@ -136,12 +135,7 @@ def index_beside(aggregate: Path, standard_folder: Path | None = None, standard:
     from dicomref.standard import load_standard
 
     def documents() -> list[SearchDocument]:
-        data = None
-        if aggregate.is_file():
-            try:
-                data = json.loads(aggregate.read_text(encoding="utf-8"))
-            except ValueError:
-                raise DicomrefError(f"{aggregate} is not valid JSON (re-run `dicomref aggregate`)") from None
+        data = load_aggregate(aggregate) if aggregate.is_file() else None
         return search_documents(standard or load_standard(standard_folder), data)
 
     return ensure_index(aggregate.parent / INDEX_DIR, fingerprint(aggregate, standard_folder), documents)

@@ -6,7 +6,6 @@ when everything is written, so a failed or killed build leaves the last good sit
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from dicomref import __version__
+from dicomref.aggregate.schema import Aggregate, check_aggregate
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
 from dicomref.pause import pause_point
@@ -26,7 +26,6 @@ from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
-AGGREGATE_SCHEMA = 1
 
 
 @dataclass(frozen=True)
@@ -128,17 +127,6 @@ def base_url_path(base_url: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def _check_aggregate(aggregate: dict) -> None:
-    if not isinstance(aggregate, dict) or aggregate.get("schema") != AGGREGATE_SCHEMA:
-        raise DicomrefError("aggregate file has an unknown schema; re-run `dicomref aggregate`")
-    shapes = {"attributes": dict, "coverage": dict, "datasets": list}
-    for key, kind in shapes.items():
-        if not isinstance(aggregate.get(key), kind):
-            raise DicomrefError(f"aggregate file has no valid '{key}'; re-run `dicomref aggregate`")
-    if not isinstance(aggregate["coverage"].get("overall"), dict):
-        raise DicomrefError("aggregate file has no overall coverage; re-run `dicomref aggregate`")
-
-
 def _recover_interrupted_swap(out: Path) -> None:
     """A build killed between the two renames of the swap leaves the last good site as .<out>.old."""
     old = out.with_name(f".{out.name}.old")
@@ -182,7 +170,7 @@ def _write_everything(
 
 
 def build_site(
-    aggregate: dict,
+    aggregate: Aggregate,
     standard: Standard,
     out: Path,
     base_url: str = DEFAULT_BASE_URL,
@@ -194,7 +182,7 @@ def build_site(
     With `check`, every internal link and anchor is checked before the swap, and a broken link fails the build.
     """
     _recover_interrupted_swap(out)
-    _check_aggregate(aggregate)
+    check_aggregate(aggregate)
     building = out.with_name(f".{out.name}.building")
     if building.exists():
         shutil.rmtree(building)
@@ -236,12 +224,3 @@ def _check(building: Path, base_url: str, on_progress: ProgressCallback | None) 
             f"{len(report.broken):,} broken links, the first in {first.page}: {first.link} ({first.reason}); the previous site is kept"
         )
     return report
-
-
-def load_aggregate(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DicomrefError(f"{path} not found (run `dicomref aggregate` first)") from None
-    except ValueError:
-        raise DicomrefError(f"{path} is not valid JSON (re-run `dicomref aggregate`)") from None

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from dicomref.aggregate.schema import Aggregate
 from dicomref.site.charts import Bar, bar_chart
 from dicomref.standard import DictEntry, Module, Standard, display_tag
 
@@ -118,7 +119,7 @@ class SiteModel:
     """The standard joined with the aggregate: what every page draws from."""
 
     standard: Standard
-    aggregate: dict
+    aggregate: Aggregate
     _usage_in_iod: dict[tuple[str, str], str] = field(default_factory=dict)
     _anchors: dict[tuple[str, str], str] = field(default_factory=dict)
 
