@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import sys
-from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -24,12 +22,39 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer.core import TyperGroup
 
 from dicomref import __version__
 from dicomref.errors import DicomrefError
 
+
+class _Commands(TyperGroup):
+    """Problems the user can fix become one line and a non-zero exit; tracebacks only with --debug."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DicomrefError as exc:
+            if _debug(ctx):
+                raise
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _debug(ctx) or isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code"):
+                raise
+            err_console.print(
+                f"[bold red]error:[/] unexpected {type(exc).__name__} (run `dicomref --debug ...` for the traceback)",
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
     name="dicomref",
+    cls=_Commands,
     help="Build and query a DICOM standard reference with real example values.\n\n"
     "Example: dicomref build && dicomref serve",
     no_args_is_help=True,
@@ -54,35 +79,26 @@ StandardOption = Annotated[
 ]
 
 
-def _debug() -> bool:
-    return "--debug" in sys.argv[1:] or os.environ.get("DICOMREF_DEBUG") == "1"
+@dataclass(frozen=True)
+class Settings:
+    """Global options, read once by the app's callback and kept on the command context."""
+
+    debug: bool
 
 
-def cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Problems the user can fix become one line and a non-zero exit; tracebacks only with --debug."""
+BaseUrlOption = Annotated[
+    str,
+    typer.Option(
+        help="Absolute URL the site is served from. It sets the URLs of sitemap.xml, the Sitemap line of "
+        "robots.txt and the <base href> of 404.html (GitHub Pages shows that page at any depth); every other "
+        "link is relative, so pages work under any path and from file://."
+    ),
+]
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DicomrefError as exc:
-            if _debug():
-                raise
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            err_console.print("interrupted")
-            raise typer.Exit(130) from None
-        except Exception as exc:
-            if _debug() or isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code"):
-                raise
-            err_console.print(
-                f"[bold red]error:[/] unexpected {type(exc).__name__} (run `dicomref --debug ...` for the traceback)",
-                soft_wrap=True,
-            )
-            raise typer.Exit(1) from None
 
-    return wrapper
+def _debug(context: typer.Context) -> bool:
+    settings = context.find_object(Settings)
+    return settings.debug if settings else os.environ.get("DICOMREF_DEBUG") == "1"
 
 
 def _version(value: bool) -> None:
@@ -98,6 +114,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    context: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -112,6 +129,7 @@ def main(
 
     Example: [bold]dicomref build && dicomref serve[/]
     """
+    context.obj = Settings(debug=debug or os.environ.get("DICOMREF_DEBUG") == "1")
 
 
 def _load_standard(folder: Path | None):
@@ -191,7 +209,6 @@ def _exclusions(values: list[str]) -> frozenset[int]:
 
 
 @app.command()
-@cleanly
 def scrape(
     paths: Annotated[
         Optional[list[Path]],
@@ -259,7 +276,6 @@ def _deidentified(manifest: Path) -> frozenset[str]:
 
 
 @app.command()
-@cleanly
 def aggregate(
     scraped: Annotated[Optional[list[Path]], typer.Argument(help="Scraped JSON Lines files (shards merge).")] = None,
     out: Annotated[Path, typer.Option(help="Aggregate JSON output.")] = AGGREGATE,
@@ -315,13 +331,10 @@ def _run_aggregate(scraped: list[Path], out: Path, model, options) -> dict:
 
 
 @app.command()
-@cleanly
 def site(
     aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON to publish.")] = AGGREGATE,
     out: Annotated[Path, typer.Option(help="Output folder, replaced whole when the build succeeds.")] = SITE,
-    base_url: Annotated[
-        str, typer.Option(help="Absolute URL the site is served from (sitemap, robots.txt and the 404 page's base).")
-    ] = "http://127.0.0.1:8000/",
+    base_url: BaseUrlOption = "http://127.0.0.1:8000/",
     check: Annotated[
         bool,
         typer.Option(
@@ -372,13 +385,10 @@ def site(
 
 
 @app.command()
-@cleanly
 def build(
     datasets: Annotated[Path, typer.Option(help="Curated datasets manifest.")] = DATASETS,
     out: Annotated[Path, typer.Option(help="Site output folder.")] = SITE,
-    base_url: Annotated[
-        str, typer.Option(help="Absolute URL the site is served from (sitemap only).")
-    ] = "http://127.0.0.1:8000/",
+    base_url: BaseUrlOption = "http://127.0.0.1:8000/",
     jobs: Annotated[int, typer.Option(help="Worker processes for scraping (0: one per core).", min=0)] = 0,
     standard: StandardOption = None,
 ) -> None:
@@ -409,7 +419,6 @@ def build(
 
 
 @app.command("datasets")
-@cleanly
 def list_datasets(
     manifest: Annotated[Path, typer.Option("--datasets", help="Curated datasets manifest.")] = DATASETS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -448,7 +457,6 @@ def list_datasets(
 
 
 @app.command()
-@cleanly
 def show(
     query: Annotated[
         str,
@@ -539,7 +547,6 @@ def _search_index(aggregate_file: Path, standard: Path | None, model=None):
 
 
 @app.command()
-@cleanly
 def search(
     query: Annotated[
         str,
@@ -603,7 +610,6 @@ class CoverageBreakdown(str, Enum):
 
 
 @app.command()
-@cleanly
 def coverage(
     aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON.")] = AGGREGATE,
     fmt: Annotated[
@@ -637,7 +643,6 @@ def coverage(
 
 
 @app.command()
-@cleanly
 def serve(
     folder: Annotated[Path, typer.Argument(help="Built site folder.")] = SITE,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
