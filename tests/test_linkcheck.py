@@ -16,7 +16,8 @@ from tests.conftest import Build, SmallBuild
 def test_the_default_build_has_no_broken_link(default_build: Build) -> None:
     report = check_links(default_build.site)
     print(
-        f"\nlink check: {report.pages:,} pages, {report.links:,} internal links, {report.anchors:,} to anchors, {report.external:,} external, {len(report.broken)} broken"
+        f"\nlink check: {report.pages:,} pages, {report.links:,} internal links, {report.anchors:,} to anchors, "
+        f"{report.external:,} external, {len(report.broken)} broken"
     )
     assert report.broken == ()
     assert report.pages == len(list(default_build.site.rglob("*.html")))
@@ -34,12 +35,14 @@ def small_site(tmp_path: Path) -> Path:
     _page(
         site,
         "index.html",
-        '<main id="top"><a href="a/index.html#here">a</a><a href="#top">self</a><a href="https://example.org/x">out</a><img src="data:,"></main>',
+        '<main id="top"><a href="a/index.html#here">a</a><a href="#top">self</a>'
+        '<a href="https://example.org/x">out</a><img src="data:,"></main>',
     )
     _page(
         site,
         "a/index.html",
-        '<p id="here">x</p><a href="../index.html">home</a><a href="../style.css">css</a><svg><a href="../index.html#top"><text>t</text></a></svg>',
+        '<p id="here">x</p><a href="../index.html">home</a><a href="../style.css">css</a>'
+        '<svg><a href="../index.html#top"><text>t</text></a></svg>',
     )
     (site / "style.css").write_text("")
     return site

@@ -121,7 +121,8 @@ class _Run:
     # Series mode -------------------------------------------------------------------------
 
     def discover(self, workers: Workers) -> tuple[dict[tuple[str, str], _Series], array]:
-        """Every file's series, from its head: the series in order of their first file, and each file's series number."""
+        """Every file's series, from its head: the series in order of their first file,
+        and each file's series number."""
         series: dict[tuple[str, str], _Series] = {}
         member_of = array("i")  # per file in walk order: its series number, -1 if not DICOM
         for candidates, found in workers.map(probe_batch, self._probe_batches()):

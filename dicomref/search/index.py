@@ -1,4 +1,5 @@
-"""The Whoosh index behind `dicomref search` and `dicomref serve`: built beside aggregate.json, rebuilt when its inputs change."""
+"""The Whoosh index behind `dicomref search` and `dicomref serve`:
+built beside aggregate.json, rebuilt when its inputs change."""
 
 from __future__ import annotations
 
@@ -131,7 +132,8 @@ def current_index(aggregate: Path, standard_folder: Path | None = None) -> Index
 
 
 def index_beside(aggregate: Path, standard_folder: Path | None = None, standard: Standard | None = None) -> Index:
-    """The index beside `aggregate`, built first when missing or stale (from the standard alone when there is no aggregate)."""
+    """The index beside `aggregate`, built first when missing or stale
+    (from the standard alone when there is no aggregate)."""
     from dicomref.standard import load_standard
 
     def documents() -> list[SearchDocument]:

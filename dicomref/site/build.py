@@ -193,7 +193,8 @@ def build_site(
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         shutil.rmtree(building, ignore_errors=True)
         raise DicomrefError(
-            "aggregate file is malformed (a field is missing or of the wrong type); re-run `dicomref aggregate` (--debug shows where)"
+            "aggregate file is malformed (a field is missing or of the wrong type); "
+            "re-run `dicomref aggregate` (--debug shows where)"
         ) from exc
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -221,6 +222,7 @@ def _check(building: Path, base_url: str, on_progress: ProgressCallback | None) 
         shutil.rmtree(building, ignore_errors=True)
         first = report.broken[0]
         raise DicomrefError(
-            f"{len(report.broken):,} broken links, the first in {first.page}: {first.link} ({first.reason}); the previous site is kept"
+            f"{len(report.broken):,} broken links, the first in {first.page}: {first.link} ({first.reason}); "
+            "the previous site is kept"
         )
     return report

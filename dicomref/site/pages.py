@@ -304,7 +304,10 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 "api_url": f"api/attributes/{entry.tag}.json",
             },
             section="attributes",
-            summary=f"DICOM attribute {entry.display} {entry.name} ({entry.keyword or 'no keyword'}), VR {entry.vr}: its modules, IODs and real example values.",
+            summary=(
+                f"DICOM attribute {entry.display} {entry.name} ({entry.keyword or 'no keyword'}), VR {entry.vr}: "
+                "its modules, IODs and real example values."
+            ),
             crumbs=_crumbs((f"Group {entry.group}", group_url(entry.group)), (entry.display, None)),
         )
 
@@ -374,7 +377,10 @@ def _module_pages(model: SiteModel) -> Iterator[Page]:
                 "types": [{"type": t, "meaning": m} for t, m in TYPE_MEANINGS.items()],
             },
             section="modules",
-            summary=f"The {module.name} Module of the DICOM standard: its attributes, nested sequences, types and real example values.",
+            summary=(
+                f"The {module.name} Module of the DICOM standard: "
+                "its attributes, nested sequences, types and real example values."
+            ),
             crumbs=_crumbs(("Modules", "modules/index.html"), (module.name, None)),
         )
 
@@ -408,7 +414,10 @@ def _iod_pages(model: SiteModel) -> Iterator[Page]:
                 "usages": [{"usage": u, "meaning": m} for u, m in USAGE_MEANINGS.items()],
             },
             section="iods",
-            summary=f"The {iod.name} IOD of the DICOM standard: its modules by information entity, with usage and conditions.",
+            summary=(
+                f"The {iod.name} IOD of the DICOM standard: "
+                "its modules by information entity, with usage and conditions."
+            ),
             crumbs=_crumbs(("IODs", "iods/index.html"), (iod.name, None)),
         )
 
@@ -433,7 +442,9 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
             ]
         },
         section="modules",
-        summary="Every module of the DICOM standard, with how many attributes each has and how many have real examples.",
+        summary=(
+            "Every module of the DICOM standard, with how many attributes each has and how many have real examples."
+        ),
         crumbs=_crumbs(("Modules", None)),
     )
     yield Page(
@@ -452,7 +463,9 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
             ]
         },
         section="iods",
-        summary="Every Information Object Definition (IOD) of the DICOM standard, with its modules and example coverage.",
+        summary=(
+            "Every Information Object Definition (IOD) of the DICOM standard, with its modules and example coverage."
+        ),
         crumbs=_crumbs(("IODs", None)),
     )
     yield from _group_pages(model)
@@ -479,7 +492,8 @@ def _browse_links(current: str) -> list[dict]:
 def _browse_page(
     where: tuple[str, str, str], tab: str, context: dict, summary: str, *crumbs: tuple[str, str | None]
 ) -> Page:
-    """A page under Attributes: (path, template, title), the browse tab it shows as current, its crumbs below Attributes."""
+    """A page under Attributes: (path, template, title), the browse tab it shows as current,
+    its crumbs below Attributes."""
     path, template, title = where
     return Page(
         path,
@@ -621,7 +635,9 @@ def _coverage_page(model: SiteModel) -> Page:
             ],
         },
         section="coverage",
-        summary="How much of the DICOM data dictionary has real example values: by dataset, modality, VR, module and IOD.",
+        summary=(
+            "How much of the DICOM data dictionary has real example values: by dataset, modality, VR, module and IOD."
+        ),
         crumbs=_crumbs(("Coverage", None)),
     )
 
@@ -670,7 +686,10 @@ def _home_page(model: SiteModel) -> Page:
             ],
             "browse": _browse_links(""),
         },
-        summary="A fast, static reference of the DICOM standard: every attribute, module and IOD, with example values from real DICOM files.",
+        summary=(
+            "A fast, static reference of the DICOM standard: every attribute, module and IOD, "
+            "with example values from real DICOM files."
+        ),
     )
 
 
