@@ -63,6 +63,7 @@ def default_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard) 
 @dataclass(frozen=True)
 class SmallBuild:
     standard: Standard
+    scraped: Path
     aggregate: Path
     site: Path
 
@@ -80,8 +81,9 @@ def small(tmp_path_factory: pytest.TempPathFactory, small_standard: Standard) ->
     """A site built from two real files against the small standard: quick to rebuild."""
     from tests.small import small_build
 
-    aggregate, site = small_build(tmp_path_factory.mktemp("small-build"), small_standard)
-    return SmallBuild(small_standard, aggregate, site)
+    folder = tmp_path_factory.mktemp("small-build")
+    aggregate, site = small_build(folder, small_standard)
+    return SmallBuild(small_standard, folder / "scraped.jsonl", aggregate, site)
 
 
 @pytest.fixture

@@ -47,18 +47,16 @@ def test_generated_files_hold_no_absolute_paths(default_build: Build) -> None:
         assert str(REPO) not in text and str(default_build.site.parent) not in text and home + "/" not in text
 
 
-def test_killed_aggregate_keeps_the_previous_output_and_a_rerun_matches(default_build: Build, tmp_path: Path) -> None:
-    out = tmp_path / "aggregate.json"
-    command = [
-        *[sys.executable, "-m", "dicomref", "aggregate", str(default_build.scraped)],
-        *["--datasets", str(REPO / "data" / "datasets.toml"), "--out", str(out)],
-    ]
+def test_killed_aggregate_keeps_the_previous_output_and_a_rerun_matches(small: SmallBuild, tmp_path: Path) -> None:
+    reference, out = tmp_path / "reference.json", tmp_path / "aggregate.json"
+    command = [sys.executable, "-m", "dicomref", "aggregate", str(small.scraped), "--out"]
+    subprocess.run([*command, str(reference)], cwd=REPO, check=True, capture_output=True)
     previous = b'{"schema": 1, "previous": true}\n'
     out.write_bytes(previous)
-    kill_at(command, "replace:aggregate.json")  # the new output is written in full beside the old one
+    kill_at([*command, str(out)], "replace:aggregate.json")  # the new output is written in full beside the old one
     assert out.read_bytes() == previous
-    subprocess.run(command, cwd=REPO, check=True, capture_output=True)
-    assert out.read_bytes() == default_build.aggregate.read_bytes()
+    subprocess.run([*command, str(out)], cwd=REPO, check=True, capture_output=True)
+    assert out.read_bytes() == reference.read_bytes()
 
 
 @pytest.mark.parametrize("point", ["site-page:20", "swap:site"])
