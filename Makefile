@@ -19,7 +19,7 @@ AGGREGATE_CODE := $(SHARED_CODE) $(wildcard dicomref/aggregate/*.py dicomref/sta
 SITE_CODE := $(AGGREGATE_CODE) $(wildcard dicomref/site/*.py dicomref/search/*.py dicomref/templates/*.html \
 	dicomref/templates/static/*)
 
-.PHONY: site test test-long lint serve bench clean chromium
+.PHONY: site test test-long lint docs serve bench clean chromium
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ site/index.html: data/aggregate.json $(SITE_CODE) | $(INSTALLED)
 	$(DICOMREF) site --aggregate $< --out site --base-url $(BASE_URL) $(SITE_FLAGS)
 
 site: site/index.html
+
+# The command-line reference, generated from the app's help (a test fails when it is stale).
+docs: | $(INSTALLED)
+	$(PY) -m dicomref.cli_reference docs/cli.md
 
 # Browser tests drive Debian's Chromium; never a downloaded browser.
 chromium:
