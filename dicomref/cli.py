@@ -330,12 +330,16 @@ def site(
         ),
     ] = False,
     standard: StandardOption = None,
+    datasets: Annotated[
+        Path, typer.Option(help="Manifest whose attribution folders credit collections on About (when it exists).")
+    ] = DATASETS,
 ) -> None:
     """Render the static site: a page per attribute, module and IOD, coverage, JSON API and search index.
 
     Example: [bold]dicomref site --out site --base-url https://example.github.io/dicomref/ --check[/]
     """
     from dicomref.site import build_site, load_aggregate
+    from dicomref.site.credits import credits_from_manifest
 
     data = load_aggregate(aggregate_file)
     model = _load_standard(standard)
@@ -355,7 +359,9 @@ def site(
                 tasks[phase] = progress.add_task(phases[phase], total=total)
             progress.update(tasks[phase], completed=done, total=total)
 
-        summary = build_site(data, model, out, base_url, on_progress=report, check=check)
+        summary = build_site(
+            data, model, out, base_url, on_progress=report, check=check, credits=credits_from_manifest(datasets)
+        )
     err_console.print(
         f"{summary.pages:,} pages, {summary.files:,} files, {summary.bytes / 1e6:.1f} MB → {out}/index.html "
         f"(largest page {summary.largest_page}, {summary.largest_page_bytes / 1e3:,.0f} kB)",
@@ -390,6 +396,7 @@ def build(
     from dicomref.aggregate import AggregateOptions
     from dicomref.scrape import ScrapeOptions
     from dicomref.site import build_site
+    from dicomref.site.credits import credits_from_manifest
 
     data_dir = datasets.parent
     scraped = data_dir / "scraped.jsonl"
@@ -398,7 +405,7 @@ def build(
     options = AggregateOptions(deidentified=_deidentified(datasets))
     result = _run_aggregate([scraped], data_dir / "aggregate.json", model, options)
     with err_console.status("Rendering the site…"):
-        summary = build_site(result, model, out, base_url)
+        summary = build_site(result, model, out, base_url, credits=credits_from_manifest(datasets))
     _search_index(data_dir / "aggregate.json", standard, model)
     overall = result["coverage"]["overall"]
     err_console.print(
