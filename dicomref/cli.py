@@ -764,9 +764,10 @@ def idc_fetch(
 
     require("boto3")
     from dicomref.datasets import add_dataset, load_manifest
-    from dicomref.idc.fetch import FetchOptions, fetch
+    from dicomref.idc.fetch import FetchOptions, fetch, read_plan
     from dicomref.idc.index import collection_credits, find_index
 
+    rows = read_plan(plan)
     index = None if dry_run else find_index()
     pause = os.environ.get("DICOMREF_IDC_FETCH_PAUSE_AFTER")
     options = FetchOptions(
@@ -792,17 +793,15 @@ def idc_fetch(
             progress.update(task, completed=done, total=total, size=f"{size / 1e6:,.1f} MB")
 
         summary = fetch(
-            plan,
+            rows,
             options,
             credits_for=(lambda dois: collection_credits(index, dois)) if index else None,
             on_progress=report,
         )
     if dry_run:
-        table = Table("Collection", "Series", "Object", "Bytes", title="Would fetch")
-        for o in summary.outcomes:
+        for o in summary.outcomes:  # one object per line, whole, for people and for scripts
             if o.status == "planned":
-                table.add_row(escape(o.row.collection_id), o.row.series_instance_uid, escape(o.key), f"{o.size:,}")
-        out_console.print(table)
+                typer.echo(f"{o.size:>13,}  s3://{o.row.aws_bucket}/{o.key}  {o.row.folder}")
         err_console.print(
             f"{summary.count('planned'):,} objects would be fetched, {summary.bytes / 1e6:,.1f} MB in all · "
             f"{summary.count('present'):,} already present · {summary.count('failed'):,} failed",

@@ -113,6 +113,8 @@ def read_plan(path: Path) -> list[PlanRow]:
         if not SAFE_NAME.fullmatch(row.crdc_series_uuid) or not row.aws_bucket:
             raise DicomrefError(f"plan {path}, line {number}: crdc_series_uuid or aws_bucket is malformed")
         rows.append(row)
+    if len({row.folder for row in rows}) != len(rows):
+        raise DicomrefError(f"plan {path} lists a series twice")
     return rows
 
 
@@ -276,7 +278,7 @@ def write_dataset(dest: Path, name: str, credits: list[CollectionCredit]) -> Non
 
 
 def fetch(
-    plan: Path,
+    rows: list[PlanRow],
     options: FetchOptions,
     credits_for: Callable[[dict[str, set[str]]], list[CollectionCredit]] | None = None,
     on_progress: ProgressCallback | None = None,
@@ -286,10 +288,6 @@ def fetch(
 
     `credits_for` turns collection ids and their DOIs into credits (the installed index's collections table).
     """
-    rows = read_plan(plan)
-    names = [row.folder for row in rows]
-    if len(set(names)) != len(names):
-        raise DicomrefError(f"plan {plan} lists a series twice")
     client = client or s3_client(options.endpoint_url, options.jobs)
     fetcher = _Fetcher(client, options)
     outcomes: dict[PlanRow, Outcome] = {}
