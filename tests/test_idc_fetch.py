@@ -163,6 +163,9 @@ def _fetch_killed_then_resumed(bucket: Bucketed, dest: Path) -> subprocess.Compl
     assert len(_final_files(dest)) == 2
     assert len(_part_files(dest)) == 1
     assert not (dest / "dataset.toml").exists()
+    stray = dest / "files" / "no_longer_planned" / "1.2.3" / "x.dcm"  # as a cache of an older plan would hold
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(bucket.smallest[bucket.rows[0]["series_instance_uid"]])
     resumed = subprocess.run(_fetch_command(bucket, dest, "--jobs", "4"), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     return resumed

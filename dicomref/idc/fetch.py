@@ -17,6 +17,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -247,6 +248,28 @@ class _Fetcher:
         return Outcome(row, "fetched", key, size)
 
 
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _prune(files: Path, rows: list[PlanRow]) -> None:
+    """Series folders the plan no longer names go (a cache of an older plan may hold them): DEST mirrors the plan."""
+    planned = {row.folder for row in rows}
+    collections = {row.collection_id for row in rows}
+    if not files.is_dir():
+        return
+    for collection in sorted(files.iterdir()):
+        if collection.is_dir() and collection.name in collections:
+            for series in sorted(collection.iterdir()):
+                if f"{collection.name}/{series.name}" not in planned:
+                    _remove(series)
+        else:
+            _remove(collection)
+
+
 def _failures_csv(outcomes: list[Outcome]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -301,6 +324,7 @@ def fetch(
                 on_progress(len(outcomes), len(rows), downloaded)
     ordered = [outcomes[row] for row in rows]
     if not options.dry_run:
+        _prune(options.dest / FILES, rows)
         write_text_atomic(options.dest / FAILURES, _failures_csv(ordered))
         credits = credits_for(_cited_dois(rows, ordered)) if credits_for else []
         write_dataset(options.dest, options.name, credits)
