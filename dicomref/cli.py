@@ -763,8 +763,7 @@ def idc_fetch(
     from dicomref.idc.index import require
 
     require("boto3")
-    from dicomref.datasets import add_dataset, load_manifest
-    from dicomref.idc.fetch import FetchOptions, fetch, read_plan
+    from dicomref.idc.fetch import FetchOptions, add_to_manifest, fetch, read_plan
     from dicomref.idc.index import collection_credits, find_index
 
     rows = read_plan(plan)
@@ -802,24 +801,16 @@ def idc_fetch(
         for o in summary.outcomes:  # one object per line, whole, for people and for scripts
             if o.status == "planned":
                 typer.echo(f"{o.size:>13,}  s3://{o.row.aws_bucket}/{o.key}  {o.row.folder}")
+            elif o.status == "failed":
+                err_console.print(f"{escape(o.row.folder)}: {escape(o.reason)}", highlight=False, soft_wrap=True)
         err_console.print(
             f"{summary.count('planned'):,} objects would be fetched, {summary.bytes / 1e6:,.1f} MB in all · "
             f"{summary.count('present'):,} already present · {summary.count('failed'):,} failed",
             highlight=False,
         )
         return
-    if add_to is not None:
-        from dicomref.datasets import dataset_entry
-        from dicomref.idc.fetch import ATTRIBUTION, DESCRIPTION, FILES
-
-        base = add_to.resolve().parent
-        relative = Path(os.path.relpath(dest.resolve(), base))
-        entry = dataset_entry(
-            name, (relative / FILES).as_posix(), DESCRIPTION, True, (relative / ATTRIBUTION).as_posix()
-        )
-        if add_dataset(add_to, entry):
-            err_console.print(f"added the dataset {escape(name)} to {escape(str(add_to))}", highlight=False)
-    load_manifest(dest / "dataset.toml")
+    if add_to is not None and add_to_manifest(dest, name, add_to):
+        err_console.print(f"added the dataset {escape(name)} to {escape(str(add_to))}", highlight=False, soft_wrap=True)
     err_console.print(
         f"{summary.count('fetched'):,} fetched ({summary.bytes / 1e6:,.1f} MB) · {summary.count('present'):,} already "
         f"present · {summary.count('failed'):,} failed (listed in {escape(str(dest / 'failures.csv'))}) → "

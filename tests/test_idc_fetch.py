@@ -255,10 +255,19 @@ def test_a_build_from_fetched_files_credits_the_collections(
     bucket: Bucketed, tmp_path: Path, standard: Standard
 ) -> None:
     dest = tmp_path / "idc"
-    done = subprocess.run(_fetch_command(bucket, dest, "--jobs", "4"), capture_output=True, text=True)
+    manifest = tmp_path / "data" / "datasets.toml"  # a curated manifest the fetched dataset is added to
+    manifest.parent.mkdir()
+    manifest.write_text('[[dataset]]\nname = "local"\npath = "local"\ndeidentified = false\n', encoding="utf-8")
+    command = _fetch_command(bucket, dest, "--jobs", "4", "--add-to", str(manifest))
+    done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    manifest = dest / "dataset.toml"
-    (dataset,) = load_manifest(manifest)
+    assert f"added the dataset idc to {manifest}" in done.stderr
+    local, dataset = load_manifest(manifest)
+    assert (local.name, dataset.name, dataset.location, dataset.deidentified) == ("local", "idc", "../idc/files", True)
+    assert dataset.root == (dest / "files").resolve() and dataset.attribution == (dest / "attribution").resolve()
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.returncode == 0 and "added" not in again.stderr
+    assert len(load_manifest(manifest)) == 2
     scraped = tmp_path / "scraped.jsonl"
     scrape([ScrapeInput(dataset.name, dataset.root)], scraped, ScrapeOptions(jobs=2))
     result = aggregate_to_file(

@@ -300,6 +300,15 @@ def write_dataset(dest: Path, name: str, credits: list[CollectionCredit]) -> Non
     write_text_atomic(dest / MANIFEST, entry)
 
 
+def add_to_manifest(dest: Path, name: str, manifest: Path) -> bool:
+    """Add the fetched dataset to another manifest, with paths relative to it; False when it is there already."""
+    from dicomref.datasets import add_dataset, dataset_entry
+
+    relative = Path(os.path.relpath(dest.resolve(), manifest.resolve().parent))
+    entry = dataset_entry(name, (relative / FILES).as_posix(), DESCRIPTION, True, (relative / ATTRIBUTION).as_posix())
+    return add_dataset(manifest, entry)
+
+
 def fetch(
     rows: list[PlanRow],
     options: FetchOptions,
