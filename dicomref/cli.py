@@ -667,7 +667,7 @@ def serve(
 
 idc_app = typer.Typer(
     help="A variety sample of NCI Imaging Data Commons: plan it from the index, fetch one instance per series.\n\n"
-    "Needs the extra: pip install 'dicomref[idc]'.\n\n"
+    "Needs the extra: pip install 'dicomref\\[idc]'.\n\n"
     "Example: dicomref idc plan --out idc-plan.csv && dicomref idc fetch idc-plan.csv --dest data/idc",
     no_args_is_help=True,
     rich_markup_mode="rich",
