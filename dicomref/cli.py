@@ -766,8 +766,8 @@ def idc_fetch(
     from dicomref.idc.fetch import FetchOptions, add_to_manifest, fetch, read_plan
     from dicomref.idc.index import collection_credits, find_index
 
-    rows = read_plan(plan)
     index = None if dry_run else find_index()
+    rows = read_plan(plan)
     pause = os.environ.get("DICOMREF_IDC_FETCH_PAUSE_AFTER")
     options = FetchOptions(
         dest=dest,
