@@ -350,6 +350,9 @@ def site(
         ),
     ] = False,
     standard: StandardOption = None,
+    datasets: Annotated[
+        Path, typer.Option(help="Manifest whose attribution folders credit collections on About (when it exists).")
+    ] = DATASETS,
 ) -> None:
     """Render the static site: a page per attribute, module and IOD, coverage, JSON API and search index.
 
@@ -357,6 +360,7 @@ def site(
     """
     from dicomref.aggregate import load_aggregate
     from dicomref.site import build_site
+    from dicomref.site.credits import credits_from_manifest
 
     data = load_aggregate(aggregate_file)
     model = _load_standard(standard)
@@ -376,7 +380,9 @@ def site(
                 tasks[phase] = progress.add_task(phases[phase], total=total)
             progress.update(tasks[phase], completed=done, total=total)
 
-        summary = build_site(data, model, out, base_url, on_progress=report, check=check)
+        summary = build_site(
+            data, model, out, base_url, on_progress=report, check=check, credits=credits_from_manifest(datasets)
+        )
     err_console.print(
         f"{summary.pages:,} pages, {summary.files:,} files, {summary.bytes / 1e6:.1f} MB → {out}/index.html "
         f"(largest page {summary.largest_page}, {summary.largest_page_bytes / 1e3:,.0f} kB)",
@@ -408,6 +414,7 @@ def build(
     from dicomref.aggregate import AggregateOptions
     from dicomref.scrape import ScrapeOptions
     from dicomref.site import build_site
+    from dicomref.site.credits import credits_from_manifest
 
     data_dir = datasets.parent
     scraped = data_dir / "scraped.jsonl"
@@ -416,7 +423,7 @@ def build(
     options = AggregateOptions(deidentified=_deidentified(datasets))
     result = _run_aggregate([scraped], data_dir / "aggregate.json", model, options)
     with err_console.status("Rendering the site…"):
-        summary = build_site(result, model, out, base_url)
+        summary = build_site(result, model, out, base_url, credits=credits_from_manifest(datasets))
     _search_index(data_dir / "aggregate.json", standard, model)
     overall = result["coverage"]["overall"]
     err_console.print(
@@ -678,3 +685,154 @@ def serve(
     index = _search_index(aggregate_file, standard)
     err_console.print(f"Serving {folder} on http://127.0.0.1:{port}/ and /api/search?q= (Ctrl+C to stop)")
     serve_folder(folder, port, index)
+
+
+idc_app = typer.Typer(
+    help="A variety sample of NCI Imaging Data Commons: plan it from the index, fetch one instance per series.\n\n"
+    "Needs the extra: pip install 'dicomref\\[idc]'.\n\n"
+    "Example: dicomref idc plan --out idc-plan.csv && dicomref idc fetch idc-plan.csv --dest data/idc",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(idc_app, name="idc")
+
+
+@idc_app.command("plan")
+def idc_plan(
+    out: Annotated[Path, typer.Option(help="The plan: CSV, one row per series.")] = Path("data/idc-plan.csv"),
+    budget: Annotated[int, typer.Option(help="Most series to plan.", min=1)] = 1500,
+    dimension: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            help="Dimension to cover (repeatable): modality, sop_class, manufacturer, model, collection, "
+            "transfer_syntax, photometric, body_part. Default: all."
+        ),
+    ] = None,
+    licence: Annotated[
+        Optional[list[str]],
+        typer.Option(help="Licence allowed, as the index names it (repeatable). Default: CC BY 4.0 and CC BY 3.0."),
+    ] = None,
+    non_commercial: Annotated[
+        bool, typer.Option("--non-commercial", help="Also allow CC BY-NC 4.0 and CC BY-NC 3.0.")
+    ] = False,
+    max_series_mb: Annotated[Optional[float], typer.Option(help="Skip series larger than this (MB).", min=0)] = None,
+    max_instance_mb: Annotated[
+        Optional[float], typer.Option(help="Skip series whose mean instance is larger than this (MB).", min=0)
+    ] = None,
+) -> None:
+    """Choose series for variety from the installed IDC index, offline; the same index and options give the same plan.
+
+    Every (modality, SOP class, manufacturer) combination and every value of each dimension is covered first,
+    smaller series first on ties; the budget left goes to combinations seen with values they lack.
+
+    Example: [bold]dicomref idc plan --budget 1500 --max-instance-mb 500 --out data/idc-plan.csv[/]
+    """
+    from dicomref.idc.plan import (
+        DEFAULT_LICENCES,
+        DIMENSIONS,
+        NON_COMMERCIAL_LICENCES,
+        PlanOptions,
+        make_plan,
+        write_plan,
+    )
+
+    licences = tuple(licence or DEFAULT_LICENCES) + (NON_COMMERCIAL_LICENCES if non_commercial else ())
+    options = PlanOptions(
+        dimensions=tuple(dimension or DIMENSIONS),
+        budget=budget,
+        licences=tuple(dict.fromkeys(licences)),
+        max_series_mb=max_series_mb,
+        max_instance_mb=max_instance_mb,
+    )
+    with err_console.status("Reading the IDC index…"):
+        plan = make_plan(options)
+    write_plan(plan, out)
+    table = Table("Covers", "Values", "Of", title=f"IDC index {plan.index_version}: {len(plan.series):,} series")
+    for kind, available in plan.available.items():
+        table.add_row(escape(kind), f"{plan.covered.get(kind, 0):,}", f"{available:,}")
+    err_console.print(table)
+    err_console.print(
+        f"{len(plan.series):,} series planned, at most {plan.size_mb:,.1f} MB to fetch · "
+        f"licences: {escape(', '.join(options.licences))} → {escape(str(out))}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@idc_app.command("fetch")
+def idc_fetch(
+    plan: Annotated[Path, typer.Argument(help="A plan written by `dicomref idc plan`.")],
+    dest: Annotated[Path, typer.Option(help="Folder of the fetched dataset; re-running resumes.")] = Path("data/idc"),
+    jobs: Annotated[int, typer.Option(help="Downloads at a time.", min=1)] = 8,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be fetched and its size only.")] = False,
+    endpoint_url: Annotated[
+        Optional[str], typer.Option(help="Another S3-compatible server than AWS (for a mirror or tests).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="The dataset's name in the manifest.")] = "idc",
+    add_to: Annotated[
+        Optional[Path], typer.Option(help="Also add the dataset to this manifest (e.g. data/datasets.toml).")
+    ] = None,
+) -> None:
+    """Fetch the smallest instance of every planned series, anonymously, checking each is DICOM of its series.
+
+    Writes DEST/files/<collection>/<series>/<instance>, DEST/attribution/<collection>.json, the manifest entry
+    DEST/dataset.toml (deidentified) and DEST/failures.csv. A killed run resumes where it stopped.
+
+    Example: [bold]dicomref idc fetch data/idc-plan.csv --dest data/idc --add-to data/datasets.toml[/]
+    """
+    from dicomref.idc.index import require
+
+    require("boto3")
+    from dicomref.idc.fetch import FetchOptions, add_to_manifest, fetch, read_plan
+    from dicomref.idc.index import collection_credits, find_index
+
+    index = None if dry_run else find_index()
+    rows = read_plan(plan)
+    options = FetchOptions(
+        dest=dest,
+        endpoint_url=endpoint_url,
+        jobs=jobs,
+        dry_run=dry_run,
+        name=name,
+    )
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[size]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
+        task = progress.add_task("Listing series" if dry_run else "Fetching series", total=None, size="")
+
+        def report(done: int, total: int, size: int) -> None:
+            progress.update(task, completed=done, total=total, size=f"{size / 1e6:,.1f} MB")
+
+        summary = fetch(
+            rows,
+            options,
+            credits_for=(lambda dois: collection_credits(index, dois)) if index else None,
+            on_progress=report,
+        )
+    if dry_run:
+        for o in summary.outcomes:  # one object per line, whole, for people and for scripts
+            if o.status == "planned":
+                typer.echo(f"{o.size:>13,}  s3://{o.row.aws_bucket}/{o.key}  {o.row.folder}")
+            elif o.status == "failed":
+                err_console.print(f"{escape(o.row.folder)}: {escape(o.reason)}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"{summary.count('planned'):,} objects would be fetched, {summary.bytes / 1e6:,.1f} MB in all · "
+            f"{summary.count('present'):,} already present · {summary.count('failed'):,} failed",
+            highlight=False,
+        )
+        return
+    if add_to is not None and add_to_manifest(dest, name, add_to):
+        err_console.print(f"added the dataset {escape(name)} to {escape(str(add_to))}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"{summary.count('fetched'):,} fetched ({summary.bytes / 1e6:,.1f} MB) · {summary.count('present'):,} already "
+        f"present · {summary.count('failed'):,} failed (listed in {escape(str(dest / 'failures.csv'))}) → "
+        f"{escape(str(dest))}",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -7,7 +7,8 @@ of the machine; nothing pauses when the variable is unset.
 
 The points: `scrape-record:N` (after the N-th record is written), `replace:FILE` (a file written
 beside its target, not yet renamed over it), `site-page:N` (after the N-th page of a site build is
-written) and `swap:FOLDER` (between the two renames that swap a built folder into place).
+written), `swap:FOLDER` (between the two renames that swap a built folder into place) and
+`idc-download:N` (the N-th object of `dicomref idc fetch` half downloaded).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from dicomref.aggregate.schema import Aggregate, check_aggregate
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
 from dicomref.pause import pause_point
+from dicomref.site.credits import Credits
 from dicomref.site.linkcheck import LinkReport, check_links
 from dicomref.site.pages import NAV, Page, SiteModel, all_pages, not_found_page
 from dicomref.site.search_index import INDEX_FILE, search_index_script
@@ -176,6 +177,7 @@ def build_site(
     base_url: str = DEFAULT_BASE_URL,
     on_progress: ProgressCallback | None = None,
     check: bool = False,
+    credits: Credits | None = None,
 ) -> SiteSummary:
     """Render into a sibling folder, then swap it in: a failed build leaves the last good site.
 
@@ -189,7 +191,9 @@ def build_site(
     building.mkdir(parents=True)
     writer = _Writer(building)
     try:
-        pages = _write_everything(SiteModel(standard, aggregate), standard, writer, base_url, on_progress)
+        pages = _write_everything(
+            SiteModel(standard, aggregate, credits or Credits()), standard, writer, base_url, on_progress
+        )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         shutil.rmtree(building, ignore_errors=True)
         raise DicomrefError(

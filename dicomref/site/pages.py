@@ -11,6 +11,7 @@ from typing import Any
 
 from dicomref.aggregate.schema import Aggregate
 from dicomref.site.charts import Bar, bar_chart
+from dicomref.site.credits import Credits
 from dicomref.standard import DictEntry, Module, Standard, display_tag
 
 # The registry of data elements in PS3.6, where every attribute is defined.
@@ -120,6 +121,7 @@ class SiteModel:
 
     standard: Standard
     aggregate: Aggregate
+    credits: Credits = field(default_factory=Credits)
     _usage_in_iod: dict[tuple[str, str], str] = field(default_factory=dict)
     _anchors: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -205,6 +207,7 @@ class SiteModel:
                     "sop_classes": [self.sop_class_name(u) for u in example["sop_classes"]],
                     "datasets": example["datasets"],
                     "file": f"{file['dataset']}/{file['path']}" if file else "",
+                    "collection": self.credits.collection_of(file["dataset"], file["path"]) if file else None,
                 }
             )
         return rows
@@ -699,7 +702,7 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
         "about/index.html",
         "about.html",
         "About",
-        {"datasets": model.datasets},
+        {"datasets": model.datasets, "collections": model.credits.about([d["name"] for d in model.datasets])},
         section="about",
         summary="Where dicomref's data comes from, how the examples were gathered, and its JSON API.",
         crumbs=_crumbs(("About", None)),
