@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from typing import Any, TypeVar
 
 from dicomref.errors import DicomrefError
-from dicomref.scrape.tasks import missing_roots, probe_batch, probe_files_apart, read_members_apart, read_series
+from dicomref.scrape.tasks import missing_paths, probe_batch, probe_files_apart, read_members_apart, read_series
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -33,10 +33,10 @@ _APART: dict[Callable[..., Any], Callable[..., Any]] = {probe_batch: probe_files
 class ClusterWorkers:
     """Dask workers behind the local pool's interface (`jobs`, `map`): a scheduler's address, or LOCAL."""
 
-    def __init__(self, address: str, jobs: int, roots: list[str]):
+    def __init__(self, address: str, jobs: int, paths: list[str]):
         self.address = address
         self.jobs = jobs  # for LOCAL, worker processes to start; once entered, the cluster's threads
-        self.roots = roots
+        self.paths = paths  # files every worker must see: one in each input
         self._stack = ExitStack()
         self._client: Any = None
         self._killed_worker: type[Exception] = Exception
@@ -84,13 +84,13 @@ class ClusterWorkers:
                 "(start some with `dask worker ADDRESS`)"
             ) from None
         try:
-            missing = self._client.run(missing_roots, self.roots)
+            missing = self._client.run(missing_paths, self.paths)
         except ImportError:
             raise DicomrefError("the Dask workers cannot import dicomref: install it where they run") from None
-        for worker, roots in sorted(missing.items()):
-            if roots:
+        for worker, paths in sorted(missing.items()):
+            if paths:
                 raise DicomrefError(
-                    f"the Dask worker at {worker} cannot see {roots[0]}: "
+                    f"the Dask worker at {worker} cannot see {paths[0]}: "
                     "workers must read the inputs at the same paths (a shared filesystem)"
                 )
         self.jobs = sum(self._client.nthreads().values())

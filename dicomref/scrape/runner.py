@@ -240,7 +240,13 @@ def _workers(inputs: list[ScrapeInput], options: ScrapeOptions) -> Workers | Clu
         return Workers(options.jobs or os.cpu_count() or 1)
     from dicomref.scrape.cluster import ClusterWorkers
 
-    return ClusterWorkers(options.cluster, options.jobs, [os.path.abspath(item.root) for item in inputs])
+    return ClusterWorkers(options.cluster, options.jobs, [_first_file(item) for item in inputs])
+
+
+def _first_file(item: ScrapeInput) -> str:
+    """The path of the input's first file: a worker that sees it sees the input (an empty mount point does not)."""
+    first = next((found for found in walk(item.name, item.root) if isinstance(found, Candidate)), None)
+    return os.path.abspath(item.root) if first is None else os.path.join(first.root, first.relpath)
 
 
 def scrape(

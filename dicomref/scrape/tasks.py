@@ -27,7 +27,7 @@ from dicomref.scrape.workers import TimeLimitExceeded, file_deadline
 _DEFLATED = "1.2.840.10008.1.2.1.99"
 Location = str | tuple[str, str]
 # The reason listed for a file whose worker process died every time it was read (on a Dask cluster).
-KILLED = "killed the worker process reading it, each time"
+KILLED = "killed its worker process each time it was read"
 
 
 @dataclass(frozen=True)
@@ -127,9 +127,9 @@ def read_series(task: ReadTask) -> ReadResult:
     return result
 
 
-def missing_roots(roots: list[str]) -> list[str]:
-    """The inputs this process cannot see: run on every Dask worker before the scrape starts."""
-    return [root for root in roots if not os.path.exists(root)]
+def missing_paths(paths: list[str]) -> list[str]:
+    """The paths this process cannot see: run on every Dask worker before the scrape starts."""
+    return [path for path in paths if not os.path.exists(path)]
 
 
 def probe_files_apart(
@@ -139,8 +139,6 @@ def probe_files_apart(
 
     `run` runs one task on the cluster and returns None when its worker died each time.
     """
-    if len(batch.locations) == 1:
-        return [(None, KILLED)]
     results: list[tuple[str | None, str | None]] = []
     for location in batch.locations:
         found = run(replace(batch, locations=[location]))
@@ -150,8 +148,6 @@ def probe_files_apart(
 
 def read_members_apart(task: ReadTask, run: Callable[[ReadTask], ReadResult | None]) -> ReadResult:
     """read_series for a task whose worker died each time: one task per member, in order, until one reads."""
-    if len(task.members) == 1:
-        return ReadResult(failures=[(task.members[0], KILLED)])
     result = ReadResult()
     for candidate in task.members:
         one = run(replace(task, members=[candidate]))
