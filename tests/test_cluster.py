@@ -57,9 +57,9 @@ class Reference:
     out: Path
 
 
-def local_reference(paths: list[Path], folder: Path) -> Reference:
+def local_reference(paths: list[Path], folder: Path, *options: str) -> Reference:
     out = folder / "scraped.jsonl"
-    result = run(dicomref_scrape(paths, out))
+    result = run(dicomref_scrape(paths, out, *options))
     assert result.returncode == 0, result.stderr
     return Reference(paths, out)
 
@@ -157,6 +157,31 @@ def test_scrape_through_a_scheduler_address(
     result = run(dicomref_scrape(hostile.paths, out, "--cluster", started.address))
     assert result.returncode == 0, result.stderr
     assert outputs(out) == outputs(hostile.out)
+
+
+def test_a_cut_short_run_resumes_on_the_cluster(
+    hostile: Reference, processes: tuple[Processes, distributed.Client], tmp_path: Path
+) -> None:
+    """The output a run killed midway leaves (half the records, a last line cut short) is completed by the cluster."""
+    started, _ = processes
+    out = tmp_path / "scraped.jsonl"
+    lines = hostile.out.read_bytes().splitlines(keepends=True)
+    kept = len(lines) // 2
+    out.write_bytes(b"".join(lines[:kept]) + lines[kept][:40])
+    result = run(dicomref_scrape(hostile.paths, out, "--cluster", started.address))
+    assert result.returncode == 0, result.stderr
+    assert f"({kept} already done)" in result.stderr
+    assert outputs(out) == outputs(hostile.out)
+
+
+def test_all_files_on_the_cluster(hostile: Reference, processes: tuple[Processes, distributed.Client]) -> None:
+    started, _ = processes
+    local = local_reference(hostile.paths, hostile.out.parent.parent / "all-files-local", "--all-files")
+    out = hostile.out.parent.parent / "all-files-cluster" / "scraped.jsonl"
+    result = run(dicomref_scrape(hostile.paths, out, "--all-files", "--cluster", started.address))
+    assert result.returncode == 0, result.stderr
+    assert outputs(out) == outputs(local.out)
+    assert out.read_bytes().count(b"\n") > hostile.out.read_bytes().count(b"\n")
 
 
 def test_an_unreachable_scheduler_is_one_line(hostile: Reference, tmp_path: Path) -> None:
