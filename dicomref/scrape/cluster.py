@@ -9,6 +9,7 @@ one file per task, so the file that kills is listed as unreadable instead of tri
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -66,6 +67,7 @@ class ClusterWorkers:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
+                    silence_logs=logging.CRITICAL,  # the scrape reports what matters; Dask's chatter would not
                 )
             )
             return distributed.Client(cluster)
