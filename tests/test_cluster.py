@@ -5,6 +5,7 @@ listed as unreadable; workers that cannot see the inputs and a missing Dask are 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -310,7 +311,9 @@ def test_a_file_that_kills_its_worker_each_time_is_listed(tmp_path: Path) -> Non
     deflated_bomb(folder / "b_bomb.dcm", 1 << 30)
     shutil.copy(Path(pydicom.data.get_testdata_file("MR_small.dcm")), folder / "c_mr.dcm")
     out = tmp_path / "scraped.jsonl"
+    given_up = SchedulerLog()
     with (
+        given_up,
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, memory_limit="400MB", dashboard_address=None
@@ -323,6 +326,49 @@ def test_a_file_that_kills_its_worker_each_time_is_listed(tmp_path: Path) -> Non
         "path,reason",
         f"archive/b_bomb.dcm,{KILLED}",
     ]
+
+
+def test_a_batch_dask_gives_up_on_is_probed_file_by_file(hostile: Reference, tmp_path: Path) -> None:
+    """With no failure allowed, killing the worker running the probe batch makes Dask give up on it (KilledWorker):
+    its files are probed one task each, and the output is still that of a local run."""
+    out = tmp_path / "scraped.jsonl"
+    given_up = SchedulerLog()
+    with (
+        given_up,
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        pids = client.run(os.getpid)
+        command = dicomref_scrape(hostile.paths, out, "--cluster", cluster.scheduler_address)
+        scraping = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+        try:
+            busy = wait_until(lambda: next((worker for worker, keys in client.processing().items() if keys), None))
+            assert any(key.startswith("probe_batch") for key in client.processing()[busy])
+            os.kill(pids[busy], signal.SIGKILL)
+        finally:
+            _, stderr = scraping.communicate(timeout=600)
+    assert scraping.returncode == 0, stderr
+    assert any("probe_batch" in line and "marked as failed" in line for line in given_up.lines), given_up.lines
+    assert outputs(out) == outputs(hostile.out)
+
+
+class SchedulerLog(logging.Handler):
+    """The messages of the scheduler running in this process, while in the `with` block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+    def __enter__(self) -> SchedulerLog:
+        logging.getLogger("distributed.scheduler").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("distributed.scheduler").removeHandler(self)
 
 
 def test_without_dask_cluster_says_how_to_install_it(tmp_path: Path) -> None:
