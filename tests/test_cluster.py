@@ -86,7 +86,7 @@ class Processes:
     workers: list[subprocess.Popen] = field(default_factory=list)
 
     def start_scheduler(self) -> None:
-        command = [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+        command = [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0"]
         self.scheduler = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=self.folder)
         found = threading.Event()
         lines: list[str] = []
@@ -316,7 +316,7 @@ def test_a_file_that_kills_its_worker_each_time_is_listed(tmp_path: Path) -> Non
         given_up,
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, memory_limit="400MB", dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, memory_limit="400MB", dashboard_address="127.0.0.1:0"
         ) as cluster,
     ):
         scrape([ScrapeInput("archive", folder)], out, ScrapeOptions(time_limit=0, cluster=cluster.scheduler_address))
@@ -336,7 +336,9 @@ def test_a_batch_dask_gives_up_on_is_probed_file_by_file(hostile: Reference, tmp
     with (
         given_up,
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
+        ) as cluster,
         distributed.Client(cluster) as client,
     ):
         pids = client.run(os.getpid)

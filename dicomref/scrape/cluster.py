@@ -66,7 +66,8 @@ class ClusterWorkers:
                     n_workers=self.jobs or os.cpu_count() or 1,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0",  # Dask's HTTP endpoints on a free port, never a clash
                     silence_logs=logging.CRITICAL,  # the scrape reports what matters; Dask's chatter would not
                 )
             )
