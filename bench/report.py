@@ -31,9 +31,8 @@ def _verdict(target: dict) -> str:
 
 
 def rows(results: dict) -> list[tuple[str, str, str, str]]:
-    """(section, measure, value, target) for every figure of the run."""
-    corpus, scrape, discovery, scaling = results["corpus"], results["scrape"], results["discovery"], results["scaling"]
-    site, model, targets = results["site"], results["model_load"], results["targets"]
+    """(section, measure, value, target) for every figure of the run (with --only, of its section)."""
+    corpus = results["corpus"]
     out = [
         (
             "corpus",
@@ -41,7 +40,30 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"{corpus['files']:,} files · {corpus['series']:,} series · {corpus['folders']:,} folders · "
             f"{_mb(corpus['bytes'])} ({_kb(corpus['mean_file_bytes'])} mean) · {corpus['templates']} real templates",
             "",
+        )
+    ]
+    if "scrape" in results:
+        out += _scrape_rows(results)
+    return out + _cluster_rows(results["cluster"])
+
+
+def _cluster_rows(cluster: dict) -> list[tuple[str, str, str, str]]:
+    return [
+        ("cluster", "dicomref scrape --jobs 2", _run(cluster["local"]), ""),
+        ("cluster", "dicomref scrape --jobs 2 --cluster local (start-up included)", _run(cluster["cluster"]), ""),
+        (
+            "cluster",
+            "cluster / local",
+            f"{cluster['cluster_over_local']:.2f}x · {'same output' if cluster['same_output'] else 'OUTPUT DIFFERS'}",
+            "",
         ),
+    ]
+
+
+def _scrape_rows(results: dict) -> list[tuple[str, str, str, str]]:
+    corpus, scrape, discovery, scaling = results["corpus"], results["scrape"], results["discovery"], results["scaling"]
+    site, model, targets = results["site"], results["model_load"], results["targets"]
+    out = [
         ("scrape", "(a) original: dcmread, every element", _run(scrape["original"]), ""),
         ("scrape", "(a') dcmread, values left raw", _run(scrape["dcmread"]), ""),
         ("scrape", "(b) dicomref scrape, all cores", _run(scrape["dicomref"]), ""),

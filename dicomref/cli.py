@@ -232,10 +232,20 @@ def scrape(
         float,
         typer.Option(help="Seconds any one file may take before it is listed as unreadable (0: no limit).", min=0),
     ] = 120.0,
+    cluster: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Run on a Dask cluster: a scheduler's address (tcp://host:8786), or 'local' for --jobs worker "
+            "processes here. Workers must see the inputs at the same paths. Needs dicomref[cluster].",
+            metavar="ADDRESS",
+        ),
+    ] = None,
 ) -> None:
     """Scrape the first file of every series into JSON Lines; unreadable files go to unreadable.csv beside it.
 
     Example: [bold]dicomref scrape ~/tcia/LIDC ~/pacs-export --out data/scraped.jsonl --jobs 4[/]
+
+    On a Dask cluster: [bold]dicomref scrape /shared/archive --cluster tcp://scheduler:8786[/]
     """
     from dicomref.scrape import ExtractOptions, ScrapeOptions
 
@@ -246,6 +256,7 @@ def scrape(
         jobs=jobs,
         all_files=all_files,
         time_limit=time_limit,
+        cluster=cluster,
     )
     _run_scrape(_inputs(paths) if paths else _manifest_inputs(datasets), out, options)
 
