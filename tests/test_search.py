@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -369,6 +370,11 @@ def test_serve_answers_search(default_build: Build, index) -> None:
         rows = json.loads(body)
         assert rows[0]["tag"] == "00180050" and rows[0]["url"] == "attributes/00180050/"
         assert len(json.loads(get("/api/search?q=date&limit=3")[2])) == 3
+        modules = json.loads(get("/api/search?q=series&kind=module&limit=100")[2])
+        assert modules[0]["id"] == "general-series" and {row["kind"] for row in modules} == {"module"}
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            get("/api/search?q=series&kind=table")
+        assert refused.value.code == 400
         assert len(json.loads(get("/api/search?q=date&limit=many")[2])) == 10
         for text in HOSTILE:
             status, _, body = get("/api/search?q=" + urllib.parse.quote(text))
