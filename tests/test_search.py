@@ -11,6 +11,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from dicomref.search import (
     search,
     search_documents,
 )
+from dicomref.search.engine import FOLDERS
 from dicomref.site.search_index import INDEX_FILE, keyword_from_name, search_index_script
 from dicomref.site.serve import make_server
 from dicomref.standard import Standard
@@ -254,6 +256,22 @@ def test_cli_table_and_limit(index, default_build: Build) -> None:
     assert runner.invoke(app, ["search", "date", "--limit", "0"]).exit_code != 0
 
 
+def test_cli_kind_option(index, default_build: Build) -> None:
+    runner = CliRunner()
+    aggregate = ["--aggregate", str(default_build.aggregate)]
+    table = runner.invoke(app, ["search", "jpeg baseline", "--kind", "uid", *aggregate])
+    assert table.exit_code == 0, table.output
+    assert "Transfer" in table.stdout and "JPEG Baseline" in table.stdout  # the table wraps long cells at 80 columns
+    for kind in ["attribute", "module", "macro", "iod", "uid"]:
+        rows = json.loads(
+            runner.invoke(app, ["search", "image", "--kind", kind, "--json", "--limit", "50", *aggregate]).stdout
+        )
+        assert rows and {row["kind"] for row in rows} == {kind}, kind
+        assert all(row["url"].startswith(FOLDERS[kind] + "/") for row in rows)
+    wrong = runner.invoke(app, ["search", "image", "--kind", "table", *aggregate])
+    assert wrong.exit_code == 2 and "table" in wrong.output
+
+
 def test_ranking_tiers(index) -> None:
     def tiers(text: str) -> list[Tier]:
         return [r.tier for r in search(index, text, limit=None)]
@@ -426,6 +444,9 @@ def test_site_index_size_and_contents(default_build: Build, standard: Standard) 
     text = script.decode("utf-8")
     index = json.loads(text[text.index("=") + 1 : text.rindex(";")])
     assert len(index["rows"].split(";")) == len(standard.dictionary)
+    others = Counter(document.kind for document in search_documents(standard) if document.kind != "attribute")
+    assert len(index["others"].split(";")) == sum(others.values())
+    assert others["module"] == len(standard.modules) and others["iod"] == len(standard.iods) and others["uid"] > 300
     with_examples = [n for n, d in enumerate(search_documents(standard, aggregate)) if d.examples]
     assert [row[0] for row in index["examples"]] == with_examples and with_examples
 
