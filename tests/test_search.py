@@ -312,7 +312,7 @@ def test_filters(index) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     text=st.text(alphabet=st.characters(exclude_categories=[]), max_size=60)
-    | st.from_regex(r"(vr|module|retired):\S{0,8}( [0-9a-fx(),]{0,12})?", fullmatch=True)
+    | st.from_regex(r"(vr|module|retired|kind):\S{0,8}( [0-9a-fx(),.]{0,12})?", fullmatch=True)
 )
 def test_any_input_is_a_query(index, text: str) -> None:
     results = search(index, text, limit=5)
