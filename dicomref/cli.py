@@ -574,20 +574,31 @@ def _search_index(aggregate_file: Path, standard: Path | None, model=None):
     return index
 
 
+class SearchKind(str, Enum):
+    attribute = "attribute"
+    module = "module"
+    macro = "macro"
+    iod = "iod"
+    uid = "uid"
+
+
 @app.command()
 def search(
     query: Annotated[
         str,
         typer.Argument(
-            help=(
-                "Tag (whole or partial, any notation), keyword, name words, description words or an example value; "
-                "filters vr:DA, retired:yes|no, module:ID."
-            )
+            help="Tag (any notation), keyword, name words, a value, a UID, or their start; filters vr:DA, "
+            "retired:yes|no, module:ID, kind:KIND."
         ),
     ],
     limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 10,
+    kind: Annotated[SearchKind | None, typer.Option(help="Only attributes, modules, macros, IODs or UIDs.")] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print a JSON list of {tag, keyword, name, vr, score}.")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print a JSON list of {kind, id, what, name, url, retired, score}, attributes with tag, keyword, vr.",
+        ),
     ] = False,
     aggregate_file: Annotated[
         Path,
@@ -598,27 +609,28 @@ def search(
     ] = AGGREGATE,
     standard: StandardOption = None,
 ) -> None:
-    """Search attributes: exact tag, then exact keyword, prefixes, name words, description, examples.
+    """Search attributes, modules, macros, IODs and UIDs: tag or UID, keyword, name words, values, description.
 
-    Example: [bold]dicomref search "slice thickness" --json[/]
+    Example: [bold]dicomref search "slice thickness" --json[/]; [bold]dicomref search "enhanced mr" --kind uid[/]
     """
     from dicomref.search import search as run_search
 
-    results = run_search(_search_index(aggregate_file, standard), query, limit)
+    results = run_search(_search_index(aggregate_file, standard), query, limit, kind.value if kind else None)
     if as_json:
         typer.echo(json.dumps([r.as_json() for r in results], indent=1, ensure_ascii=False))
         return
     if not results:
-        err_console.print("No attribute matches")
+        err_console.print("Nothing matches")
         return
-    table = Table("Tag", "Name", "Keyword", "VR", "Match")
+    table = Table("What", "Tag or id", "Name", "Keyword", "VR", "Match")
     for row in results:
         table.add_row(
-            f"({row.tag[:4]},{row.tag[4:]})",
+            row.what,
+            f"({row.tag[:4]},{row.tag[4:]})" if row.tag else escape(row.id),
             escape(row.name) + (" [yellow](retired)[/]" if row.retired else ""),
             escape(row.keyword),
             row.vr,
-            row.tier.label,
+            row.match,
         )
     out_console.print(table)
 

@@ -708,10 +708,22 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
         crumbs=_crumbs(("About", None)),
     )
     yield _coverage_page(model)
+    yield search_page()
     yield from _listing_pages(model)
     yield from _iod_pages(model)
     yield from _module_pages(model)
     yield from _attribute_pages(model)
+
+
+def search_page() -> Page:
+    """The results page (`search/?q=`): its script lists every match of the query in the address."""
+    return Page(
+        "search/index.html",
+        "search.html",
+        "Search",
+        summary="Search every attribute, module, macro, IOD and UID of the DICOM standard.",
+        crumbs=_crumbs(("Search", None)),
+    )
 
 
 def not_found_page(base_path: str) -> Page:
