@@ -15,6 +15,7 @@ from pydicom.uid import UID_dictionary
 from pydicom.valuerep import MAX_VALUE_LEN, STR_VR_REGEXES, VALIDATORS, validate_pn
 
 from dicomref.standard import Standard
+from dicomref.standard.descriptions import ValueSet
 
 SPECIFIC_CHARACTER_SET = "00080005"
 DICOM_UID_ROOT = "1.2.840.10008."
@@ -147,12 +148,6 @@ def _terms_at(terms: Terms, position: int) -> tuple[str, ...] | None:
     return terms.get(position, terms.get(None))
 
 
-def _position(which: str | None) -> int | None:
-    """'Value 3' -> 2 (the third value); None: the terms apply to every value."""
-    number = (which or "").split()[-1:]
-    return int(number[0]) - 1 if number and number[0].isdigit() else None
-
-
 @dataclass(frozen=True)
 class Rows:
     """The value sets of the module rows that apply to a value found at one place."""
@@ -230,10 +225,17 @@ class Validator:
         return self._rows[cache_key]
 
     @staticmethod
-    def _terms(value_sets, kind: str) -> Terms:
+    def _terms(value_sets: Iterable[ValueSet], kind: str) -> Terms:
+        """Terms by value index (0 for Value 1; None for every value).
+
+        "enumerated": the lists that limit the value whatever else the file holds. A list under
+        a condition ("if Bits Stored = 8") limits only when the condition holds, which other
+        values decide, so its terms count as known terms for the "defined" check instead.
+        """
         terms: Terms = {}
         for value_set in value_sets:
-            if value_set.kind == kind:
-                position = _position(value_set.which)
+            limits = value_set.kind == "enumerated" and value_set.condition is None
+            if limits or kind == "defined":
+                position = None if value_set.position is None else value_set.position - 1
                 terms[position] = terms.get(position, ()) + value_set.values
         return terms
