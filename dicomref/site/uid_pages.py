@@ -91,7 +91,7 @@ def _uid_page(model: SiteModel, uses: UidUses, registered: RegisteredUid) -> Pag
     return Page(
         uid_url(registered.uid),
         "uid.html",
-        f"{registered.name} ({registered.uid})",
+        f"{registered.title} ({registered.uid})" if registered.name else registered.uid,
         {
             "uid": registered,
             "kind_url": f"{BROWSE_URL}#{kind_id(registered.kind)}",
@@ -109,7 +109,7 @@ def _uid_page(model: SiteModel, uses: UidUses, registered: RegisteredUid) -> Pag
             Crumb("Home", "index.html"),
             Crumb("UIDs", BROWSE_URL),
             Crumb(registered.kind, f"{BROWSE_URL}#{kind_id(registered.kind)}"),
-            Crumb(registered.name),
+            Crumb(registered.title),
         ),
     )
 
@@ -120,7 +120,7 @@ def _browse_page(model: SiteModel, uses: UidUses) -> Page:
         rows = [
             {
                 "uid": u.uid,
-                "name": u.name,
+                "name": u.title,
                 "url": uid_url(u.uid),
                 "retired": u.retired,
                 "iods": _iods(model, u),

@@ -208,7 +208,7 @@ def _meaning(term: Tag) -> str:
     if definition is None or definition.name != "dd":
         return ""
     text = _collapse(definition.get_text(" "))
-    sentence = re.split(r"(?<=[a-z)])\.\s", text, maxsplit=1)[0]
+    sentence = re.split(r"(?<=[\w)])\.\s+(?=[A-Z])", text, maxsplit=1)[0]
     return sentence if len(sentence) <= MEANING_LENGTH else sentence[: MEANING_LENGTH - 1].rstrip() + "…"
 
 

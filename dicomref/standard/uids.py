@@ -33,9 +33,14 @@ class RegisteredUid:
     iods: tuple[str, ...] = ()  # for a SOP class: the IODs of the standard model that list it
 
     @property
+    def title(self) -> str:
+        """The name; the UID itself for the two retired entries PS3.6 lists without one."""
+        return self.name or self.uid
+
+    @property
     def label(self) -> str:
-        """The name with retired ones marked: two SOP classes are called Ultrasound Image Storage."""
-        return f"{self.name} (retired)" if self.retired else self.name
+        """The title with retired ones marked: two SOP classes are called Ultrasound Image Storage."""
+        return f"{self.title} (retired)" if self.retired else self.title
 
 
 @dataclass(frozen=True)
