@@ -131,8 +131,13 @@ def test_image_type_values_1_2_and_3_are_apart(standard: Standard) -> None:
 
 
 def test_a_list_for_another_attribute_is_not_taken(standard: Standard) -> None:
-    """'Enumerated Values for Samples per Pixel (0028,0002) when ...' under a Photometric Interpretation row is not its own."""
-    for tag in (PHOTOMETRIC, "00280101"):
+    """Section C.8.12.4.1.5 lists Photometric Interpretation's values, then Samples per Pixel's: each row takes its own."""
+    wsi = {a.tag: a.value_sets for a in standard.modules["whole-slide-microscopy-image"].attributes if not a.path}
+    assert [v.values for v in wsi[PHOTOMETRIC]] == [("MONOCHROME2", "RGB", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")]
+    samples = [(v.values, v.condition) for v in wsi["00280002"]]
+    assert (("1",), "when Photometric Interpretation (0028,0004) is MONOCHROME2") in samples
+    assert (("3",), "when Photometric Interpretation (0028,0004) is not MONOCHROME2") in samples
+    for tag in (PHOTOMETRIC, "00280002", "00280101"):
         for usage in standard.usages[tag]:
             assert all(not v.subjects or tag in v.subjects for v in usage.attribute.value_sets)
 
