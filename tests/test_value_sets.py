@@ -131,7 +131,7 @@ def test_image_type_values_1_2_and_3_are_apart(standard: Standard) -> None:
 
 
 def test_a_list_for_another_attribute_is_not_taken(standard: Standard) -> None:
-    """Section C.8.12.4.1.5 lists Photometric Interpretation's values, then Samples per Pixel's: each row takes its own."""
+    """A section listing the values of two attributes: each row takes the lists named for it."""
     wsi = {a.tag: a.value_sets for a in standard.modules["whole-slide-microscopy-image"].attributes if not a.path}
     assert [v.values for v in wsi[PHOTOMETRIC]] == [("MONOCHROME2", "RGB", "YBR_FULL_422", "YBR_ICT", "YBR_RCT")]
     samples = [(v.values, v.condition) for v in wsi["00280002"]]
