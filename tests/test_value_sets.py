@@ -17,6 +17,7 @@ from dicomref.standard.value_sets import PositionValues, values_by_position
 from tests.conftest import Build
 
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
+RT_IMAGE = "1.2.840.10008.5.1.4.1.1.481.1"
 MODALITY, PHOTOMETRIC, PATIENT_POSITION, RESCALE_TYPE, IMAGE_TYPE = (
     "00080060",
     "00280004",
@@ -153,6 +154,9 @@ def test_validation_reads_image_type_position_by_position(standard: Standard) ->
     own = validator.check(IMAGE_TYPE, "CS", "DERIVED\\SECONDARY\\MY_RECON", False, [(CT_IMAGE, ())])
     assert own.problem is None and own.note == NOT_A_DEFINED_TERM  # Value 3 is a defined term: a note only
     assert validator.check(RESCALE_TYPE, "LO", "HU", False, [(CT_IMAGE, ())]).note is None
+    # RT Image's Section C.8.8.12.1.2 adds SITTING to General Series' terms: either row's terms are known.
+    for position in ("HFS", "SITTING"):
+        assert validator.check(PATIENT_POSITION, "CS", position, False, [(RT_IMAGE, ())]).note is None
     assert validator.check(RESCALE_TYPE, "LO", "FURLONGS", False, [(CT_IMAGE, ())]).note == NOT_A_DEFINED_TERM
 
 

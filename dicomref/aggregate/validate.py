@@ -155,6 +155,7 @@ class Rows:
     terms: tuple[Terms, ...]
     every_row: bool  # within one IOD every row applies (modules refine each other); elsewhere any one may
     iod_name: str = ""
+    union: bool = False  # within one IOD, a term listed by any row that lists terms at the position is known
 
     @property
     def restrict(self) -> bool:
@@ -163,7 +164,7 @@ class Rows:
     def excludes(self, vr: str, value: str, position: int) -> bool:
         allowed = [_terms_at(terms, position) for terms in self.terms]
         listed = [a for a in allowed if a is not None]
-        if not listed or (not self.every_row and len(listed) < len(allowed)):
+        if not listed or (not self.every_row and not self.union and len(listed) < len(allowed)):
             return False
         matches = [any(_same(vr, value, term) for term in terms) for terms in listed]
         return not all(matches) if self.every_row else not any(matches)
@@ -221,7 +222,9 @@ class Validator:
             in_iod = [u for u in usages if u.module_id in modules]
             terms = tuple(self._terms(usage.attribute.value_sets, kind) for usage in in_iod or usages)
             iod_name = self.standard.iods[iods[0]].name if in_iod and len(iods) == 1 else ""
-            self._rows[cache_key] = Rows(terms, every_row=bool(in_iod), iod_name=iod_name)
+            # Enumerated lists of one IOD narrow each other; a term defined by any of its rows is known.
+            every_row, union = bool(in_iod) and kind == "enumerated", bool(in_iod) and kind == "defined"
+            self._rows[cache_key] = Rows(terms, every_row=every_row, iod_name=iod_name, union=union)
         return self._rows[cache_key]
 
     @staticmethod

@@ -31,6 +31,7 @@ _HREF = re.compile(r'href="([^"]+)"')
 _HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.DOTALL | re.IGNORECASE)
 _SECTION_NUMBER = re.compile(r"^[A-Z]?[\d.]+\s+")
 _CONCRETE_OR_REPEATING = re.compile(r"[0-9A-Fx]{8}")
+_EXTENDS = re.compile(r"plus\s+the\s+following|in\s+addition\s+to\s+the\s+requirements", re.IGNORECASE)
 _TITLE_JOINS = re.compile(r",\s*and\s+|\s+and\s+|,\s*")
 
 # The profile's option columns, by their names in PS3.15 Table E.1-1.
@@ -167,7 +168,7 @@ class _Sections:
         if entry is None:
             return ()
         found: list[ValueSet] = []
-        for url in urls:
+        for url in self._and_linked(urls):
             titles = self._title(url)
             if not any(self._dictionary.by_name(title) == entry for title in titles):
                 continue
@@ -177,6 +178,17 @@ class _Sections:
             unnamed_apply = len(titles) == 1 or not any(v.subjects for v in sets)
             found.extend(v for v in sets if key in v.subjects or (not v.subjects and unnamed_apply))
         return tuple(found)
+
+    def _and_linked(self, urls: Iterable[str]) -> list[str]:
+        """The sections, and those a section extends ('Defined Terms for Patient Position shall be those specified
+        in Section C.7.3.1.1.2, plus the following'), one level deep so nothing loops."""
+        found: dict[str, None] = {}
+        for url in urls:
+            found[url] = None
+            text = self._references.get(url) or ""
+            if _EXTENDS.search(text):
+                found.update(dict.fromkeys(h for h in _HREF.findall(text) if h in self._references))
+        return list(found)
 
     def _title(self, url: str) -> tuple[str, ...]:
         """The section's title without its number, and the names it joins.
