@@ -36,7 +36,7 @@ class TermList:
 
 @dataclass(frozen=True)
 class PositionValues:
-    """The lists for one value position: enumerated ones first, then defined terms, then retired terms."""
+    """The lists for one value position, the most widely given first, retired terms last."""
 
     position: int | None  # 1 for Value 1; None for lists that apply to every value
     lists: tuple[TermList, ...]
@@ -83,9 +83,10 @@ def values_by_position(standard: Standard, key: str) -> tuple[PositionValues, ..
 
 
 def _list_order(term_list: TermList) -> tuple:
-    """Enumerated before defined, retired last; the lists given by the most rows first."""
+    """The lists given by the most rows first (Modality's Defined Terms before each series module's one value),
+    enumerated before defined among equals, conditional ones after, retired ones last."""
     places = len(term_list.modules) + len(term_list.macros)
-    return (term_list.retired, term_list.kind != "enumerated", term_list.condition is not None, -places)
+    return (term_list.retired, -places, term_list.kind != "enumerated", term_list.condition is not None)
 
 
 def values_json(positions: tuple[PositionValues, ...]) -> list[dict]:
