@@ -93,6 +93,8 @@ def test_the_ct_image_storage_page(default_build: Build) -> None:
     rows = {tr.find("td").get_text(strip=True): tr for tr in examples.select("tbody tr")}
     assert "(0018,0050)" in rows and "(0028,0030)" in rows  # Slice Thickness, Pixel Spacing of CT files
     assert rows["(0008,0060)"].find("code").get_text() == "CT"
+    named = rows["(0002,0010)"].find("a", href=f"../../uids/{EXPLICIT_VR_LITTLE_ENDIAN}/index.html")
+    assert named is not None and named.get_text() == "Explicit VR Little Endian"
     seen_as = page.find("section", attrs={"aria-labelledby": "seen-as"}).get_text(" ", strip=True)
     assert "SOP Class UID" in seen_as
     document = json.loads((default_build.site / "api" / "uids" / f"{CT_IMAGE}.json").read_text())

@@ -67,12 +67,21 @@ def _shown(example: dict) -> str:
 def _attributes_seen(model: SiteModel, uses: UidUses, uid: str) -> list[dict]:
     rows = []
     for tag, examples in sorted(uses.by_sop_class.get(uid, {}).items()):
+        entry = model.standard.entry(tag)
+        vr = entry.vr if entry else ""
         rows.append(
             {
                 "display": display_tag(tag),
                 "name": model.name_of(tag),
                 "url": attribute_url(tag) + "#examples",
-                "values": [{"text": _shown(e), "plain": e.get("value") is not None} for e in examples[:VALUES_SHOWN]],
+                "values": [
+                    {
+                        "text": _shown(e),
+                        "plain": e.get("value") is not None,
+                        "uids": model.registered_uids_in(e.get("value"), vr),
+                    }
+                    for e in examples[:VALUES_SHOWN]
+                ],
                 "more": max(0, len(examples) - VALUES_SHOWN),
             }
         )
