@@ -18,6 +18,7 @@ from tests.conftest import Build
 
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
 RT_IMAGE = "1.2.840.10008.5.1.4.1.1.481.1"
+WHOLE_SLIDE = "1.2.840.10008.5.1.4.1.1.77.1.6"
 MODALITY, PHOTOMETRIC, PATIENT_POSITION, RESCALE_TYPE, IMAGE_TYPE = (
     "00080060",
     "00280004",
@@ -154,6 +155,9 @@ def test_validation_reads_image_type_position_by_position(standard: Standard) ->
     own = validator.check(IMAGE_TYPE, "CS", "DERIVED\\SECONDARY\\MY_RECON", False, [(CT_IMAGE, ())])
     assert own.problem is None and own.note == NOT_A_DEFINED_TERM  # Value 3 is a defined term: a note only
     assert validator.check(RESCALE_TYPE, "LO", "HU", False, [(CT_IMAGE, ())]).note is None
+    # "Enumerated Values if Image Type (0008,0008) Value 3 is LOCALIZER or LABEL": other values decide if it applies.
+    frames = validator.check("00280008", "IS", "100", False, [(WHOLE_SLIDE, ())])
+    assert frames.problem is None and frames.note == NOT_A_DEFINED_TERM
     # RT Image's Section C.8.8.12.1.2 adds SITTING to General Series' terms: either row's terms are known.
     for position in ("HFS", "SITTING"):
         assert validator.check(PATIENT_POSITION, "CS", position, False, [(RT_IMAGE, ())]).note is None
