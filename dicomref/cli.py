@@ -538,13 +538,25 @@ def _print_attribute(info: dict) -> None:
     )
     if info["matched"]:
         out_console.print(f"  matched from ({info['matched'][:4]},{info['matched'][4:]})", highlight=False)
-    for value_set in info["value_sets"]:
-        which = f" ({value_set['which']})" if value_set["which"] else ""
-        out_console.print(
-            f"  {value_set['kind']}{which}: {escape(', '.join(value_set['values'][:12]))}"
-            f"{' …' if len(value_set['values']) > 12 else ''}",
-            highlight=False,
-        )
+    for position in info["values"]:
+        for listed in position["lists"]:
+            label = " ".join(
+                part
+                for part in (
+                    position["which"],
+                    "retired" if listed["retired"] else "",
+                    listed["kind"],
+                    listed["condition"] and f"({listed['condition']})",
+                )
+                if part
+            )
+            places = listed["modules"] + listed["macros"]
+            tables = places[0] + (f" and {len(places) - 1} more" if len(places) > 1 else "")
+            shown = ", ".join(listed["values"][:12]) + (" …" if len(listed["values"]) > 12 else "")
+            out_console.print(
+                f"  {escape(label)}: {escape(shown)} [dim]in {escape(tables)}[/]",
+                highlight=False,
+            )
     for label, rows in (("module", info["modules"]), ("macro", info["macros"])):
         for row in rows[:20]:
             nesting = " in " + " > ".join(f"({t[:4]},{t[4:]})" for t in row["path"]) if row["path"] else ""

@@ -20,6 +20,9 @@ PAGES = {
     "coverage": "coverage/index.html",
     "search": "search/index.html?q=date",
     "group": "browse/groups/0008/index.html",
+    "attribute-values": "attributes/00080008/index.html",
+    "uid": "uids/1.2.840.10008.5.1.4.1.1.2/index.html",
+    "uids": "uids/index.html",
 }
 
 
