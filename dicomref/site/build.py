@@ -20,9 +20,10 @@ from dicomref import __version__
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
 from dicomref.site.linkcheck import LinkReport, check_links
-from dicomref.site.pages import NAV, Page, SiteModel, all_pages, not_found_page
+from dicomref.site.pages import NAV, Page, SiteModel, all_pages, attribute_entries, not_found_page
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
+from dicomref.standard.describe import attribute_document
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 AGGREGATE_SCHEMA = 1
@@ -91,22 +92,8 @@ def html_safe_json(data: object) -> str:
 
 
 def _api(model: SiteModel, writer: _Writer) -> None:
-    for entry in model.standard.dictionary:
-        info = model.attribute_info(entry.tag)
-        modules = sorted({u.module_id for u in model.standard.usages.get(entry.tag, [])})
-        document = {
-            "tag": entry.tag,
-            "keyword": entry.keyword,
-            "name": entry.name,
-            "vr": entry.vr,
-            "vm": entry.vm,
-            "retired": entry.retired,
-            "modules": modules,
-            "iods": sorted({i for m in modules for i in model.standard.iods_by_module.get(m, [])}),
-            "files": info.get("files", 0),
-            "distinct": info.get("distinct", 0),
-            "examples": info.get("examples", []),
-        }
+    for entry in attribute_entries(model.standard):
+        document = attribute_document(model.standard, entry, model.attribute_info(entry.tag), model.items)
         writer.write(f"api/attributes/{entry.tag}.json", html_safe_json(document).encode("utf-8"))
     writer.write("api/coverage.json", html_safe_json(model.coverage).encode("utf-8"))
 

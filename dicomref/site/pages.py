@@ -10,15 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dicomref.site.charts import Bar, bar_chart
+from dicomref.site.fold import Folded, MacroFinder, Node, fold
+from dicomref.site.usage import (
+    TYPE_MEANINGS,
+    USAGE_MEANINGS,
+    iod_groups,
+    item_tree,
+    place_groups,
+)
 from dicomref.standard import DictEntry, Module, Standard, display_tag
+from dicomref.standard.places import ItemIndex, Place, iods_reaching, places, why_in_no_table
 
 # The registry of data elements in PS3.6, where every attribute is defined.
 NEMA_PART06 = "https://dicom.nema.org/medical/dicom/current/output/chtml/part06/chapter_6.html"
 
-# How many modules an attribute page describes in full; the rest are listed by name.
-MODULES_IN_FULL = 25
-# How many modules an attribute page names for each IOD that includes it.
-VIA_MODULES_SHOWN = 3
 # A description repeated in one module is shown once; later rows point to it when it is at least this long.
 REPEAT_POINTER_MIN = 120
 # Entry points on the home page.
@@ -28,18 +33,10 @@ CHART_MODULES = 25
 CHART_MODULE_MIN_ATTRIBUTES = 5  # smaller modules reach 100% with one file and would crowd the chart
 CHART_IODS = 20
 
-TYPE_MEANINGS = {
-    "1": "required, with a value",
-    "1C": "required under a condition, with a value",
-    "2": "required, may be empty",
-    "2C": "required under a condition, may be empty",
-    "3": "optional",
-}
-USAGE_MEANINGS = {"M": "Mandatory", "C": "Conditional", "U": "User option"}
-USAGE_ORDER = {"M": 0, "C": 1, "U": 2}
 NAV = (
     ("iods", "IODs", "iods/index.html"),
     ("modules", "Modules", "modules/index.html"),
+    ("macros", "Macros", "macros/index.html"),
     ("attributes", "Attributes", "browse/groups/index.html"),
     ("coverage", "Coverage", "coverage/index.html"),
     ("about", "About", "about/index.html"),
@@ -81,6 +78,15 @@ def module_url(module_id: str) -> str:
     return f"modules/{module_id}/index.html"
 
 
+def macro_url(macro_id: str) -> str:
+    return f"macros/{macro_id}/index.html"
+
+
+def table_url(kind: str, table_id: str) -> str:
+    """The page of a module or a macro."""
+    return module_url(table_id) if kind == "module" else macro_url(table_id)
+
+
 def iod_url(iod_id: str) -> str:
     return f"iods/{iod_id}/index.html"
 
@@ -91,11 +97,6 @@ def group_url(group: str) -> str:
 
 def letter_url(letter: str) -> str:
     return f"browse/keywords/{letter}/index.html"
-
-
-def row_id(path: tuple[str, ...], tag: str) -> str:
-    """The anchor of a module row: its sequence path and tag, so nested occurrences stay distinct."""
-    return "-".join((*path, tag))
 
 
 def pydicom_access(entry: DictEntry) -> list[str]:
@@ -120,20 +121,39 @@ class SiteModel:
     standard: Standard
     aggregate: dict
     _usage_in_iod: dict[tuple[str, str], str] = field(default_factory=dict)
-    _anchors: dict[tuple[str, str], str] = field(default_factory=dict)
+    _folded: dict[tuple[str, str], Folded] = field(default_factory=dict)
+    _finder: MacroFinder | None = None
+    _items: ItemIndex | None = None
 
     def __post_init__(self) -> None:
         for iod in self.standard.iods.values():
             for iod_module in iod.modules:
                 self._usage_in_iod.setdefault((iod.id, iod_module.module_id), iod_module.usage)
-        for module in self.standard.modules.values():
-            for attribute, anchor in zip(module.attributes, _row_ids(module)):
-                self._anchors.setdefault((module.id, attribute.tag), anchor)
 
     def module_usage(self, iod_id: str, module_id: str) -> dict:
         """How an IOD includes a module: M, C or U, and what that means."""
         usage = self._usage_in_iod.get((iod_id, module_id), "")
         return {"usage": usage, "usage_meaning": USAGE_MEANINGS.get(usage, "")}
+
+    def folded(self, kind: str, table_id: str) -> Folded:
+        """A module's or macro's rows as the page shows them, built once."""
+        if (kind, table_id) not in self._folded:
+            if self._finder is None:
+                self._finder = MacroFinder(self.standard)
+            table = (self.standard.modules if kind == "module" else self.standard.macros)[table_id]
+            self._folded[(kind, table_id)] = fold(table, self._finder)
+        return self._folded[(kind, table_id)]
+
+    @property
+    def items(self) -> ItemIndex:
+        if self._items is None:
+            self._items = ItemIndex(self.standard)
+        return self._items
+
+    def row_url(self, place: Place, key: str) -> str:
+        """The row (or the macro block) showing the attribute on its module's or macro's page."""
+        anchor = self.folded(place.kind, place.id).anchors[(place.attribute.path, key)]
+        return table_url(place.kind, place.id) + "#" + anchor
 
     @property
     def coverage(self) -> dict:
@@ -163,8 +183,8 @@ class SiteModel:
         return self.standard.sop_class_names.get(uid, uid)
 
     def name_of(self, key: str) -> str:
-        entry = self.standard.entry(key)
-        return entry.name if entry else display_tag(key)
+        entry = self.standard.any_entry(key)
+        return entry.name if entry and entry.name else display_tag(key)
 
     def attribute_row(self, entry: DictEntry) -> dict:
         return {
@@ -208,88 +228,53 @@ class SiteModel:
             )
         return rows
 
-    def usages(self, key: str) -> list[dict]:
-        """Modules using the attribute, top-level uses and widely used modules first."""
-        by_module: dict[str, dict] = {}
-        for usage in self.standard.usages.get(key, []):
-            if usage.module_id in by_module or usage.module_id not in self.standard.modules:
-                continue
-            module = self.standard.modules[usage.module_id]
-            by_module[usage.module_id] = {
-                "id": module.id,
-                "name": module.name,
-                "url": module_url(module.id) + "#" + self._anchors[(module.id, key)],
-                "type": usage.attribute.type,
-                "type_meaning": TYPE_MEANINGS.get(usage.attribute.type, ""),
-                "path": [self.name_of(t) for t in usage.attribute.path],
-                "description": usage.attribute.description.html,
-                "iods": len(set(self.standard.iods_by_module.get(module.id, []))),
-            }
-        return sorted(by_module.values(), key=lambda r: (len(r["path"]), -r["iods"], r["name"]))
-
-    def iods_using(self, module_ids: list[str]) -> list[dict]:
-        """Each IOD that includes one of the modules, with the modules it comes through and their usage."""
-        via: dict[str, list[dict]] = {}
-        for module_id in module_ids:
-            for iod_id in sorted(set(self.standard.iods_by_module.get(module_id, []))):
-                if iod_id not in self.standard.iods:
-                    continue
-                module = self.standard.modules[module_id]
-                via.setdefault(iod_id, []).append(
-                    {"name": module.name, "url": module_url(module_id), **self.module_usage(iod_id, module_id)}
-                )
-        rows = []
-        for iod_id, modules in via.items():
-            modules.sort(key=lambda m: (USAGE_ORDER.get(m["usage"], 3), m["name"]))
-            iod = self.standard.iods[iod_id]
-            rows.append(
-                {
-                    "name": iod.name,
-                    "url": iod_url(iod_id),
-                    "via": modules[:VIA_MODULES_SHOWN],
-                    "more": len(modules) - VIA_MODULES_SHOWN,
-                }
-            )
-        return sorted(rows, key=lambda r: r["name"])
-
-
-def _row_ids(module: Module) -> list[str]:
-    ids: list[str] = []
-    taken: set[str] = set()
-    for attribute in module.attributes:
-        anchor = base = row_id(attribute.path, attribute.tag)
-        suffix = 2
-        while anchor in taken:
-            anchor, suffix = f"{base}-{suffix}", suffix + 1
-        taken.add(anchor)
-        ids.append(anchor)
-    return ids
-
 
 def _crumbs(*pairs: tuple[str, str | None]) -> tuple[Crumb, ...]:
     return (Crumb("Home", "index.html"), *(Crumb(label, url) for label, url in pairs))
 
 
+def attribute_entries(standard: Standard) -> list[DictEntry]:
+    """The dictionary, and the few tags the modules list that only the modules' own dictionary names."""
+    extra = [
+        standard.edition_entries[key]
+        for key in sorted({*standard.usages, *standard.macro_usages})
+        if key not in standard.dictionary.entries and key in standard.edition_entries
+    ]
+    return [*standard.dictionary, *extra]
+
+
 def _attribute_pages(model: SiteModel) -> Iterator[Page]:
     standard = model.standard
-    for entry in standard.dictionary:
-        modules = model.usages(entry.tag)
+    for entry in attribute_entries(standard):
+        found = places(standard, entry.tag)
+        modules = [p for p in found if p.kind == "module"]
+        macros = [p for p in found if p.kind == "macro"]
         info = model.attribute_info(entry.tag)
-        description = next((m["description"] for m in modules if m["description"]), "")
+        description = next((p.attribute.description.html for p in found if p.attribute.description.html), "")
         examples = model.examples(entry.tag)
         yield Page(
             attribute_url(entry.tag),
             "attribute.html",
-            f"{entry.display} {entry.name}",
+            f"{entry.display} {entry.name}".strip(),
             {
                 "entry": model.attribute_row(entry),
                 "kind": entry.kind,
                 "repeating": entry.repeating,
-                "pydicom": pydicom_access(entry),
+                "unnamed": not entry.name,
+                "only_in_modules_edition": entry.tag not in standard.dictionary.entries,
+                "newer_than_modules": standard.newer_than_modules(entry.tag),
+                "modules_edition": standard.modules_edition,
+                "pydicom": pydicom_access(entry) if entry.tag in standard.dictionary.entries else [],
                 "description": description,
-                "modules": modules[:MODULES_IN_FULL],
-                "more_modules": modules[MODULES_IN_FULL:],
-                "iods": model.iods_using([m["id"] for m in modules]),
+                "module_groups": place_groups(standard, entry.tag, modules, model.row_url),
+                "module_count": len({p.id for p in modules}),
+                "macro_groups": place_groups(standard, entry.tag, macros, model.row_url),
+                "macro_count": len({p.id for p in macros}),
+                "in_no_module": why_in_no_table(standard, entry.tag),
+                "iods": iod_groups(iods_reaching(standard, entry.tag), table_url, iod_url),
+                "items": item_tree(standard, model.items.items(entry.tag), attribute_url, table_url)
+                if entry.vr == "SQ"
+                else [],
                 "examples": examples,
                 "seen_text": _seen_text(info, len(examples)),
                 "unseen_text": "" if examples else _unseen_text(entry, info),
@@ -303,8 +288,14 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 "api_url": f"api/attributes/{entry.tag}.json",
             },
             section="attributes",
-            summary=f"DICOM attribute {entry.display} {entry.name} ({entry.keyword or 'no keyword'}), VR {entry.vr}: its modules, IODs and real example values.",
-            crumbs=_crumbs((f"Group {entry.group}", group_url(entry.group)), (entry.display, None)),
+            summary=f"DICOM attribute {entry.display} {entry.name or '(no name)'} ({entry.keyword or 'no keyword'}), "
+            f"VR {entry.vr}: its modules, macros, IODs and real example values.",
+            crumbs=_crumbs(
+                (f"Group {entry.group}", group_url(entry.group))
+                if entry.tag in standard.dictionary.entries
+                else ("Attributes", "browse/groups/index.html"),
+                (entry.display, None),
+            ),
         )
 
 
@@ -322,18 +313,31 @@ def _unseen_text(entry: DictEntry, info: dict) -> str:
     return "No example yet: none of the curated datasets holds this attribute."
 
 
-def _module_rows(model: SiteModel, module: Module) -> list[dict]:
+def _tree_rows(model: SiteModel, nodes: list[Node], first_with: dict[str, dict]) -> list[dict]:
+    """The folded rows of a module or macro page; a long description repeated points to its first row."""
     rows = []
-    first_with: dict[str, dict] = {}
-    for attribute, anchor in zip(module.attributes, _row_ids(module)):
-        entry = model.standard.entry(attribute.tag)
+    for node in nodes:
+        attribute = node.attribute
+        depth = min(attribute.depth, 8)
+        if node.macro is not None:
+            rows.append(
+                {
+                    "id": node.anchor,
+                    "depth": depth,
+                    "macro": {"name": node.macro.name, "url": macro_url(node.macro.id), "rows": node.rows},
+                    "children": [],
+                }
+            )
+            continue
+        entry = model.standard.any_entry(attribute.tag)
         html = attribute.description.html
         earlier = first_with.get(html) if len(html) >= REPEAT_POINTER_MIN else None
         row = {
-            "id": anchor,
-            "depth": min(attribute.depth, 8),
+            "id": node.anchor,
+            "depth": depth,
+            "macro": None,
             "display": display_tag(attribute.tag),
-            "name": entry.name if entry else display_tag(attribute.tag),
+            "name": model.name_of(attribute.tag),
             "sequence": bool(entry and entry.vr == "SQ"),
             "url": attribute_url(attribute.tag) if entry else None,
             "type": attribute.type,
@@ -342,8 +346,24 @@ def _module_rows(model: SiteModel, module: Module) -> list[dict]:
             "examples": model.example_status(attribute.tag),
         }
         first_with.setdefault(html, row)
+        row["children"] = _tree_rows(model, node.children, first_with)
         rows.append(row)
     return rows
+
+
+def _table_context(model: SiteModel, kind: str, table: Module) -> dict:
+    """What a module page and a macro page both show: the folded rows and their counts."""
+    folded = model.folded(kind, table.id)
+    return {
+        "rows": _tree_rows(model, folded.nodes, {}),
+        "counts": {
+            "rows": len(table.attributes),
+            "nested": sum(1 for a in table.attributes if a.depth),
+            "attributes": len({a.tag for a in table.attributes}),
+            "macros": folded.blocks,
+        },
+        "types": [{"type": t, "meaning": m} for t, m in TYPE_MEANINGS.items()],
+    }
 
 
 def _module_pages(model: SiteModel) -> Iterator[Page]:
@@ -355,27 +375,83 @@ def _module_pages(model: SiteModel) -> Iterator[Page]:
             for i in iod_ids
             if i in model.standard.iods
         ]
-        rows = _module_rows(model, module)
         yield Page(
             module_url(module.id),
             "module.html",
             f"{module.name} Module",
             {
+                "kind": "module",
                 "module": module,
-                "rows": rows,
                 "iods": sorted(iods, key=lambda i: i["name"]),
                 "coverage": coverage.get(module.id),
-                "counts": {
-                    "rows": len(rows),
-                    "nested": sum(1 for r in rows if r["depth"]),
-                    "attributes": len({a.tag for a in module.attributes}),
-                },
-                "types": [{"type": t, "meaning": m} for t, m in TYPE_MEANINGS.items()],
+                **_table_context(model, "module", module),
             },
             section="modules",
-            summary=f"The {module.name} Module of the DICOM standard: its attributes, nested sequences, types and real example values.",
+            summary=f"The {module.name} Module of the DICOM standard: its attributes, nested sequences, types "
+            "and real example values.",
             crumbs=_crumbs(("Modules", "modules/index.html"), (module.name, None)),
         )
+
+
+def _macro_pages(model: SiteModel) -> Iterator[Page]:
+    standard = model.standard
+    included_by: dict[str, dict[tuple[str, str], str]] = {}  # macro id -> the tables showing it as a block
+    for kind, tables in (("module", standard.modules), ("macro", standard.macros)):
+        for table in tables.values():
+            for node in _blocks(model.folded(kind, table.id).nodes):
+                included_by.setdefault(node.macro.id, {})[(kind, table.id)] = table.name
+    for macro in standard.macros.values():
+        groups = []
+        for group in macro_functional_groups(standard, macro.id):
+            groups.append({**group, "url": iod_url(group["iod_id"])})
+        yield Page(
+            macro_url(macro.id),
+            "module.html",
+            f"{macro.name} Macro",
+            {
+                "kind": "macro",
+                "module": macro,
+                "iods": [],
+                "functional_groups": groups,
+                "included_by": [
+                    {"name": name, "url": table_url(kind, i) + "#macro-" + macro.id, "kind": kind}
+                    for (kind, i), name in sorted(included_by.get(macro.id, {}).items(), key=lambda kv: kv[1])
+                ],
+                "coverage": None,
+                **_table_context(model, "macro", macro),
+            },
+            section="macros",
+            summary=f"The {macro.name} Macro of the DICOM standard: its attributes, the modules including it "
+            "and the IODs using it as a functional group.",
+            crumbs=_crumbs(("Macros", "macros/index.html"), (macro.name, None)),
+        )
+
+
+def _blocks(nodes: list[Node]) -> Iterator[Node]:
+    for node in nodes:
+        if node.macro is not None:
+            yield node
+        yield from _blocks(node.children)
+
+
+def macro_functional_groups(standard: Standard, macro_id: str) -> list[dict]:
+    """The IODs using the macro as a functional group, with its usage and condition there."""
+    rows = []
+    for iod_id in sorted(set(standard.iods_by_macro.get(macro_id, []))):
+        iod = standard.iods.get(iod_id)
+        for group in iod.functional_groups if iod else ():
+            if group.macro_id == macro_id:
+                rows.append(
+                    {
+                        "iod_id": iod_id,
+                        "name": iod.name,
+                        "usage": group.usage,
+                        "usage_meaning": USAGE_MEANINGS.get(group.usage, ""),
+                        "condition": group.condition,
+                    }
+                )
+                break
+    return sorted(rows, key=lambda r: r["name"])
 
 
 def _iod_pages(model: SiteModel) -> Iterator[Page]:
@@ -395,12 +471,26 @@ def _iod_pages(model: SiteModel) -> Iterator[Page]:
                     "coverage": by_module.get(iod_module.module_id),
                 }
             )
+        functional_groups = [
+            {
+                "name": model.standard.macros[g.macro_id].name if g.macro_id in model.standard.macros else g.macro_id,
+                "url": macro_url(g.macro_id) if g.macro_id in model.standard.macros else None,
+                "usage": g.usage,
+                "usage_meaning": USAGE_MEANINGS.get(g.usage, ""),
+                "condition": g.condition,
+                "attributes": len({a.tag for a in model.standard.macros[g.macro_id].attributes})
+                if g.macro_id in model.standard.macros
+                else 0,
+            }
+            for g in iod.functional_groups
+        ]
         yield Page(
             iod_url(iod.id),
             "iod.html",
             f"{iod.name} IOD",
             {
                 "iod": iod,
+                "functional_groups": functional_groups,
                 "entities": [{"name": name, "modules": modules} for name, modules in entities.items()],
                 "coverage": model.coverage.get("by_iod", {}).get(iod.id),
                 "usage_counts": {u: sum(1 for m in iod.modules if m.usage == u) for u in USAGE_MEANINGS},
@@ -434,6 +524,26 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
         section="modules",
         summary="Every module of the DICOM standard, with how many attributes each has and how many have real examples.",
         crumbs=_crumbs(("Modules", None)),
+    )
+    yield Page(
+        "macros/index.html",
+        "macros.html",
+        "Macros",
+        {
+            "macros": [
+                {
+                    "name": m.name,
+                    "url": macro_url(m.id),
+                    "attributes": len({a.tag for a in m.attributes}),
+                    "iods": len(set(standard.iods_by_macro.get(m.id, []))),
+                }
+                for m in sorted(standard.macros.values(), key=lambda m: m.name.lower())
+            ]
+        },
+        section="macros",
+        summary="Every macro of the DICOM standard: the attribute tables that modules include, and the functional "
+        "groups of multi-frame IODs.",
+        crumbs=_crumbs(("Macros", None)),
     )
     yield Page(
         "iods/index.html",
@@ -679,7 +789,7 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
         "about/index.html",
         "about.html",
         "About",
-        {"datasets": model.datasets},
+        {"datasets": model.datasets, "releases": model.standard.releases},
         section="about",
         summary="Where dicomref's data comes from, how the examples were gathered, and its JSON API.",
         crumbs=_crumbs(("About", None)),
@@ -688,6 +798,7 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
     yield from _listing_pages(model)
     yield from _iod_pages(model)
     yield from _module_pages(model)
+    yield from _macro_pages(model)
     yield from _attribute_pages(model)
 
 

