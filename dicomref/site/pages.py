@@ -11,6 +11,7 @@ from typing import Any
 
 from dicomref.site.charts import Bar, bar_chart
 from dicomref.site.fold import Folded, MacroFinder, Node, fold
+from dicomref.site.parts import part_path, split
 from dicomref.site.usage import (
     TYPE_MEANINGS,
     USAGE_MEANINGS,
@@ -124,11 +125,21 @@ class SiteModel:
     _folded: dict[tuple[str, str], Folded] = field(default_factory=dict)
     _finder: MacroFinder | None = None
     _items: ItemIndex | None = None
+    _group_index: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for iod in self.standard.iods.values():
             for iod_module in iod.modules:
                 self._usage_in_iod.setdefault((iod.id, iod_module.module_id), iod_module.usage)
+
+    def index_in_group(self, key: str) -> int:
+        """Where the attribute stands in its group's listing, which may span several pages."""
+        if not self._group_index:
+            counts: dict[str, int] = {}
+            for entry in self.standard.dictionary:
+                self._group_index[entry.tag] = counts.get(entry.group, 0)
+                counts[entry.group] = counts.get(entry.group, 0) + 1
+        return self._group_index.get(key, 0)
 
     def module_usage(self, iod_id: str, module_id: str) -> dict:
         """How an IOD includes a module: M, C or U, and what that means."""
@@ -264,6 +275,7 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 "only_in_modules_edition": entry.tag not in standard.dictionary.entries,
                 "newer_than_modules": standard.newer_than_modules(entry.tag),
                 "modules_edition": standard.modules_edition,
+                "dictionary_edition": standard.releases.get("data dictionary", ""),
                 "pydicom": pydicom_access(entry) if entry.tag in standard.dictionary.entries else [],
                 "description": description,
                 "module_groups": place_groups(standard, entry.tag, modules, model.row_url),
@@ -291,7 +303,7 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
             summary=f"DICOM attribute {entry.display} {entry.name or '(no name)'} ({entry.keyword or 'no keyword'}), "
             f"VR {entry.vr}: its modules, macros, IODs and real example values.",
             crumbs=_crumbs(
-                (f"Group {entry.group}", group_url(entry.group))
+                (f"Group {entry.group}", part_path(group_url(entry.group), model.index_in_group(entry.tag)))
                 if entry.tag in standard.dictionary.entries
                 else ("Attributes", "browse/groups/index.html"),
                 (entry.display, None),
@@ -567,13 +579,18 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
     yield from _group_pages(model)
     yield from _keyword_pages(model)
     retired = [model.attribute_row(e) for e in standard.dictionary if e.retired]
-    yield _browse_page(
-        ("browse/retired/index.html", "retired.html", "Retired attributes"),
-        "retired",
-        {"rows": retired},
-        "Retired DICOM attributes: no longer defined for new objects, still found in old files.",
-        ("Retired", None),
-    )
+    for part in split("browse/retired/index.html", retired, lambda r: r["display"]):
+        yield _browse_page(
+            (part.path, "retired.html", "Retired attributes" + _part_title(part.number, part.nav)),
+            "retired",
+            {"rows": part.rows, "count": len(retired), "parts": part.nav},
+            "Retired DICOM attributes: no longer defined for new objects, still found in old files.",
+            ("Retired", None),
+        )
+
+
+def _part_title(number: int, nav: list[dict]) -> str:
+    return f" (part {number} of {len(nav)})" if nav else ""
 
 
 def _browse_links(current: str) -> list[dict]:
@@ -618,18 +635,22 @@ def _group_pages(model: SiteModel) -> Iterator[Page]:
                 "coverage": by_group.get(group),
             }
         )
-        yield _browse_page(
-            (group_url(group), "group.html", f"Group {group} attributes"),
-            "groups",
-            {
-                "group": group,
-                "rows": [model.attribute_row(e) for e in entries],
-                "coverage": by_group.get(group),
-                "groups": [{"group": g, "url": group_url(g)} for g in groups],
-            },
-            f"The {len(entries)} DICOM attributes of group {group}, with VR, VM and real examples.",
-            (f"Group {group}", None),
-        )
+        rows = [model.attribute_row(e) for e in entries]
+        for part in split(group_url(group), rows, lambda r: r["display"]):
+            yield _browse_page(
+                (part.path, "group.html", f"Group {group} attributes" + _part_title(part.number, part.nav)),
+                "groups",
+                {
+                    "group": group,
+                    "rows": part.rows,
+                    "count": len(rows),
+                    "parts": part.nav,
+                    "coverage": by_group.get(group),
+                    "groups": [{"group": g, "url": group_url(g)} for g in groups],
+                },
+                f"The {len(entries)} DICOM attributes of group {group}, with VR, VM and real examples.",
+                (f"Group {group}", None),
+            )
     yield Page(
         "browse/groups/index.html",
         "groups.html",
@@ -656,14 +677,15 @@ def _keyword_pages(model: SiteModel) -> Iterator[Page]:
         for letter, rows in letters.items()
     ]
     for letter, rows in letters.items():
-        yield _browse_page(
-            (letter_url(letter), "keywords.html", f"Keywords starting with {letter}"),
-            "keywords",
-            {"letter": letter, "rows": rows, "letters": index},
-            f"DICOM attribute keywords starting with {letter}.",
-            ("Keywords", "browse/keywords/index.html"),
-            (letter, None),
-        )
+        for part in split(letter_url(letter), rows, lambda r: r["keyword"]):
+            yield _browse_page(
+                (part.path, "keywords.html", f"Keywords starting with {letter}" + _part_title(part.number, part.nav)),
+                "keywords",
+                {"letter": letter, "rows": part.rows, "parts": part.nav, "letters": index},
+                f"DICOM attribute keywords starting with {letter}.",
+                ("Keywords", "browse/keywords/index.html"),
+                (letter, None),
+            )
     yield _browse_page(
         ("browse/keywords/index.html", "keyword_index.html", "Keyword index"),
         "keywords",

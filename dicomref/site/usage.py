@@ -98,7 +98,8 @@ def iod_groups(reaches: list[Reach], table_url: TableUrl, iod_url: Callable[[str
         "listed": listed,
         "all": {"shown": [], "folded": [] if listed else every, "count": len(every)},
         "groups": [
-            {**{k: v for k, v in g.items() if k != "iods"}, **split(g["iods"] if listed else []), "count": len(g["iods"])}
+            {**{k: v for k, v in g.items() if k != "iods"}, **split(g["iods"] if listed else [])}
+            | {"count": len(g["iods"])}
             for g in ordered
         ],
     }

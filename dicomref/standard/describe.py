@@ -54,9 +54,7 @@ def attribute_document(standard: Standard, entry: DictEntry, info: dict, items: 
             {
                 "id": reach.iod_id,
                 "name": reach.iod_name,
-                "via": [
-                    {"kind": v.kind, "id": v.id, "name": v.name, "usage": v.usage} for v in reach.via
-                ],
+                "via": [{"kind": v.kind, "id": v.id, "name": v.name, "usage": v.usage} for v in reach.via],
             }
             for reach in iods_reaching(standard, entry.tag)
         ],

@@ -146,8 +146,9 @@ class Standard:
         return self.dictionary.get(key) or self.edition_entries.get(key)
 
     def newer_than_modules(self, key: str) -> bool:
-        """Whether the attribute entered the dictionary after the modules' source was exported."""
-        return bool(self.edition_entries) and key in self.dictionary.entries and key not in self.edition_entries
+        """Whether the current attribute entered the dictionary after the modules' source was exported."""
+        entry = self.dictionary.get(key)
+        return bool(self.edition_entries) and entry is not None and not entry.retired and key not in self.edition_entries
 
     def tables_holding(self, key: str) -> bool:
         """Whether any module or macro lists the attribute, at any depth."""
