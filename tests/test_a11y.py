@@ -1,4 +1,4 @@
-"""axe-core (from the npm registry, see package.json) finds no serious or critical violation on the five page kinds."""
+"""axe-core (from the npm registry, see package.json) finds no serious or critical violation on each page kind."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ PAGES = {
     "home": "index.html",
     "attribute": "attributes/00180050/index.html",
     "module": "modules/image-plane/index.html",
+    "folded module": "modules/ophthalmic-axial-measurements/index.html",
+    "macro": "macros/pixel-measures/index.html",
     "iod": "iods/ct-image/index.html",
     "coverage": "coverage/index.html",
 }

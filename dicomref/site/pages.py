@@ -37,7 +37,6 @@ CHART_IODS = 20
 NAV = (
     ("iods", "IODs", "iods/index.html"),
     ("modules", "Modules", "modules/index.html"),
-    ("macros", "Macros", "macros/index.html"),
     ("attributes", "Attributes", "browse/groups/index.html"),
     ("coverage", "Coverage", "coverage/index.html"),
     ("about", "About", "about/index.html"),
@@ -432,7 +431,7 @@ def _macro_pages(model: SiteModel) -> Iterator[Page]:
                 "coverage": None,
                 **_table_context(model, "macro", macro),
             },
-            section="macros",
+            section="modules",
             summary=f"The {macro.name} Macro of the DICOM standard: its attributes, the modules including it "
             "and the IODs using it as a functional group.",
             crumbs=_crumbs(("Macros", "macros/index.html"), (macro.name, None)),
@@ -552,7 +551,7 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
                 for m in sorted(standard.macros.values(), key=lambda m: m.name.lower())
             ]
         },
-        section="macros",
+        section="modules",
         summary="Every macro of the DICOM standard: the attribute tables that modules include, and the functional "
         "groups of multi-frame IODs.",
         crumbs=_crumbs(("Macros", None)),

@@ -49,8 +49,9 @@ def place_groups(standard: Standard, key: str, found: list[Place], row_url: RowU
     seen: dict[tuple[str, str], dict] = {}
     for place in found:
         html = place.attribute.description.html
-        group = groups.setdefault(html, {"description": html, "tables": []})
-        same = seen.get((html, place.id))
+        said = _said(place.attribute.description.text)
+        group = groups.setdefault(said, {"description": html, "tables": []})
+        same = seen.get((said, place.id))
         if same is not None:
             same["more_paths"] += 1
             continue
@@ -62,7 +63,7 @@ def place_groups(standard: Standard, key: str, found: list[Place], row_url: RowU
             "path": [_name(standard, t) for t in place.attribute.path],
             "more_paths": 0,
         }
-        seen[(html, place.id)] = link
+        seen[(said, place.id)] = link
         group["tables"].append(link)
     ordered = sorted(groups.values(), key=lambda g: (-len(g["tables"]), g["description"]))
     return [{"description": g["description"], **split(g["tables"])} for g in ordered]
@@ -123,6 +124,11 @@ def item_tree(standard: Standard, nodes: list[ItemNode], attribute_url: Callable
             }
         )
     return rows
+
+
+def _said(text: str) -> str:
+    """What a description says, whatever its spacing, case and final full stop: rows differ in just those."""
+    return " ".join(text.split()).rstrip(".").lower()
 
 
 def _name(standard: Standard, key: str) -> str:
