@@ -111,10 +111,10 @@ def test_module_page_folds_sequences_and_macros(default_build: Build, standard: 
     blocks = soup.select("#tree li.block")
     assert blocks and all(b.a["href"].startswith("../../macros/") for b in blocks)
     assert "Code Sequence Macro" in blocks[0].get_text()
-    folds = soup.select("#tree details.fold > summary.row")
+    folds = soup.select("#tree li.sq > details.fold > summary")
     assert folds and not soup.select("#tree details[open]")  # closed until opened, with or without JavaScript
     assert soup.select_one("button.expand-all[data-expand='#tree']")
-    rows = soup.select("#tree li")
+    rows = soup.select("#tree li.node")
     assert len(rows) < len(standard.modules["ophthalmic-axial-measurements"].attributes) / 5
     ids = [li["id"] for li in rows]
     assert len(set(ids)) == len(ids)
