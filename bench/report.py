@@ -120,6 +120,10 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"{_mb(site['bytes'])} in {site['files']:,} files · largest page {site['largest_page']} {_kb(site['largest_page_bytes'])}",
             "",
         ),
+        *(
+            ("site", f"largest page {rank}", f"{path} {_kb(size)} · {elements:,} elements", "")
+            for rank, (path, size, elements) in enumerate(site.get("largest_pages", []), start=1)
+        ),
         (
             "site",
             "search index",
