@@ -29,7 +29,7 @@ TYPE_MEANINGS = {
 USAGE_MEANINGS = {"M": "Mandatory", "C": "Conditional", "U": "User option"}
 USAGE_ORDER = {"M": 0, "C": 1, "U": 2}
 
-# (kind, id) of a module or macro -> its page; (kind, id, path, tag) -> the anchor of the row on it.
+# (kind, id) of a module or macro -> its page; (place, tag) -> the row showing the attribute on that page.
 TableUrl = Callable[[str, str], str]
 RowUrl = Callable[[Place, str], str]
 

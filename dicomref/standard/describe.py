@@ -16,7 +16,8 @@ def describe(standard: Standard, query: str, attributes: dict, items: ItemIndex 
     """
     entry = find_entry(standard.dictionary, query)
     key = parse_tag(query)
-    document = attribute_document(standard, entry, attributes.get(entry.tag, {}), items or ItemIndex(standard))
+    items = items or ItemIndex(standard, only=entry.tag)
+    document = attribute_document(standard, entry, attributes.get(entry.tag, {}), items)
     return {**document, "matched": key if key is not None and key != entry.tag else None}
 
 

@@ -148,7 +148,9 @@ class Standard:
     def newer_than_modules(self, key: str) -> bool:
         """Whether the current attribute entered the dictionary after the modules' source was exported."""
         entry = self.dictionary.get(key)
-        return bool(self.edition_entries) and entry is not None and not entry.retired and key not in self.edition_entries
+        if not self.edition_entries or entry is None or entry.retired:
+            return False
+        return key not in self.edition_entries
 
     def tables_holding(self, key: str) -> bool:
         """Whether any module or macro lists the attribute, at any depth."""

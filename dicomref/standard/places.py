@@ -122,11 +122,14 @@ def why_in_no_table(standard: Standard, key: str) -> str | None:
 class ItemIndex:
     """The attributes of every sequence's items, gathered once from every module and macro."""
 
-    def __init__(self, standard: Standard) -> None:
+    def __init__(self, standard: Standard, only: str | None = None) -> None:
+        """Every sequence's items, or with `only` just that sequence's (what one `dicomref show` needs)."""
         self._roots: dict[str, ItemNode] = {}
         for kind, table in tables(standard):
             for attribute in table.attributes:
                 path = attribute.path
+                if only is not None and only not in path:
+                    continue
                 for k, parent in enumerate(path):
                     below = path[k + 1 :]
                     if len(below) >= ITEM_TREE_DEPTH:
