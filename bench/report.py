@@ -154,6 +154,10 @@ def _scrape_rows(results: dict) -> list[tuple[str, str, str, str]]:
             f"largest page {site['largest_page']} {_kb(site['largest_page_bytes'])}",
             "",
         ),
+        *(
+            ("site", f"largest page {rank}", f"{path} {_kb(size)} · {elements:,} elements", "")
+            for rank, (path, size, elements) in enumerate(site.get("largest_pages", []), start=1)
+        ),
         (
             "site",
             "search index",

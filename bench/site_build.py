@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import Command, Series, alternate, run_once
+from dicomref.site.weight import largest_pages
 
 SEARCH_INDEX_GLOB = "static/search-index*"
 
@@ -23,6 +24,7 @@ class SiteResult:
     largest_page_bytes: int
     search_index_bytes: int
     search_index_gzip_bytes: int  # gzip level 9, as a server would send it
+    largest_pages: tuple[tuple[str, int, int], ...] = ()  # the five largest: path, bytes, elements
 
 
 def default_aggregate(work: Path, manifest: Path, repo: Path) -> Path:
@@ -65,4 +67,5 @@ def measure_site(aggregate: Path, work: Path, repeats: int, repo: Path) -> SiteR
         largest_page_bytes=largest.stat().st_size,
         search_index_bytes=len(index_bytes),
         search_index_gzip_bytes=len(gzip.compress(index_bytes, compresslevel=9, mtime=0)),
+        largest_pages=tuple((p.path, p.bytes, p.elements) for p in largest_pages(out, 5)),
     )

@@ -493,7 +493,9 @@ def show(
     as_json: Annotated[
         bool,
         typer.Option(
-            "--json", help="Print JSON: entry, modules and macros with Type and description, value sets, examples."
+            "--json",
+            help="Print JSON: entry, modules and macros with Type and description, IODs, sequence items, "
+            "value sets, examples (the document of the site's api/attributes/<TAG>.json).",
         ),
     ] = False,
     aggregate_file: Annotated[
@@ -557,12 +559,30 @@ def _print_attribute(info: dict) -> None:
                 f"  {escape(label)}: {escape(shown)} [dim]in {escape(tables)}[/]",
                 highlight=False,
             )
+    if info["newer_than_modules"]:
+        out_console.print("  newer than the modules' edition: no module here can list it", highlight=False)
     for label, rows in (("module", info["modules"]), ("macro", info["macros"])):
         for row in rows[:20]:
-            nesting = " in " + " > ".join(f"({t[:4]},{t[4:]})" for t in row["path"]) if row["path"] else ""
-            out_console.print(f"  {label} {escape(row['name'])} · Type {row['type'] or '-'}{nesting}", highlight=False)
+            nesting = " in " + " > ".join(row["path_names"]) if row["path"] else ""
+            users = row.get("functional_group_of")
+            groups = f" · functional group of {len(users)} IODs" if users else ""
+            out_console.print(
+                f"  {label} {escape(row['name'])} · Type {row['type'] or '-'}{escape(nesting)}{groups}", highlight=False
+            )
         if len(rows) > 20:
             out_console.print(f"  … and {len(rows) - 20} more {label}s", highlight=False)
+    if info["in_no_module"]:
+        out_console.print(f"  no module: {escape(info['in_no_module'])}", highlight=False)
+    if info["iods"]:
+        names = ", ".join(i["name"] for i in info["iods"][:8])
+        more = f" and {len(info['iods']) - 8} more" if len(info["iods"]) > 8 else ""
+        out_console.print(f"  IODs {len(info['iods'])}: {escape(names)}{more}", highlight=False)
+    for item in info["items"][:30]:
+        types = "/".join(item["types"]) or "-"
+        tag = f"({item['tag'][:4]},{item['tag'][4:]})"
+        out_console.print(f"  item {tag} {escape(item['name'])} · Type {types}", highlight=False)
+    if len(info["items"]) > 30:
+        out_console.print(f"  … and {len(info['items']) - 30} more item attributes", highlight=False)
     for example in info["examples"]:
         shown = (
             example["value"]

@@ -16,6 +16,8 @@ PAGES = {
     "home": "index.html",
     "attribute": "attributes/00180050/index.html",
     "module": "modules/image-plane/index.html",
+    "folded module": "modules/ophthalmic-axial-measurements/index.html",
+    "macro": "macros/pixel-measures/index.html",
     "iod": "iods/ct-image/index.html",
     "coverage": "coverage/index.html",
     "search": "search/index.html?q=date",

@@ -121,6 +121,7 @@ def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> 
     assert [p["files"] for p in scaling["points"]] == [200, 400, 800]
     assert scaling["startup_seconds"] > 0 and "dicomref_jobs1" in scaling["points"][-1]
     assert results["site"]["pages"] > 1000 and results["site"]["search_index_gzip_bytes"] > 0
+    assert len(results["site"]["largest_pages"]) == 5 and any(m.startswith("largest page 1") for _, m, *_ in table)
     model = results["model_load"]
     assert model["cold_seconds"] > 0
     assert (model["cached_seconds"] is None) == (model["cache_files"] == 0) == (model["cold_over_cached"] is None)

@@ -31,7 +31,7 @@ def _walk_home_to_attribute(page, home: str) -> None:
     assert page.locator("h1").inner_text().startswith("CT Image")
     page.click("table.iod >> text=Image Plane")
     assert "Image Plane" in page.locator("h1").inner_text()
-    page.click("table.tree >> text=Slice Thickness")
+    page.click("#tree >> text=Slice Thickness")
     assert "Slice Thickness" in page.locator("h1").inner_text()
     assert page.locator("table.examples code.value").count() >= 1
     page.click("text=Coverage")

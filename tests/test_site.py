@@ -14,7 +14,8 @@ from dicomref.errors import DicomrefError
 from dicomref.site import build_site
 from dicomref.site.build import base_url_path, html_safe_json
 from dicomref.site.charts import Bar, bar_chart
-from dicomref.site.pages import pydicom_access
+from dicomref.site.fold import MacroFinder, fold
+from dicomref.site.pages import attribute_entries, pydicom_access
 from dicomref.standard import Standard
 from tests.conftest import Build
 
@@ -72,13 +73,13 @@ def test_the_404_page_resolves_links_from_the_base_path(default_build: Build) ->
 
 def test_the_json_api(default_build: Build, standard: Standard) -> None:
     api = default_build.site / "api" / "attributes"
-    assert len(list(api.glob("*.json"))) == len(standard.dictionary)
+    assert len(list(api.glob("*.json"))) == len(attribute_entries(standard))  # the dictionary and (0006,0001)
     document = json.loads((api / "00180050.json").read_text())
     assert {"tag", "keyword", "name", "vr", "vm", "retired", "modules", "iods", "files", "distinct", "examples"} <= set(
         document
     )
     assert document["keyword"] == "SliceThickness" and document["vr"] == "DS"
-    assert "image-plane" in document["modules"] and "ct-image" in document["iods"]
+    assert "image-plane" in [m["id"] for m in document["modules"]] and "ct-image" in [i["id"] for i in document["iods"]]
     assert document["examples"] and all("value" in e and "count" in e for e in document["examples"])
     coverage = json.loads((default_build.site / "api" / "coverage.json").read_text())
     assert coverage == load_aggregate(default_build.aggregate)["coverage"]
@@ -99,10 +100,10 @@ def test_attribute_page_shows_everything(default_build: Build) -> None:
     assert "VR DS" in facts and "VM 1" in facts and "Current" in facts
     assert soup.select_one("a[href^='https://dicom.nema.org/']")
     assert "Nominal slice thickness" in soup.select_one(".description").get_text()
-    usage = {row.a.get_text(): row.select_one(".badge").get_text() for row in soup.select("table.usage tbody tr")}
+    usage = {li.a.get_text(): li.select_one(".badge").get_text() for li in soup.select(".used-group ul.tables li")}
     assert usage["Image Plane"] == "2"
-    assert soup.select_one("table.usage a[href='../../modules/image-plane/index.html#00180050']")
-    iods = [a.get_text() for a in soup.select("#iods ~ ul.iod-list > li > a")]
+    assert soup.select_one(".used-group a[href='../../modules/image-plane/index.html#00180050']")
+    iods = [a.get_text() for a in soup.select("#iods ~ .used-group a[href*='iods/']")]
     assert "CT Image" in iods and "MR Image" in iods
     examples = soup.select("table.examples tbody tr")
     assert examples and all(row.select_one("code.value") for row in examples)
@@ -130,19 +131,19 @@ def test_invalid_and_withheld_examples_are_marked(default_build: Build) -> None:
 def test_module_page_is_a_tree_with_anchors(default_build: Build, standard: Standard) -> None:
     module = standard.modules["general-series"]
     soup = _soup(default_build.site, "modules/general-series/index.html")
-    rows = soup.select("table.tree tbody tr")
-    assert len(rows) == len(module.attributes)
-    depths = [int(re.search(r"\bd(\d)\b", " ".join(r["class"])).group(1)) for r in rows]
-    assert depths == [min(a.depth, 8) for a in module.attributes]
-    assert max(depths) >= 2
+    rows = soup.select("#tree li.node")
+    assert rows and len(rows) < len(module.attributes)  # included macros are one block each
+    nested = soup.select("#tree ol.items li.node")
+    assert nested and soup.select("#tree ol.items ol.items li.node")
     ids = [r["id"] for r in rows]
     assert len(set(ids)) == len(ids)
-    nested = next(a for a in module.attributes if a.depth >= 2)
-    assert soup.find(id="-".join((*nested.path, nested.tag)))
-    pointers = soup.select("td.desc a[href^='#']")
-    assert pointers and all(soup.find(id=a["href"][1:]) for a in pointers)
-    assert soup.select_one("table.tree .badge.t1")
-    assert soup.select_one("table.tree a.ex-values")
+    folded = fold(module, MacroFinder(standard))
+    assert {soup.find(id=anchor)["id"] for anchor in folded.anchors.values()} == set(folded.anchors.values())
+    repeated = _soup(default_build.site, "modules/enhanced-us-image/index.html")
+    pointers = repeated.select(".desc a[href^='#']")
+    assert pointers and all(repeated.find(id=a["href"][1:]) for a in pointers)
+    assert soup.select_one("#tree .badge.t1")
+    assert soup.select_one("#tree a.ex-values")
 
 
 def test_iod_page_groups_modules_by_information_entity(default_build: Build, standard: Standard) -> None:

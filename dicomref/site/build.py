@@ -22,11 +22,11 @@ from dicomref.files import dumps_json, replace_dir
 from dicomref.pause import pause_point
 from dicomref.site.credits import Credits
 from dicomref.site.linkcheck import LinkReport, check_links
-from dicomref.site.pages import NAV, Page, SiteModel, all_pages, not_found_page
+from dicomref.site.pages import NAV, Page, SiteModel, all_pages, attribute_entries, not_found_page
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.site.uid_pages import uid_documents, uid_pages
 from dicomref.standard import Standard
-from dicomref.standard.value_sets import values_by_position, values_json
+from dicomref.standard.describe import attribute_document
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 
@@ -97,23 +97,8 @@ def html_safe_json(data: object) -> str:
 
 
 def _api(model: SiteModel, writer: _Writer) -> None:
-    for entry in model.standard.dictionary:
-        info = model.attribute_info(entry.tag)
-        modules = sorted({u.module_id for u in model.standard.usages.get(entry.tag, [])})
-        document = {
-            "tag": entry.tag,
-            "keyword": entry.keyword,
-            "name": entry.name,
-            "vr": entry.vr,
-            "vm": entry.vm,
-            "retired": entry.retired,
-            "modules": modules,
-            "iods": sorted({i for m in modules for i in model.standard.iods_by_module.get(m, [])}),
-            "values": values_json(values_by_position(model.standard, entry.tag)),
-            "files": info.get("files", 0),
-            "distinct": info.get("distinct", 0),
-            "examples": info.get("examples", []),
-        }
+    for entry in attribute_entries(model.standard):
+        document = attribute_document(model.standard, entry, model.attribute_info(entry.tag), model.items)
         writer.write(f"api/attributes/{entry.tag}.json", html_safe_json(document).encode("utf-8"))
     for path, document in uid_documents(model):
         writer.write(path, html_safe_json(document).encode("utf-8"))

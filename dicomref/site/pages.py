@@ -13,17 +13,23 @@ from typing import Any
 from dicomref.aggregate.schema import Aggregate
 from dicomref.site.charts import Bar, bar_chart
 from dicomref.site.credits import Credits
+from dicomref.site.fold import Folded, MacroFinder, Node, fold
+from dicomref.site.parts import part_path, split
+from dicomref.site.usage import (
+    TYPE_MEANINGS,
+    USAGE_MEANINGS,
+    iod_groups,
+    item_tree,
+    place_groups,
+)
 from dicomref.site.values import attribute_values, referred_values
 from dicomref.standard import DictEntry, Module, Standard, display_tag
+from dicomref.standard.places import ItemIndex, Place, iods_reaching, places, why_in_no_table
 from dicomref.standard.uids import UidRegistry, load_uid_registry
 
 # The registry of data elements in PS3.6, where every attribute is defined.
 NEMA_PART06 = "https://dicom.nema.org/medical/dicom/current/output/chtml/part06/chapter_6.html"
 
-# How many modules an attribute page describes in full; the rest are listed by name.
-MODULES_IN_FULL = 25
-# How many modules an attribute page names for each IOD that includes it.
-VIA_MODULES_SHOWN = 3
 # A description repeated in one module is shown once; later rows point to it when it is at least this long.
 REPEAT_POINTER_MIN = 120
 # Entry points on the home page.
@@ -33,15 +39,6 @@ CHART_MODULES = 25
 CHART_MODULE_MIN_ATTRIBUTES = 5  # smaller modules reach 100% with one file and would crowd the chart
 CHART_IODS = 20
 
-TYPE_MEANINGS = {
-    "1": "required, with a value",
-    "1C": "required under a condition, with a value",
-    "2": "required, may be empty",
-    "2C": "required under a condition, may be empty",
-    "3": "optional",
-}
-USAGE_MEANINGS = {"M": "Mandatory", "C": "Conditional", "U": "User option"}
-USAGE_ORDER = {"M": 0, "C": 1, "U": 2}
 NAV = (
     ("iods", "IODs", "iods/index.html"),
     ("modules", "Modules", "modules/index.html"),
@@ -87,6 +84,15 @@ def module_url(module_id: str) -> str:
     return f"modules/{module_id}/index.html"
 
 
+def macro_url(macro_id: str) -> str:
+    return f"macros/{macro_id}/index.html"
+
+
+def table_url(kind: str, table_id: str) -> str:
+    """The page of a module or a macro."""
+    return module_url(table_id) if kind == "module" else macro_url(table_id)
+
+
 def iod_url(iod_id: str) -> str:
     return f"iods/{iod_id}/index.html"
 
@@ -101,11 +107,6 @@ def group_url(group: str) -> str:
 
 def letter_url(letter: str) -> str:
     return f"browse/keywords/{letter}/index.html"
-
-
-def row_id(path: tuple[str, ...], tag: str) -> str:
-    """The anchor of a module row: its sequence path and tag, so nested occurrences stay distinct."""
-    return "-".join((*path, tag))
 
 
 def pydicom_access(entry: DictEntry) -> list[str]:
@@ -131,20 +132,49 @@ class SiteModel:
     aggregate: Aggregate
     credits: Credits = field(default_factory=Credits)
     _usage_in_iod: dict[tuple[str, str], str] = field(default_factory=dict)
-    _anchors: dict[tuple[str, str], str] = field(default_factory=dict)
+    _folded: dict[tuple[str, str], Folded] = field(default_factory=dict)
+    _finder: MacroFinder | None = None
+    _items: ItemIndex | None = None
+    _group_index: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for iod in self.standard.iods.values():
             for iod_module in iod.modules:
                 self._usage_in_iod.setdefault((iod.id, iod_module.module_id), iod_module.usage)
-        for module in self.standard.modules.values():
-            for attribute, anchor in zip(module.attributes, _row_ids(module)):
-                self._anchors.setdefault((module.id, attribute.tag), anchor)
+
+    def index_in_group(self, key: str) -> int:
+        """Where the attribute stands in its group's listing, which may span several pages."""
+        if not self._group_index:
+            counts: dict[str, int] = {}
+            for entry in self.standard.dictionary:
+                self._group_index[entry.tag] = counts.get(entry.group, 0)
+                counts[entry.group] = counts.get(entry.group, 0) + 1
+        return self._group_index.get(key, 0)
 
     def module_usage(self, iod_id: str, module_id: str) -> dict:
         """How an IOD includes a module: M, C or U, and what that means."""
         usage = self._usage_in_iod.get((iod_id, module_id), "")
         return {"usage": usage, "usage_meaning": USAGE_MEANINGS.get(usage, "")}
+
+    def folded(self, kind: str, table_id: str) -> Folded:
+        """A module's or macro's rows as the page shows them, built once."""
+        if (kind, table_id) not in self._folded:
+            if self._finder is None:
+                self._finder = MacroFinder(self.standard)
+            table = (self.standard.modules if kind == "module" else self.standard.macros)[table_id]
+            self._folded[(kind, table_id)] = fold(table, self._finder)
+        return self._folded[(kind, table_id)]
+
+    @property
+    def items(self) -> ItemIndex:
+        if self._items is None:
+            self._items = ItemIndex(self.standard)
+        return self._items
+
+    def row_url(self, place: Place, key: str) -> str:
+        """The row (or the macro block) showing the attribute on its module's or macro's page."""
+        anchor = self.folded(place.kind, place.id).anchors[(place.attribute.path, key)]
+        return table_url(place.kind, place.id) + "#" + anchor
 
     @property
     def coverage(self) -> dict:
@@ -188,8 +218,8 @@ class SiteModel:
         return [self.uid_link(u.uid) for u in self.uids.registered_in(text)]
 
     def name_of(self, key: str) -> str:
-        entry = self.standard.entry(key)
-        return entry.name if entry else display_tag(key)
+        entry = self.standard.any_entry(key)
+        return entry.name if entry and entry.name else display_tag(key)
 
     def attribute_row(self, entry: DictEntry) -> dict:
         return {
@@ -237,89 +267,55 @@ class SiteModel:
             )
         return rows
 
-    def usages(self, key: str) -> list[dict]:
-        """Modules using the attribute, top-level uses and widely used modules first."""
-        by_module: dict[str, dict] = {}
-        for usage in self.standard.usages.get(key, []):
-            if usage.module_id in by_module or usage.module_id not in self.standard.modules:
-                continue
-            module = self.standard.modules[usage.module_id]
-            by_module[usage.module_id] = {
-                "id": module.id,
-                "name": module.name,
-                "url": module_url(module.id) + "#" + self._anchors[(module.id, key)],
-                "type": usage.attribute.type,
-                "type_meaning": TYPE_MEANINGS.get(usage.attribute.type, ""),
-                "path": [self.name_of(t) for t in usage.attribute.path],
-                "description": usage.attribute.description.html,
-                "iods": len(set(self.standard.iods_by_module.get(module.id, []))),
-            }
-        return sorted(by_module.values(), key=lambda r: (len(r["path"]), -r["iods"], r["name"]))
-
-    def iods_using(self, module_ids: list[str]) -> list[dict]:
-        """Each IOD that includes one of the modules, with the modules it comes through and their usage."""
-        via: dict[str, list[dict]] = {}
-        for module_id in module_ids:
-            for iod_id in sorted(set(self.standard.iods_by_module.get(module_id, []))):
-                if iod_id not in self.standard.iods:
-                    continue
-                module = self.standard.modules[module_id]
-                via.setdefault(iod_id, []).append(
-                    {"name": module.name, "url": module_url(module_id), **self.module_usage(iod_id, module_id)}
-                )
-        rows = []
-        for iod_id, modules in via.items():
-            modules.sort(key=lambda m: (USAGE_ORDER.get(m["usage"], 3), m["name"]))
-            iod = self.standard.iods[iod_id]
-            rows.append(
-                {
-                    "name": iod.name,
-                    "url": iod_url(iod_id),
-                    "via": modules[:VIA_MODULES_SHOWN],
-                    "more": len(modules) - VIA_MODULES_SHOWN,
-                }
-            )
-        return sorted(rows, key=lambda r: r["name"])
-
-
-def _row_ids(module: Module) -> list[str]:
-    ids: list[str] = []
-    taken: set[str] = set()
-    for attribute in module.attributes:
-        anchor = base = row_id(attribute.path, attribute.tag)
-        suffix = 2
-        while anchor in taken:
-            anchor, suffix = f"{base}-{suffix}", suffix + 1
-        taken.add(anchor)
-        ids.append(anchor)
-    return ids
-
 
 def _crumbs(*pairs: tuple[str, str | None]) -> tuple[Crumb, ...]:
     return (Crumb("Home", "index.html"), *(Crumb(label, url) for label, url in pairs))
 
 
+def attribute_entries(standard: Standard) -> list[DictEntry]:
+    """The dictionary, and the few tags the modules list that only the modules' own dictionary names."""
+    extra = [
+        standard.edition_entries[key]
+        for key in sorted({*standard.usages, *standard.macro_usages})
+        if key not in standard.dictionary.entries and key in standard.edition_entries
+    ]
+    return [*standard.dictionary, *extra]
+
+
 def _attribute_pages(model: SiteModel) -> Iterator[Page]:
     standard = model.standard
-    for entry in standard.dictionary:
-        modules = model.usages(entry.tag)
+    for entry in attribute_entries(standard):
+        found = places(standard, entry.tag)
+        modules = [p for p in found if p.kind == "module"]
+        macros = [p for p in found if p.kind == "macro"]
         info = model.attribute_info(entry.tag)
-        description = next((m["description"] for m in modules if m["description"]), "")
+        description = next((p.attribute.description.html for p in found if p.attribute.description.html), "")
         examples = model.examples(entry.tag)
         yield Page(
             attribute_url(entry.tag),
             "attribute.html",
-            f"{entry.display} {entry.name}",
+            f"{entry.display} {entry.name}".strip(),
             {
                 "entry": model.attribute_row(entry),
                 "kind": entry.kind,
                 "repeating": entry.repeating,
-                "pydicom": pydicom_access(entry),
+                "unnamed": not entry.name,
+                "only_in_modules_edition": entry.tag not in standard.dictionary.entries,
+                "newer_than_modules": standard.newer_than_modules(entry.tag),
+                "modules_edition": standard.modules_edition,
+                "dictionary_edition": standard.releases.get("data dictionary", ""),
+                "pydicom": pydicom_access(entry) if entry.tag in standard.dictionary.entries else [],
                 "description": description,
                 "values": attribute_values(standard, entry.tag, module_url),
-                "modules": modules[:MODULES_IN_FULL],
-                "more_modules": modules[MODULES_IN_FULL:],
-                "iods": model.iods_using([m["id"] for m in modules]),
+                "module_groups": place_groups(standard, entry.tag, modules, model.row_url),
+                "module_count": len({p.id for p in modules}),
+                "macro_groups": place_groups(standard, entry.tag, macros, model.row_url),
+                "macro_count": len({p.id for p in macros}),
+                "in_no_module": why_in_no_table(standard, entry.tag),
+                "iods": iod_groups(iods_reaching(standard, entry.tag), table_url, iod_url),
+                "items": item_tree(standard, model.items.items(entry.tag), attribute_url, table_url)
+                if entry.vr == "SQ"
+                else [],
                 "examples": examples,
                 "seen_text": _seen_text(info, len(examples)),
                 "unseen_text": "" if examples else _unseen_text(entry, info),
@@ -333,11 +329,14 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 "api_url": f"api/attributes/{entry.tag}.json",
             },
             section="attributes",
-            summary=(
-                f"DICOM attribute {entry.display} {entry.name} ({entry.keyword or 'no keyword'}), VR {entry.vr}: "
-                "its modules, IODs and real example values."
+            summary=f"DICOM attribute {entry.display} {entry.name or '(no name)'} ({entry.keyword or 'no keyword'}), "
+            f"VR {entry.vr}: its modules, macros, IODs and real example values.",
+            crumbs=_crumbs(
+                (f"Group {entry.group}", part_path(group_url(entry.group), model.index_in_group(entry.tag)))
+                if entry.tag in standard.dictionary.entries
+                else ("Attributes", "browse/groups/index.html"),
+                (entry.display, None),
             ),
-            crumbs=_crumbs((f"Group {entry.group}", group_url(entry.group)), (entry.display, None)),
         )
 
 
@@ -355,18 +354,31 @@ def _unseen_text(entry: DictEntry, info: dict) -> str:
     return "No example yet: none of the curated datasets holds this attribute."
 
 
-def _module_rows(model: SiteModel, module: Module) -> list[dict]:
+def _tree_rows(model: SiteModel, nodes: list[Node], first_with: dict[str, dict]) -> list[dict]:
+    """The folded rows of a module or macro page; a long description repeated points to its first row."""
     rows = []
-    first_with: dict[str, dict] = {}
-    for attribute, anchor in zip(module.attributes, _row_ids(module)):
-        entry = model.standard.entry(attribute.tag)
+    for node in nodes:
+        attribute = node.attribute
+        depth = min(attribute.depth, 8)
+        if node.macro is not None:
+            rows.append(
+                {
+                    "id": node.anchor,
+                    "depth": depth,
+                    "macro": {"name": node.macro.name, "url": macro_url(node.macro.id), "rows": node.rows},
+                    "children": [],
+                }
+            )
+            continue
+        entry = model.standard.any_entry(attribute.tag)
         html = attribute.description.html
         earlier = first_with.get(html) if len(html) >= REPEAT_POINTER_MIN else None
         row = {
-            "id": anchor,
-            "depth": min(attribute.depth, 8),
+            "id": node.anchor,
+            "depth": depth,
+            "macro": None,
             "display": display_tag(attribute.tag),
-            "name": entry.name if entry else display_tag(attribute.tag),
+            "name": model.name_of(attribute.tag),
             "sequence": bool(entry and entry.vr == "SQ"),
             "url": attribute_url(attribute.tag) if entry else None,
             "type": attribute.type,
@@ -376,8 +388,24 @@ def _module_rows(model: SiteModel, module: Module) -> list[dict]:
             "values": referred_values(attribute),
         }
         first_with.setdefault(html, row)
+        row["children"] = _tree_rows(model, node.children, first_with)
         rows.append(row)
     return rows
+
+
+def _table_context(model: SiteModel, kind: str, table: Module) -> dict:
+    """What a module page and a macro page both show: the folded rows and their counts."""
+    folded = model.folded(kind, table.id)
+    return {
+        "rows": _tree_rows(model, folded.nodes, {}),
+        "counts": {
+            "rows": len(table.attributes),
+            "nested": sum(1 for a in table.attributes if a.depth),
+            "attributes": len({a.tag for a in table.attributes}),
+            "macros": folded.blocks,
+        },
+        "types": [{"type": t, "meaning": m} for t, m in TYPE_MEANINGS.items()],
+    }
 
 
 def _module_pages(model: SiteModel) -> Iterator[Page]:
@@ -389,22 +417,16 @@ def _module_pages(model: SiteModel) -> Iterator[Page]:
             for i in iod_ids
             if i in model.standard.iods
         ]
-        rows = _module_rows(model, module)
         yield Page(
             module_url(module.id),
             "module.html",
             f"{module.name} Module",
             {
+                "kind": "module",
                 "module": module,
-                "rows": rows,
                 "iods": sorted(iods, key=lambda i: i["name"]),
                 "coverage": coverage.get(module.id),
-                "counts": {
-                    "rows": len(rows),
-                    "nested": sum(1 for r in rows if r["depth"]),
-                    "attributes": len({a.tag for a in module.attributes}),
-                },
-                "types": [{"type": t, "meaning": m} for t, m in TYPE_MEANINGS.items()],
+                **_table_context(model, "module", module),
             },
             section="modules",
             summary=(
@@ -413,6 +435,67 @@ def _module_pages(model: SiteModel) -> Iterator[Page]:
             ),
             crumbs=_crumbs(("Modules", "modules/index.html"), (module.name, None)),
         )
+
+
+def _macro_pages(model: SiteModel) -> Iterator[Page]:
+    standard = model.standard
+    included_by: dict[str, dict[tuple[str, str], str]] = {}  # macro id -> the tables showing it as a block
+    for kind, tables in (("module", standard.modules), ("macro", standard.macros)):
+        for table in tables.values():
+            for node in _blocks(model.folded(kind, table.id).nodes):
+                included_by.setdefault(node.macro.id, {})[(kind, table.id)] = table.name
+    for macro in standard.macros.values():
+        groups = []
+        for group in macro_functional_groups(standard, macro.id):
+            groups.append({**group, "url": iod_url(group["iod_id"])})
+        yield Page(
+            macro_url(macro.id),
+            "module.html",
+            f"{macro.name} Macro",
+            {
+                "kind": "macro",
+                "module": macro,
+                "iods": [],
+                "functional_groups": groups,
+                "included_by": [
+                    {"name": name, "url": table_url(kind, i) + "#macro-" + macro.id, "kind": kind}
+                    for (kind, i), name in sorted(included_by.get(macro.id, {}).items(), key=lambda kv: kv[1])
+                ],
+                "coverage": None,
+                **_table_context(model, "macro", macro),
+            },
+            section="modules",
+            summary=f"The {macro.name} Macro of the DICOM standard: its attributes, the modules including it "
+            "and the IODs using it as a functional group.",
+            crumbs=_crumbs(("Macros", "macros/index.html"), (macro.name, None)),
+        )
+
+
+def _blocks(nodes: list[Node]) -> Iterator[Node]:
+    for node in nodes:
+        if node.macro is not None:
+            yield node
+        yield from _blocks(node.children)
+
+
+def macro_functional_groups(standard: Standard, macro_id: str) -> list[dict]:
+    """The IODs using the macro as a functional group, with its usage and condition there."""
+    rows = []
+    for iod_id in sorted(set(standard.iods_by_macro.get(macro_id, []))):
+        iod = standard.iods.get(iod_id)
+        for group in iod.functional_groups if iod else ():
+            if group.macro_id == macro_id:
+                rows.append(
+                    {
+                        "iod_id": iod_id,
+                        "name": iod.name,
+                        "usage": group.usage,
+                        "usage_meaning": USAGE_MEANINGS.get(group.usage, ""),
+                        "condition": group.condition,
+                    }
+                )
+                break
+    return sorted(rows, key=lambda r: r["name"])
 
 
 def _iod_pages(model: SiteModel) -> Iterator[Page]:
@@ -432,6 +515,19 @@ def _iod_pages(model: SiteModel) -> Iterator[Page]:
                     "coverage": by_module.get(iod_module.module_id),
                 }
             )
+        functional_groups = [
+            {
+                "name": model.standard.macros[g.macro_id].name if g.macro_id in model.standard.macros else g.macro_id,
+                "url": macro_url(g.macro_id) if g.macro_id in model.standard.macros else None,
+                "usage": g.usage,
+                "usage_meaning": USAGE_MEANINGS.get(g.usage, ""),
+                "condition": g.condition,
+                "attributes": len({a.tag for a in model.standard.macros[g.macro_id].attributes})
+                if g.macro_id in model.standard.macros
+                else 0,
+            }
+            for g in iod.functional_groups
+        ]
         yield Page(
             iod_url(iod.id),
             "iod.html",
@@ -439,6 +535,7 @@ def _iod_pages(model: SiteModel) -> Iterator[Page]:
             {
                 "iod": iod,
                 "sop_classes": [model.uid_link(s.uid) for s in iod.sop_classes],
+                "functional_groups": functional_groups,
                 "entities": [{"name": name, "modules": modules} for name, modules in entities.items()],
                 "coverage": model.coverage.get("by_iod", {}).get(iod.id),
                 "usage_counts": {u: sum(1 for m in iod.modules if m.usage == u) for u in USAGE_MEANINGS},
@@ -479,6 +576,26 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
         crumbs=_crumbs(("Modules", None)),
     )
     yield Page(
+        "macros/index.html",
+        "macros.html",
+        "Macros",
+        {
+            "macros": [
+                {
+                    "name": m.name,
+                    "url": macro_url(m.id),
+                    "attributes": len({a.tag for a in m.attributes}),
+                    "iods": len(set(standard.iods_by_macro.get(m.id, []))),
+                }
+                for m in sorted(standard.macros.values(), key=lambda m: m.name.lower())
+            ]
+        },
+        section="modules",
+        summary="Every macro of the DICOM standard: the attribute tables that modules include, and the functional "
+        "groups of multi-frame IODs.",
+        crumbs=_crumbs(("Macros", None)),
+    )
+    yield Page(
         "iods/index.html",
         "iods.html",
         "Information Object Definitions",
@@ -502,13 +619,18 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
     yield from _group_pages(model)
     yield from _keyword_pages(model)
     retired = [model.attribute_row(e) for e in standard.dictionary if e.retired]
-    yield _browse_page(
-        ("browse/retired/index.html", "retired.html", "Retired attributes"),
-        "retired",
-        {"rows": retired},
-        "Retired DICOM attributes: no longer defined for new objects, still found in old files.",
-        ("Retired", None),
-    )
+    for part in split("browse/retired/index.html", retired, lambda r: r["display"]):
+        yield _browse_page(
+            (part.path, "retired.html", "Retired attributes" + _part_title(part.number, part.nav)),
+            "retired",
+            {"rows": part.rows, "count": len(retired), "parts": part.nav},
+            "Retired DICOM attributes: no longer defined for new objects, still found in old files.",
+            ("Retired", None),
+        )
+
+
+def _part_title(number: int, nav: list[dict]) -> str:
+    return f" (part {number} of {len(nav)})" if nav else ""
 
 
 def _browse_links(current: str) -> list[dict]:
@@ -554,18 +676,22 @@ def _group_pages(model: SiteModel) -> Iterator[Page]:
                 "coverage": by_group.get(group),
             }
         )
-        yield _browse_page(
-            (group_url(group), "group.html", f"Group {group} attributes"),
-            "groups",
-            {
-                "group": group,
-                "rows": [model.attribute_row(e) for e in entries],
-                "coverage": by_group.get(group),
-                "groups": [{"group": g, "url": group_url(g)} for g in groups],
-            },
-            f"The {len(entries)} DICOM attributes of group {group}, with VR, VM and real examples.",
-            (f"Group {group}", None),
-        )
+        rows = [model.attribute_row(e) for e in entries]
+        for part in split(group_url(group), rows, lambda r: r["display"]):
+            yield _browse_page(
+                (part.path, "group.html", f"Group {group} attributes" + _part_title(part.number, part.nav)),
+                "groups",
+                {
+                    "group": group,
+                    "rows": part.rows,
+                    "count": len(rows),
+                    "parts": part.nav,
+                    "coverage": by_group.get(group),
+                    "groups": [{"group": g, "url": group_url(g)} for g in groups],
+                },
+                f"The {len(entries)} DICOM attributes of group {group}, with VR, VM and real examples.",
+                (f"Group {group}", None),
+            )
     yield Page(
         "browse/groups/index.html",
         "groups.html",
@@ -592,14 +718,15 @@ def _keyword_pages(model: SiteModel) -> Iterator[Page]:
         for letter, rows in letters.items()
     ]
     for letter, rows in letters.items():
-        yield _browse_page(
-            (letter_url(letter), "keywords.html", f"Keywords starting with {letter}"),
-            "keywords",
-            {"letter": letter, "rows": rows, "letters": index},
-            f"DICOM attribute keywords starting with {letter}.",
-            ("Keywords", "browse/keywords/index.html"),
-            (letter, None),
-        )
+        for part in split(letter_url(letter), rows, lambda r: r["keyword"]):
+            yield _browse_page(
+                (part.path, "keywords.html", f"Keywords starting with {letter}" + _part_title(part.number, part.nav)),
+                "keywords",
+                {"letter": letter, "rows": part.rows, "parts": part.nav, "letters": index},
+                f"DICOM attribute keywords starting with {letter}.",
+                ("Keywords", "browse/keywords/index.html"),
+                (letter, None),
+            )
     yield _browse_page(
         ("browse/keywords/index.html", "keyword_index.html", "Keyword index"),
         "keywords",
@@ -730,7 +857,11 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
         "about/index.html",
         "about.html",
         "About",
-        {"datasets": model.datasets, "collections": model.credits.about([d["name"] for d in model.datasets])},
+        {
+            "datasets": model.datasets,
+            "releases": model.standard.releases,
+            "collections": model.credits.about([d["name"] for d in model.datasets]),
+        },
         section="about",
         summary="Where dicomref's data comes from, how the examples were gathered, and its JSON API.",
         crumbs=_crumbs(("About", None)),
@@ -740,6 +871,7 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
     yield from _listing_pages(model)
     yield from _iod_pages(model)
     yield from _module_pages(model)
+    yield from _macro_pages(model)
     yield from _attribute_pages(model)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urldefrag
 
 from dicomref.errors import DicomrefError
 from dicomref.standard.descriptions import Description, LocalLink, ValueSet, clean_with_value_sets, value_sets
-from dicomref.standard.dictionary import Dictionary
+from dicomref.standard.dictionary import DictEntry, Dictionary
 from dicomref.standard.model import (
     Iod,
     IodFunctionalGroup,
@@ -59,6 +59,8 @@ def build_standard(sources: Sources) -> Standard:
         clean = _Cleaner(_local_targets(tables))
     with _layout("ciods / ciod_to_modules / ciod_to_fg_macros / sops"):
         iods = _iods(tables, clean)
+    with _layout("attributes"):
+        edition_entries = _edition_entries(tables["attributes"])
     with _layout("confidentiality_profile_attributes"):
         profile = _profile(tables["confidentiality_profile_attributes"], dictionary)
     if not isinstance(tables["references"], dict):
@@ -77,7 +79,9 @@ def build_standard(sources: Sources) -> Standard:
         macros=macros,
         profile_actions=profile,
         releases=sources.releases(),
+        modules_edition=sources.tables_release(),
         warnings=sources.warnings,
+        edition_entries=edition_entries,
     )
 
 
@@ -276,6 +280,22 @@ def _iods(tables: dict[str, Any], clean: _Cleaner) -> dict[str, Iod]:
         for raw in tables["ciods"]
     }
     return dict(sorted(iods.items()))
+
+
+def _edition_entries(rows: list[dict]) -> dict[str, DictEntry]:
+    """The export's own data dictionary (PS3.6 as it stood then), keyed as ours is."""
+    entries = {}
+    for row in rows:
+        key = _key(row["tag"])
+        entries[key] = DictEntry(
+            key,
+            row.get("keyword") or "",
+            row.get("name") or "",
+            row.get("valueRepresentation") or "",
+            row.get("valueMultiplicity") or "",
+            row.get("retired") == "Y",
+        )
+    return dict(sorted(entries.items()))
 
 
 def _profile(rows: list[dict], dictionary: Dictionary) -> dict[str, ProfileAction]:

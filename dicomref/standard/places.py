@@ -1,0 +1,148 @@
+"""Where an attribute is used: the modules and macros listing it, the IODs reaching it, what a sequence's items hold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from dicomref.standard.model import Module, ModuleAttribute, Standard
+
+# How deep a sequence's item tree goes below the sequence; deeper levels are on the nested sequences' pages.
+ITEM_TREE_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class Place:
+    """One module or macro listing the attribute, at one sequence path (its first row there)."""
+
+    kind: str  # "module" or "macro"
+    id: str
+    name: str
+    attribute: ModuleAttribute
+
+
+@dataclass(frozen=True)
+class Via:
+    """How an IOD reaches an attribute: through one of its modules, or one of its functional group macros."""
+
+    kind: str  # "module" or "functional group"
+    id: str  # the module's or the macro's id
+    name: str
+    usage: str  # M, C or U in the IOD
+    condition: str
+
+
+@dataclass(frozen=True)
+class Reach:
+    iod_id: str
+    iod_name: str
+    via: tuple[Via, ...]
+
+
+@dataclass
+class ItemNode:
+    """An attribute of a sequence's items, with where that is so and, for a sequence, its own items."""
+
+    tag: str
+    types: dict[str, None] = field(default_factory=dict)  # in the order first met
+    tables: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) -> name
+    children: dict[str, ItemNode] = field(default_factory=dict)
+
+
+def tables(standard: Standard) -> Iterator[tuple[str, Module]]:
+    """Every module, then every macro, with its kind."""
+    for module in standard.modules.values():
+        yield "module", module
+    for macro in standard.macros.values():
+        yield "macro", macro
+
+
+def places(standard: Standard, key: str) -> list[Place]:
+    """The modules, then the macros, listing the attribute: one place per table and sequence path, in order."""
+    found: dict[tuple[str, str, tuple[str, ...]], Place] = {}
+    rows = [("module", u.module_id, u.attribute) for u in standard.usages.get(key, [])]
+    rows += [("macro", u.macro_id, u.attribute) for u in standard.macro_usages.get(key, [])]
+    for kind, table_id, attribute in rows:
+        table = (standard.modules if kind == "module" else standard.macros).get(table_id)
+        if table is not None:
+            found.setdefault((kind, table_id, attribute.path), Place(kind, table_id, table.name, attribute))
+    return list(found.values())
+
+
+def iods_reaching(standard: Standard, key: str) -> list[Reach]:
+    """Each IOD that includes a module, or a functional group macro, listing the attribute; sorted by name."""
+    vias: dict[str, dict[tuple[str, str], Via]] = {}
+    for place in places(standard, key):
+        if place.kind == "module":
+            for iod_id in standard.iods_by_module.get(place.id, []):
+                iod = standard.iods.get(iod_id)
+                for included in iod.modules if iod else ():
+                    if included.module_id == place.id:
+                        via = Via("module", place.id, place.name, included.usage, included.condition)
+                        vias.setdefault(iod_id, {}).setdefault(("module", place.id), via)
+        else:
+            for iod_id in standard.iods_by_macro.get(place.id, []):
+                iod = standard.iods.get(iod_id)
+                for group in iod.functional_groups if iod else ():
+                    if group.macro_id == place.id:
+                        via = Via("functional group", place.id, place.name, group.usage, group.condition)
+                        vias.setdefault(iod_id, {}).setdefault(("functional group", place.id), via)
+    reaches = [
+        Reach(iod_id, standard.iods[iod_id].name, tuple(found.values()))
+        for iod_id, found in vias.items()
+        if iod_id in standard.iods
+    ]
+    return sorted(reaches, key=lambda r: (r.iod_name.lower(), r.iod_id))
+
+
+def why_in_no_table(standard: Standard, key: str) -> str | None:
+    """Why no module and no macro lists the attribute; None when one does."""
+    if standard.tables_holding(key):
+        return None
+    entry = standard.any_entry(key)
+    if entry is None:
+        return None
+    if entry.retired:
+        return "It is retired: the standard no longer uses it in any module."
+    if standard.newer_than_modules(key):
+        return (
+            "It was added to the standard after the edition the modules come from "
+            f"({standard.modules_edition}), so no module or macro here lists it."
+        )
+    if entry.kind == "command":
+        return "It is a command element of DIMSE messages (PS3.7), not part of any IOD's modules."
+    if entry.kind == "file meta":
+        return "It is a File Meta Information element (PS3.10), written before the data set, not in modules."
+    return (
+        "PS3.6 defines it, but no module or macro of PS3.3 lists it: it is used elsewhere, "
+        "for example in query and retrieve messages (PS3.4) or by other standards."
+    )
+
+
+class ItemIndex:
+    """The attributes of every sequence's items, gathered once from every module and macro."""
+
+    def __init__(self, standard: Standard, only: str | None = None) -> None:
+        """Every sequence's items, or with `only` just that sequence's (what one `dicomref show` needs)."""
+        self._roots: dict[str, ItemNode] = {}
+        for kind, table in tables(standard):
+            for attribute in table.attributes:
+                path = attribute.path
+                if only is not None and only not in path:
+                    continue
+                for k, parent in enumerate(path):
+                    below = path[k + 1 :]
+                    if len(below) >= ITEM_TREE_DEPTH:
+                        continue
+                    node = self._roots.setdefault(parent, ItemNode(parent))
+                    for tag in below:
+                        node = node.children.setdefault(tag, ItemNode(tag))
+                    leaf = node.children.setdefault(attribute.tag, ItemNode(attribute.tag))
+                    if attribute.type:
+                        leaf.types.setdefault(attribute.type)
+                    leaf.tables.setdefault((kind, table.id), table.name)
+
+    def items(self, key: str) -> list[ItemNode]:
+        """The attributes a sequence's items hold, in the order the standard first lists them."""
+        root = self._roots.get(key)
+        return list(root.children.values()) if root else []
