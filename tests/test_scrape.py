@@ -165,6 +165,7 @@ def test_ct_small_record(tmp_path: Path) -> None:
         "manufacturer": reference.Manufacturer,
         "size": CT_SMALL.stat().st_size,
         "skipped": [],
+        "damage": [],
     }
 
 

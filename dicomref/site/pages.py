@@ -109,6 +109,13 @@ def pydicom_access(entry: DictEntry) -> list[str]:
     return access
 
 
+def visible(text: str | None) -> str | None:
+    """Control characters (a NUL written as padding, say) shown as their symbols, U+2400 onwards."""
+    if text is None or text.isprintable():
+        return text
+    return "".join(chr(0x2400 + ord(c)) if ord(c) < 0x20 else "\u2421" if c == "\x7f" else c for c in text)
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else many or word + 's'}"
 
@@ -192,7 +199,7 @@ class SiteModel:
             rows.append(
                 {
                     "shown": shown,
-                    "value": example.get("value"),
+                    "value": visible(example.get("value")),
                     "truncated": example.get("truncated", False),
                     "length": example.get("length"),
                     "bulk_length": example.get("bulk_length"),
