@@ -14,13 +14,25 @@ from dicomref.errors import DicomrefError
 class Dataset:
     name: str
     description: str
-    deidentified: bool
+    deidentified: bool  # every value was de-identified: safe to publish
+    public: bool  # the files are already publicly distributed (test data on the package index): nothing new to reveal
+    licence: str  # the licence the files are distributed under, as the manifest names it ("" if unknown)
     location: str  # as written in the manifest, for people
     root: Path | None  # None when the package or folder is missing here
     missing: str | None  # why it is not available, with the fix
 
 
-_KEYS = {"name": str, "description": str, "deidentified": bool, "package": str, "folder": str, "pip": str, "path": str}
+_KEYS = {
+    "name": str,
+    "description": str,
+    "deidentified": bool,
+    "public": bool,
+    "licence": str,
+    "package": str,
+    "folder": str,
+    "pip": str,
+    "path": str,
+}
 
 
 def _package_folder(package: str, folder: str, pip_name: str) -> tuple[Path | None, str | None]:
@@ -65,6 +77,8 @@ def _dataset(entry: dict, base: Path, index: int, manifest: Path) -> Dataset:
         name=name,
         description=entry.get("description", ""),
         deidentified=entry.get("deidentified", False),
+        public=entry.get("public", False),
+        licence=entry.get("licence", ""),
         location=location,
         root=root,
         missing=missing,

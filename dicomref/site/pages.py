@@ -625,11 +625,21 @@ def _coverage_page(model: SiteModel) -> Page:
                 {**w, "display": display_tag(w["tag"]), "url": attribute_url(w["tag"])}
                 for w in coverage.get("most_wanted", [])
             ],
+            "empty_only": _empty_only(coverage),
         },
         section="coverage",
         summary="How much of the DICOM data dictionary has real example values: by dataset, modality, VR, module and IOD.",
         crumbs=_crumbs(("Coverage", None)),
     )
+
+
+def _empty_only(coverage: dict) -> dict:
+    """Entries files hold only with empty values, apart from the covered ones (absent from older aggregates)."""
+    empty = coverage.get("empty_only", {})
+    entries = [
+        {**e, "display": display_tag(e["tag"]), "url": attribute_url(e["tag"])} for e in empty.get("entries", [])
+    ]
+    return {"covered": empty.get("covered", 0), "entries": entries}
 
 
 def _coverage_summary(coverage: dict) -> list[dict]:
@@ -667,7 +677,8 @@ def _home_page(model: SiteModel) -> Page:
                 "series": sum(d["scraped"] for d in model.datasets),
             },
             "popular": [
-                {**model.attribute_row(standard.entry(key)), "files": files} for files, key in seen[:HOME_ATTRIBUTES]
+                {**model.attribute_row(standard.entry(key)), "files": files, "example": model.examples(key)[0]}
+                for files, key in seen[:HOME_ATTRIBUTES]
             ],
             "iods": [
                 {"name": r["name"], "url": iod_url(i), "coverage": r}
@@ -686,7 +697,7 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
         "about/index.html",
         "about.html",
         "About",
-        {"datasets": model.datasets},
+        {"datasets": [{"deidentified": False, "public": False, "licence": "", **d} for d in model.datasets]},
         section="about",
         summary="Where dicomref's data comes from, how the examples were gathered, and its JSON API.",
         crumbs=_crumbs(("About", None)),
