@@ -17,6 +17,7 @@ from pydicom.data import get_testdata_file
 from dicomref.aggregate import AggregateOptions, aggregate
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from dicomref.scrape.damage import DELIMITER, DUPLICATE, META_REPEATED, OUT_OF_ORDER, OVERRUN
+from dicomref.site.pages import visible
 
 CT_SMALL = Path(get_testdata_file("CT_small.dcm"))
 DATASET_START = 336  # CT_small.dcm: preamble, DICM and 204 bytes of file meta
@@ -174,6 +175,7 @@ def test_nul_padding_is_kept_and_flagged_invalid(tmp_path: Path, standard) -> No
         (example,) = result["attributes"][tag]["examples"]
         assert example["valid"] is False and example["problem"], tag
     assert result["attributes"]["00080018"]["examples"][0]["valid"] is True
+    assert visible("-1024\x00") == "-1024\u2400" and visible("\x00" * 2) == "\u2400\u2400"  # pages show NULs as ␀
 
 
 # A sample of text in each character set that an ISO 2022 escape sequence designates.

@@ -217,8 +217,11 @@ def true_file_meta(stream: BinaryIO) -> FileMetaDataset | None:
         return None
     if end == contiguous:
         return None
-    meta = read_dataset(io.BytesIO(walk.read(start, end - start)), is_implicit_VR=False, is_little_endian=True)
-    return FileMetaDataset(meta)
+    try:
+        meta = read_dataset(io.BytesIO(walk.read(start, end - start)), is_implicit_VR=False, is_little_endian=True)
+        return FileMetaDataset(meta)
+    except (_Stop, ValueError, OSError, struct.error):  # pydicom's reading of the whole group stands
+        return None
 
 
 def find_damage(stream: BinaryIO, implicit: bool, little: bool) -> list[str]:
@@ -230,6 +233,6 @@ def find_damage(stream: BinaryIO, implicit: bool, little: bool) -> list[str]:
     try:
         _, end, _ = meta_bounds(walk)
         walk.dataset(end, None, 0, implicit, little, top=True)
-    except (_Stop, struct.error):
+    except (_Stop, struct.error, ValueError, OSError):  # the bytes end or make no sense: keep what was found
         pass
     return sorted(walk.found)
