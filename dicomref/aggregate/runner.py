@@ -64,6 +64,7 @@ def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> I
 
 SOP_INSTANCE_UID = "00080018"
 MEDIA_STORAGE_SOP_INSTANCE_UID = "00020003"
+_INSTANCE_TAGS = frozenset({SOP_INSTANCE_UID, MEDIA_STORAGE_SOP_INSTANCE_UID})
 
 
 def instance_of(record: dict) -> str:
@@ -72,9 +73,6 @@ def instance_of(record: dict) -> str:
     uid = uids.get(SOP_INSTANCE_UID) or uids.get(MEDIA_STORAGE_SOP_INSTANCE_UID)
     source = record["source"]
     return f"uid\x00{uid}" if uid else f"file\x00{source['dataset']}\x00{source['path']}"
-
-
-_INSTANCE_TAGS = frozenset({SOP_INSTANCE_UID, MEDIA_STORAGE_SOP_INSTANCE_UID})
 
 
 def first_copies(scraped: list[Path]) -> dict[int, tuple[str, str]]:
