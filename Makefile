@@ -13,11 +13,13 @@ BASE_URL ?= http://127.0.0.1:8000/
 SITE_FLAGS ?=
 PORT ?= 8000
 
-SCRAPE_CODE := $(wildcard dicomref/scrape/*.py)
-AGGREGATE_CODE := $(wildcard dicomref/aggregate/*.py dicomref/standard/*.py)
-SITE_CODE := $(wildcard dicomref/site/*.py dicomref/templates/*.html dicomref/templates/static/*)
+SHARED_CODE := $(wildcard dicomref/*.py)
+SCRAPE_CODE := $(SHARED_CODE) $(wildcard dicomref/scrape/*.py)
+AGGREGATE_CODE := $(SHARED_CODE) $(wildcard dicomref/aggregate/*.py dicomref/standard/*.py)
+SITE_CODE := $(AGGREGATE_CODE) $(wildcard dicomref/site/*.py dicomref/search/*.py dicomref/templates/*.html \
+	dicomref/templates/static/*)
 
-.PHONY: site test serve bench clean chromium
+.PHONY: site test test-long lint docs serve bench clean chromium
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +43,10 @@ site/index.html: data/aggregate.json $(SITE_CODE) | $(INSTALLED)
 
 site: site/index.html
 
+# The command-line reference, generated from the app's help (a test fails when it is stale).
+docs: | $(INSTALLED)
+	$(PY) -m dicomref.cli_reference docs/cli.md
+
 # Browser tests drive Debian's Chromium; never a downloaded browser.
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -53,8 +59,17 @@ NODE_MODULES := node_modules/.package-lock.json
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-test: $(DEV_INSTALLED) chromium $(NODE_MODULES)
+lint: $(DEV_INSTALLED)
+	$(PY) -m ruff check .
+
+# The slowest 15 tests are printed at the end of every run (pytest options in pyproject.toml).
+test: lint chromium $(NODE_MODULES)
 	$(PY) -m pytest
+
+# Long runs: the bench smoke run, browser timings, and the fuzz tests with many more examples.
+FUZZ_EXAMPLES ?= 5000
+test-long: $(DEV_INSTALLED) chromium $(NODE_MODULES)
+	DICOMREF_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -m "long or fuzz"
 
 serve: site/index.html
 	$(DICOMREF) serve site --port $(PORT)

@@ -58,6 +58,11 @@ def parse(argv: list[str]) -> tuple[BenchConfig, Path]:
         type=Path,
         help="aggregate JSON the site is built from (default: scrape and aggregate the manifest's datasets first)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["cluster"],
+        help="only this measure: cluster (dicomref on two local workers against a local Dask cluster of two)",
+    )
     parser.add_argument("--cache", type=Path, help="folder for generated corpora (default bench/corpus)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON (default bench/results.json)")
     args = parser.parse_args(argv)
@@ -73,6 +78,7 @@ def parse(argv: list[str]) -> tuple[BenchConfig, Path]:
             "max_template_bytes": None if args.max_template_kb is None else args.max_template_kb * 1024,
             "aggregate": args.aggregate,
             "cache": args.cache,
+            "only": args.only,
         }.items()
         if value is not None
     }

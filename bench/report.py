@@ -19,7 +19,10 @@ def _kb(size: float) -> str:
 
 
 def _run(figures: dict) -> str:
-    return f"{figures['seconds']:.2f} s · {figures['files_per_second']:,.0f} files/s · CPU {figures['cpu_seconds']:.1f} s · peak {_mb(figures['tree_peak_bytes'])}"
+    return (
+        f"{figures['seconds']:.2f} s · {figures['files_per_second']:,.0f} files/s · "
+        f"CPU {figures['cpu_seconds']:.1f} s · peak {_mb(figures['tree_peak_bytes'])}"
+    )
 
 
 def _verdict(target: dict) -> str:
@@ -28,16 +31,39 @@ def _verdict(target: dict) -> str:
 
 
 def rows(results: dict) -> list[tuple[str, str, str, str]]:
-    """(section, measure, value, target) for every figure of the run."""
-    corpus, scrape, discovery, scaling = results["corpus"], results["scrape"], results["discovery"], results["scaling"]
-    site, model, targets = results["site"], results["model_load"], results["targets"]
+    """(section, measure, value, target) for every figure of the run (with --only, of its section)."""
+    corpus = results["corpus"]
     out = [
         (
             "corpus",
             "synthetic archive",
-            f"{corpus['files']:,} files · {corpus['series']:,} series · {corpus['folders']:,} folders · {_mb(corpus['bytes'])} ({_kb(corpus['mean_file_bytes'])} mean) · {corpus['templates']} real templates",
+            f"{corpus['files']:,} files · {corpus['series']:,} series · {corpus['folders']:,} folders · "
+            f"{_mb(corpus['bytes'])} ({_kb(corpus['mean_file_bytes'])} mean) · {corpus['templates']} real templates",
+            "",
+        )
+    ]
+    if "scrape" in results:
+        out += _scrape_rows(results)
+    return out + _cluster_rows(results["cluster"])
+
+
+def _cluster_rows(cluster: dict) -> list[tuple[str, str, str, str]]:
+    return [
+        ("cluster", "dicomref scrape --jobs 2", _run(cluster["local"]), ""),
+        ("cluster", "dicomref scrape --jobs 2 --cluster local (start-up included)", _run(cluster["cluster"]), ""),
+        (
+            "cluster",
+            "cluster / local",
+            f"{cluster['cluster_over_local']:.2f}x · {'same output' if cluster['same_output'] else 'OUTPUT DIFFERS'}",
             "",
         ),
+    ]
+
+
+def _scrape_rows(results: dict) -> list[tuple[str, str, str, str]]:
+    corpus, scrape, discovery, scaling = results["corpus"], results["scrape"], results["discovery"], results["scaling"]
+    site, model, targets = results["site"], results["model_load"], results["targets"]
+    out = [
         ("scrape", "(a) original: dcmread, every element", _run(scrape["original"]), ""),
         ("scrape", "(a') dcmread, values left raw", _run(scrape["dcmread"]), ""),
         ("scrape", "(b) dicomref scrape, all cores", _run(scrape["dicomref"]), ""),
@@ -58,21 +84,26 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         (
             "scrape",
             "same series (expected, a, b)",
-            f"{'yes' if scrape['series_agree'] else 'NO'} ({scrape['series_expected']:,}, {scrape['series_original']:,}, {scrape['series_dicomref']:,}; unreadable a {scrape['unreadable_original']}, b {scrape['unreadable_dicomref']})",
+            f"{'yes' if scrape['series_agree'] else 'NO'} "
+            f"({scrape['series_expected']:,}, {scrape['series_original']:,}, {scrape['series_dicomref']:,}; "
+            f"unreadable a {scrape['unreadable_original']}, b {scrape['unreadable_dicomref']})",
             _verdict(targets["series_agree"]),
         ),
         (
             "discovery",
             f"header walk vs dcmread(stop_before_pixels), {discovery['files']:,} files",
-            f"{discovery['probe_seconds']:.2f} s vs {discovery['pydicom_seconds']:.2f} s · {discovery['speedup']:.1f}x · {'same UIDs' if discovery['agree'] else 'UIDs DIFFER'}",
+            f"{discovery['probe_seconds']:.2f} s vs {discovery['pydicom_seconds']:.2f} s · "
+            f"{discovery['speedup']:.1f}x · {'same UIDs' if discovery['agree'] else 'UIDs DIFFER'}",
             _verdict(targets["discovery_speedup"]),
         ),
     ]
     out.append(("scaling", "dicomref's fixed cost (one-file archive)", f"{scaling['startup_seconds']:.2f} s", ""))
     for point in scaling["points"]:
         value = (
-            f"b {_run(point['dicomref'])} · {point['dicomref_seconds_per_file_after_startup'] * 1e6:,.0f} µs/file after the fixed cost"
-            f" · c {point['floor']['seconds']:.2f} s · b/c {point['dicomref_over_floor']:.1f}x{'' if point['series_agree'] else ' · SERIES DIFFER'}"
+            f"b {_run(point['dicomref'])} · "
+            f"{point['dicomref_seconds_per_file_after_startup'] * 1e6:,.0f} µs/file after the fixed cost"
+            f" · c {point['floor']['seconds']:.2f} s · b/c {point['dicomref_over_floor']:.1f}x"
+            f"{'' if point['series_agree'] else ' · SERIES DIFFER'}"
         )
         out.append(("scaling", f"{point['files']:,} files, {point['series']:,} series", value, ""))
     largest = scaling["points"][-1]
@@ -93,7 +124,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         (
             "scaling",
             f"b / c at {largest['files']:,} files",
-            f"{largest['dicomref_over_floor']:.1f}x (CPU time {largest['dicomref']['cpu_seconds'] / largest['floor']['cpu_seconds']:.1f}x)",
+            f"{largest['dicomref_over_floor']:.1f}x "
+            f"(CPU time {largest['dicomref']['cpu_seconds'] / largest['floor']['cpu_seconds']:.1f}x)",
             _verdict(targets["dicomref_over_floor"]),
         ),
         (
@@ -111,13 +143,15 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         (
             "site",
             "dicomref site (default aggregate)",
-            f"{site['seconds']:.1f} s · {site['pages']:,} pages · {site['pages_per_second']:,.0f} pages/s · peak {_mb(site['peak_bytes'])}",
+            f"{site['seconds']:.1f} s · {site['pages']:,} pages · {site['pages_per_second']:,.0f} pages/s · "
+            f"peak {_mb(site['peak_bytes'])}",
             "",
         ),
         (
             "site",
             "size",
-            f"{_mb(site['bytes'])} in {site['files']:,} files · largest page {site['largest_page']} {_kb(site['largest_page_bytes'])}",
+            f"{_mb(site['bytes'])} in {site['files']:,} files · "
+            f"largest page {site['largest_page']} {_kb(site['largest_page_bytes'])}",
             "",
         ),
         (
@@ -153,8 +187,9 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
 def machine_line(results: dict) -> str:
     machine = results["machine"]
     return (
-        f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_bytes'] / 2**30:.0f} GiB · {machine['system']} · "
-        f"Python {machine['python']} · pydicom {machine['pydicom']} · load average {machine['load_average_at_start']} → {machine['load_average_at_end']}"
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_bytes'] / 2**30:.0f} GiB · "
+        f"{machine['system']} · Python {machine['python']} · pydicom {machine['pydicom']} · "
+        f"load average {machine['load_average_at_start']} → {machine['load_average_at_end']}"
     )
 
 

@@ -46,6 +46,7 @@ class BenchConfig:
     warm: bool = True  # one untimed run of each command before the timed rounds
     cache: Path = CACHE
     aggregate: Path | None = None  # None: scrape and aggregate the manifest's datasets first
+    only: str | None = None  # "cluster": only the local run against a local Dask cluster
 
     @classmethod
     def quick(cls, **changes: object) -> BenchConfig:
@@ -72,13 +73,15 @@ def _method(name: str, root: Path, out: Path) -> Command:
     return Command([sys.executable, "-m", "bench.methods", name, str(root), str(out)], cwd=REPO)
 
 
-def _scrape(root: Path, out: Path, jobs: int) -> Command:
+def _scrape(root: Path, out: Path, jobs: int, *options: str) -> Command:
     def fresh() -> None:  # a leftover output would make dicomref resume instead of scrape
         out.unlink(missing_ok=True)
         (out.parent / "unreadable.csv").unlink(missing_ok=True)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    return Command(_dicomref("scrape", str(root), "--out", str(out), "--jobs", str(jobs)), cwd=REPO, prepare=fresh)
+    return Command(
+        _dicomref("scrape", str(root), "--out", str(out), "--jobs", str(jobs), *options), cwd=REPO, prepare=fresh
+    )
 
 
 def _figures(series: Series, files: int) -> dict:
@@ -145,6 +148,29 @@ def measure_scrape(corpus: Corpus, work: Path, repeats: int, warm: bool) -> dict
         "series_agree": original["series"] == dicomref_series == corpus.series,
         "unreadable_original": original["unreadable"],
         "unreadable_dicomref": _unreadable_rows(scraped),
+    }
+
+
+def _outputs(out: Path) -> tuple[bytes, bytes]:
+    return out.read_bytes(), (out.parent / "unreadable.csv").read_bytes()
+
+
+def measure_cluster(corpus: Corpus, work: Path, repeats: int, warm: bool) -> dict:
+    """dicomref on two local worker processes against a local Dask cluster of two workers: alternating.
+
+    The cluster's figures include starting it (a scheduler and two worker processes) each run.
+    """
+    outs = {name: work / name / "scraped.jsonl" for name in ("local", "cluster")}
+    commands = {
+        "local": _scrape(corpus.root, outs["local"], 2),
+        "cluster": _scrape(corpus.root, outs["cluster"], 2, "--cluster", "local"),
+    }
+    measured = alternate(commands, repeats, work / "logs", warm)
+    return {
+        **{name: _figures(series, corpus.files) for name, series in measured.items()},
+        "workers": 2,
+        "cluster_over_local": measured["cluster"].seconds / measured["local"].seconds,
+        "same_output": _outputs(outs["local"]) == _outputs(outs["cluster"]),
     }
 
 
@@ -302,10 +328,18 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = lambda message: 
         say(f"corpus: {config.files:,} files in {config.series:,} series")
         corpus = ensure_corpus(config.files, config.series, config.max_template_bytes, config.seed, config.cache)
         results["corpus"] = _corpus_summary(corpus)
-        say(
-            f"scrape: original, dcmread, dicomref, floor; {config.repeats} rounds{' after one warm-up' if config.warm else ''}"
-        )
-        results["scrape"] = measure_scrape(corpus, work / "scrape", config.repeats, config.warm)
+        if config.only != "cluster":
+            say(
+                f"scrape: original, dcmread, dicomref, floor; {config.repeats} rounds"
+                f"{' after one warm-up' if config.warm else ''}"
+            )
+            results["scrape"] = measure_scrape(corpus, work / "scrape", config.repeats, config.warm)
+        say(f"cluster: dicomref on two local workers against a local Dask cluster of two; {config.repeats} rounds")
+        results["cluster"] = measure_cluster(corpus, work / "cluster", config.repeats, config.warm)
+        if config.only == "cluster":
+            results["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
+            results["targets"] = {}
+            return results
         say(f"discovery: header walk against pydicom on {config.discovery_files:,} files")
         discovery = compare_discovery(
             sample(corpus_files(corpus.root), config.discovery_files), config.repeats, config.warm

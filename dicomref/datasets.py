@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from dicomref.errors import DicomrefError
+from dicomref.files import write_text_atomic
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Dataset:
     location: str  # as written in the manifest, for people
     root: Path | None  # None when the package or folder is missing here
     missing: str | None  # why it is not available, with the fix
+    attribution: Path | None = None  # folder of credits per collection (written by `dicomref idc fetch`)
 
 
 _KEYS = {
@@ -32,6 +35,7 @@ _KEYS = {
     "folder": str,
     "pip": str,
     "path": str,
+    "attribution": str,
 }
 
 
@@ -82,19 +86,27 @@ def _dataset(entry: dict, base: Path, index: int, manifest: Path) -> Dataset:
         location=location,
         root=root,
         missing=missing,
+        attribution=(base / entry["attribution"]).resolve() if "attribution" in entry else None,
     )
 
 
 def load_manifest(path: Path) -> list[Dataset]:
     """Read the manifest; relative paths resolve against the manifest's folder."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DicomrefError(f"manifest {path} not found (pass --datasets PATH)") from None
     except IsADirectoryError:
         raise DicomrefError(f"manifest {path} is a folder, not a file (pass --datasets PATH)") from None
     except UnicodeDecodeError:
         raise DicomrefError(f"manifest {path} is not UTF-8 text") from None
+    return load_manifest_text(text, path)
+
+
+def load_manifest_text(text: str, path: Path) -> list[Dataset]:
+    """Read manifest text as if it were the file at `path`."""
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DicomrefError(f"manifest {path} is not valid TOML: {exc}") from None
     entries = raw.get("dataset", [])
@@ -106,3 +118,37 @@ def load_manifest(path: Path) -> list[Dataset]:
     if duplicates:
         raise DicomrefError(f"manifest {path}: duplicate dataset names: {', '.join(duplicates)}")
     return datasets
+
+
+def _toml_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def dataset_entry(
+    name: str, path: str, description: str, deidentified: bool, attribution: str | None = None, comment: str = ""
+) -> str:
+    """A [[dataset]] table of a local folder, as TOML text to write into a manifest."""
+    lines = [f"# {line}" for line in comment.splitlines()]
+    lines += ["[[dataset]]", f"name = {_toml_string(name)}", f"path = {_toml_string(path)}"]
+    if attribution is not None:
+        lines.append(f"attribution = {_toml_string(attribution)}")
+    lines += [f"description = {_toml_string(description)}", f"deidentified = {'true' if deidentified else 'false'}"]
+    return "\n".join(lines) + "\n"
+
+
+def add_dataset(manifest: Path, entry: str) -> bool:
+    """Append an entry to a manifest unless a dataset of that name is there already with the same folder.
+
+    Returns whether it was added; a dataset of the same name elsewhere is an error, never overwritten.
+    """
+    new = load_manifest_text(entry, manifest)[0]
+    existing = {d.name: d for d in load_manifest(manifest)} if manifest.exists() else {}
+    old = existing.get(new.name)
+    if old is not None:
+        if old.location == new.location and old.attribution == new.attribution:
+            return False
+        raise DicomrefError(f"manifest {manifest} already has a dataset named {new.name!r} in {old.location}")
+    text = manifest.read_text(encoding="utf-8") if manifest.exists() else ""
+    separator = "" if not text or text.endswith("\n\n") else "\n" if text.endswith("\n") else "\n\n"
+    write_text_atomic(manifest, text + separator + entry)
+    return True

@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from dicomref.pause import pause_point
+
 
 def _umask() -> int:
     current = os.umask(0)
@@ -26,6 +28,7 @@ def write_text_atomic(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        pause_point(f"replace:{path.name}")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -48,6 +51,7 @@ def replace_dir(built: Path, target: Path) -> None:
         shutil.rmtree(old)
     if target.exists():
         os.replace(target, old)
+        pause_point(f"swap:{target.name}")
     os.replace(built, target)
     if old.exists():
         shutil.rmtree(old)

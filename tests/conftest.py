@@ -60,6 +60,32 @@ def default_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard) 
     return run_pipeline(manifest_inputs(), tmp_path_factory.mktemp("default-build"), standard)
 
 
+@dataclass(frozen=True)
+class SmallBuild:
+    standard: Standard
+    scraped: Path
+    aggregate: Path
+    site: Path
+
+
+@pytest.fixture(scope="session")
+def small_standard(standard: Standard) -> Standard:
+    """A few modules, macros and IODs of the real standard (tests/small.py): sites built from it are small."""
+    from tests.small import subset_standard
+
+    return subset_standard(standard)
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory: pytest.TempPathFactory, small_standard: Standard) -> SmallBuild:
+    """A site built from two real files against the small standard: quick to rebuild."""
+    from tests.small import small_build
+
+    folder = tmp_path_factory.mktemp("small-build")
+    aggregate, site = small_build(folder, small_standard)
+    return SmallBuild(small_standard, folder / "scraped.jsonl", aggregate, site)
+
+
 @pytest.fixture
 def corpora() -> Path:
     if not CORPORA.is_dir():

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import pydicom
+import pytest
 
 from bench.corpus import MANIFEST_NAME, ensure_corpus, layout
 from bench.measure import Command, run_once
@@ -17,7 +18,7 @@ from bench.report import rows
 from bench.walk import corpus_files
 from tests.conftest import REPO, Build
 
-SECTIONS = {"corpus", "scrape", "parallel", "discovery", "scaling", "site", "standard"}
+SECTIONS = {"corpus", "scrape", "parallel", "discovery", "scaling", "site", "standard", "cluster"}
 
 
 def _read(path: str) -> pydicom.Dataset:
@@ -65,12 +66,16 @@ def test_corpus_is_cached_by_its_parameters(tmp_path: Path) -> None:
 
 
 def test_run_once_sees_the_memory_of_child_processes(tmp_path: Path) -> None:
-    grandchild = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'x = bytearray(80_000_000); x[::4096] = b\"1\" * len(x[::4096])'], check=True)"
+    grandchild = (
+        "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+        "'x = bytearray(80_000_000); x[::4096] = b\"1\" * len(x[::4096])'], check=True)"
+    )
     run = run_once(Command([sys.executable, "-c", grandchild]), tmp_path / "log")
     assert run.process_peak_bytes >= 80_000_000
     assert run.tree_peak_bytes >= run.process_peak_bytes
 
 
+@pytest.mark.long
 def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> None:
     out = tmp_path / "results.json"
     command = [
@@ -111,6 +116,7 @@ def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> 
     ):
         assert scaling[ratio] > 0, ratio
     assert scrape["series_agree"] and results["discovery"]["agree"]
+    assert results["cluster"]["same_output"] and results["cluster"]["cluster_over_local"] > 0
     assert all(point["series_agree"] for point in results["scaling"]["points"])
     assert [p["files"] for p in scaling["points"]] == [200, 400, 800]
     assert scaling["startup_seconds"] > 0 and "dicomref_jobs1" in scaling["points"][-1]

@@ -91,7 +91,8 @@ def test_usable_by_keyboard(browser, site_url: str) -> None:
         page.keyboard.press("Tab")
         focused.append(
             page.evaluate(
-                "[document.activeElement.tagName, document.activeElement.getAttribute('data-copy'), getComputedStyle(document.activeElement).outlineStyle]"
+                "[document.activeElement.tagName, document.activeElement.getAttribute('data-copy'), "
+                "getComputedStyle(document.activeElement).outlineStyle]"
             )
         )
         if focused[-1][1] == "SliceThickness":

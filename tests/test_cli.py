@@ -45,3 +45,20 @@ def test_datasets_lists_the_default_manifest() -> None:
     result = runner.invoke(app, ["datasets", "--json"])
     assert result.exit_code == 0
     assert "pydicom-test-files" in result.output and '"available": true' in result.output
+
+
+def test_debug_shows_the_error_itself_however_the_app_is_invoked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--debug is read by the app, not from sys.argv: it works through a test runner or an embedding program too."""
+    monkeypatch.delenv("DICOMREF_DEBUG", raising=False)
+    plain = runner.invoke(app, ["show", "NoSuchKeyword"])
+    assert plain.exit_code == 2 and "unknown attribute" in plain.output
+    debug = runner.invoke(app, ["--debug", "show", "NoSuchKeyword"])
+    assert type(debug.exception).__name__ == "DicomrefError" and "unknown attribute" in str(debug.exception)
+    monkeypatch.setenv("DICOMREF_DEBUG", "1")
+    assert type(runner.invoke(app, ["show", "NoSuchKeyword"]).exception).__name__ == "DicomrefError"
+
+
+def test_base_url_help_says_everything_it_sets() -> None:
+    for command in ("site", "build"):
+        output = " ".join(runner.invoke(app, [command, "--help"], terminal_width=200).output.split())
+        assert all(part in output for part in ("sitemap.xml", "robots.txt", "404.html")), command

@@ -125,14 +125,16 @@ def test_anchor_without_base_url_is_plain_text() -> None:
 
 def test_links_are_absolute_nema_ones_https_and_marked_noopener() -> None:
     fragment = (
-        '<p><a href="http://dicom.nema.org/medical/dicom/current/output/html/part06.html#PS3.6" target="_blank">PS3.6</a>'
+        '<p><a href="http://dicom.nema.org/medical/dicom/current/output/html/part06.html#PS3.6" '
+        'target="_blank">PS3.6</a>'
         ' <a href="sect_C.7.html#x">relative</a>'
         ' <a href="http://snomed.info/id/123">SNOMED</a>'
         ' <a href="mailto:someone@example.org">mail</a></p>'
     )
     result = clean_description(fragment, BASE)
     assert result.html == (
-        '<p><a href="https://dicom.nema.org/medical/dicom/current/output/html/part06.html#PS3.6" rel="noopener noreferrer">PS3.6</a>'
+        '<p><a href="https://dicom.nema.org/medical/dicom/current/output/html/part06.html#PS3.6" '
+        'rel="noopener noreferrer">PS3.6</a>'
         f' <a href="{NEMA}sect_C.7.html#x" rel="noopener noreferrer">relative</a>'
         ' <a href="http://snomed.info/id/123" rel="noopener noreferrer">SNOMED</a>'
         ' <a href="mailto:someone@example.org" rel="noopener noreferrer">mail</a></p>'
@@ -227,7 +229,10 @@ def test_value_set_kinds_and_which_value() -> None:
 def test_headings_without_a_value_list_are_not_value_sets() -> None:
     assert value_sets(cell("<p>See Section 10.14 for Defined Terms.</p>")) == ()
     assert value_sets(cell("<p>Enumerated Values:</p><p><span><strong>1</strong></span></p>")) == ()
-    table_title = "<div><p><strong>Table\xa0C.8-1.\xa0Defined Terms of Image Type</strong></p><div><dl><dt>X</dt></dl></div></div>"
+    table_title = (
+        "<div><p><strong>Table\xa0C.8-1.\xa0Defined Terms of Image Type</strong></p>"
+        "<div><dl><dt>X</dt></dl></div></div>"
+    )
     assert value_sets(table_title) == ()
 
 

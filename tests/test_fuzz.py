@@ -28,7 +28,8 @@ EDITS = st.lists(
     min_size=1,
     max_size=8,
 )
-# 200 examples each in the suite; DICOMREF_FUZZ_EXAMPLES=20000 for a longer search.
+pytestmark = pytest.mark.fuzz
+# 200 examples each in `make test`; `make test-long` searches deeper (DICOMREF_FUZZ_EXAMPLES).
 FUZZ = settings(
     max_examples=int(os.environ.get("DICOMREF_FUZZ_EXAMPLES", "200")),
     deadline=None,

@@ -16,9 +16,8 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from dicomref.aggregate import AggregateOptions
+from dicomref.aggregate import AggregateOptions, load_aggregate
 from dicomref.scrape import ScrapeInput
-from dicomref.site import load_aggregate
 from dicomref.standard import Standard
 from tests.conftest import Build, run_pipeline, serve_under
 
@@ -63,12 +62,12 @@ def _hostile_copy(source: str, folder: Path, name: str, series_uid: str) -> None
 
 
 @pytest.fixture(scope="module")
-def hostile_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard) -> Build:
+def hostile_build(tmp_path_factory: pytest.TempPathFactory, small_standard: Standard) -> Build:
     root = tmp_path_factory.mktemp("hostile")
     data = root / "dataset"
     _hostile_copy("CT_small.dcm", data, IMAGE + ".dcm", "1.2.826.0.1.3680043.2.1125.1.1")
     _hostile_copy("MR_small.dcm", data / "mr", "plain.dcm", "1.2.826.0.1.3680043.2.1125.1.2")
-    return run_pipeline([ScrapeInput(DATASET, data)], root, standard, AggregateOptions(include_identifying=True))
+    return run_pipeline([ScrapeInput(DATASET, data)], root, small_standard, AggregateOptions(include_identifying=True))
 
 
 def test_the_payloads_were_published(hostile_build: Build) -> None:

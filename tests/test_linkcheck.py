@@ -6,17 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from dicomref.aggregate import load_aggregate
 from dicomref.errors import DicomrefError
-from dicomref.site import build_site, load_aggregate
+from dicomref.site import build_site
 from dicomref.site.linkcheck import check_links
-from dicomref.standard import Standard
-from tests.conftest import Build
+from tests.conftest import Build, SmallBuild
 
 
 def test_the_default_build_has_no_broken_link(default_build: Build) -> None:
     report = check_links(default_build.site)
     print(
-        f"\nlink check: {report.pages:,} pages, {report.links:,} internal links, {report.anchors:,} to anchors, {report.external:,} external, {len(report.broken)} broken"
+        f"\nlink check: {report.pages:,} pages, {report.links:,} internal links, {report.anchors:,} to anchors, "
+        f"{report.external:,} external, {len(report.broken)} broken"
     )
     assert report.broken == ()
     assert report.pages == len(list(default_build.site.rglob("*.html")))
@@ -34,12 +35,14 @@ def small_site(tmp_path: Path) -> Path:
     _page(
         site,
         "index.html",
-        '<main id="top"><a href="a/index.html#here">a</a><a href="#top">self</a><a href="https://example.org/x">out</a><img src="data:,"></main>',
+        '<main id="top"><a href="a/index.html#here">a</a><a href="#top">self</a>'
+        '<a href="https://example.org/x">out</a><img src="data:,"></main>',
     )
     _page(
         site,
         "a/index.html",
-        '<p id="here">x</p><a href="../index.html">home</a><a href="../style.css">css</a><svg><a href="../index.html#top"><text>t</text></a></svg>',
+        '<p id="here">x</p><a href="../index.html">home</a><a href="../style.css">css</a>'
+        '<svg><a href="../index.html#top"><text>t</text></a></svg>',
     )
     (site / "style.css").write_text("")
     return site
@@ -97,7 +100,7 @@ def test_checking_in_parallel_finds_the_same(small_site: Path) -> None:
 
 
 def test_a_build_with_check_keeps_the_previous_site_on_a_broken_link(
-    default_build: Build, standard: Standard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small: SmallBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import dicomref.site.build as build
 
@@ -106,6 +109,6 @@ def test_a_build_with_check_keeps_the_previous_site_on_a_broken_link(
     (out / "keep" / "index.html").write_text("previous")
     monkeypatch.setattr(build, "NAV", (*build.NAV, ("gone", "Gone", "gone/index.html")))
     with pytest.raises(DicomrefError, match="broken links"):
-        build_site(load_aggregate(default_build.aggregate), standard, out, check=True)
+        build_site(load_aggregate(small.aggregate), small.standard, out, check=True)
     assert (out / "keep" / "index.html").read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -65,10 +65,10 @@ def plant(target: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def planted_build(tmp_path_factory: pytest.TempPathFactory, standard) -> Build:
+def planted_build(tmp_path_factory: pytest.TempPathFactory, small_standard) -> Build:
     folder = tmp_path_factory.mktemp("planted")
     plant(folder / DATASET / "scans" / "ct.dcm")
-    return run_pipeline([ScrapeInput(DATASET, folder / DATASET)], folder, standard)
+    return run_pipeline([ScrapeInput(DATASET, folder / DATASET)], folder, small_standard)
 
 
 def test_the_premise_holds(standard, planted_build: Build) -> None:

@@ -4,11 +4,9 @@ never interrupted, whatever the number of workers; re-running appends only what 
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pydicom
@@ -17,6 +15,7 @@ from pydicom.data import get_testdata_file
 
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from tests.conftest import MANIFEST, manifest_inputs
+from tests.interrupt import kill_at
 from tests.test_scrape import folder_of
 
 CT_SMALL = Path(get_testdata_file("CT_small.dcm"))
@@ -61,16 +60,6 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def kill_when(process: subprocess.Popen, ready: Callable[[], bool]) -> None:
-    try:
-        while process.poll() is None and not ready():
-            time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait()
-    assert process.returncode == -signal.SIGKILL, "the scrape finished before it could be killed"
-
-
 def lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
@@ -86,10 +75,9 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sigkill_midway_then_rerun_gives_the_uninterrupted_output(uninterrupted: Path, tmp_path: Path) -> None:
     out = tmp_path / "scraped.jsonl"
     total = lines(uninterrupted)
-    process = subprocess.Popen(scrape_command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    kill_when(process, lambda: lines(out) >= total // 3)
-    killed_at = lines(out)
-    assert total // 3 <= killed_at < total
+    killed_at = total // 3
+    kill_at(scrape_command(out), f"scrape-record:{killed_at}")
+    assert lines(out) == killed_at
     assert not (tmp_path / "unreadable.csv").exists()  # written only at the end
 
     rerun = subprocess.run(scrape_command(out), capture_output=True, text=True)
@@ -97,21 +85,21 @@ def test_sigkill_midway_then_rerun_gives_the_uninterrupted_output(uninterrupted:
     assert f"({killed_at} already done)" in rerun.stderr.replace(",", "")
     assert out.read_bytes() == uninterrupted.read_bytes()
     assert (tmp_path / "unreadable.csv").read_bytes() == (uninterrupted.parent / "unreadable.csv").read_bytes()
-    print(f"\nkilled after {killed_at} of {total} records; the re-run completed them byte for byte")
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
 def test_sigkill_leaves_no_worker_behind_and_rerun_completes(uninterrupted: Path, tmp_path: Path) -> None:
+    """Only the main process is killed; its workers notice and end on their own."""
     out = tmp_path / "scraped.jsonl"
-    process = subprocess.Popen(scrape_command(out, jobs=2), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: set[int] = set()
-
-    def working() -> bool:
-        workers.update(descendants(process.pid))
-        return len(workers) >= 3 and lines(out) >= 1  # the fork server, two workers, and records coming
-
-    kill_when(process, working)
-    deadline = time.monotonic() + 20
+    kill_at(
+        scrape_command(out, jobs=2),
+        "scrape-record:1",
+        group=False,
+        when_paused=lambda pid: workers.update(descendants(pid)),
+    )
+    assert len(workers) >= 3  # the fork server and two workers
+    deadline = time.monotonic() + 60
     while workers & set(processes()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not workers & set(processes()), "worker processes outlived the killed scrape"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import filecmp
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from tests.conftest import REPO, Build, manifest_inputs, run_pipeline
+import pytest
+
+from tests.conftest import REPO, Build, SmallBuild, manifest_inputs, run_pipeline
+from tests.interrupt import kill_at
+
+
+def _tree_digest(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _tree_differences(left: Path, right: Path) -> list[str]:
@@ -32,6 +36,8 @@ def test_two_builds_from_the_same_inputs_are_byte_identical(default_build: Build
     assert again.unreadable.read_bytes() == default_build.unreadable.read_bytes()
     assert again.aggregate.read_bytes() == default_build.aggregate.read_bytes()
     assert _tree_differences(default_build.site, again.site) == []
+    absolute = str(tmp_path).encode()
+    assert [p for p in again.site.rglob("*") if p.is_file() and absolute in p.read_bytes()] == []
 
 
 def test_generated_files_hold_no_absolute_paths(default_build: Build) -> None:
@@ -41,53 +47,33 @@ def test_generated_files_hold_no_absolute_paths(default_build: Build) -> None:
         assert str(REPO) not in text and str(default_build.site.parent) not in text and home + "/" not in text
 
 
-def _kill_when(command: list[str], ready, watched: Path, before: bytes) -> None:
-    """Start `command`, SIGKILL it once `ready()` says it is mid-work, and check `watched` still holds `before`."""
-    process = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.monotonic() + 120
-    while not ready() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert process.poll() is None, "the run ended before it could be killed"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    assert watched.read_bytes() == before
-
-
-def test_killed_aggregate_keeps_the_previous_output_and_a_rerun_matches(default_build: Build, tmp_path: Path) -> None:
-    reference = tmp_path / "reference.json"
-    undeclared = tmp_path / "datasets.toml"  # no dataset declared public or de-identified, as default_build
-    undeclared.write_text("", encoding="utf-8")
-    base = [
-        sys.executable,
-        "-m",
-        "dicomref",
-        "aggregate",
-        str(default_build.scraped),
-        "--datasets",
-        str(undeclared),
-        "--out",
-    ]
-    started = time.monotonic()
-    subprocess.run([*base, str(reference)], cwd=REPO, check=True, capture_output=True)
-    duration = time.monotonic() - started
-    out = tmp_path / "aggregate.json"
+def test_killed_aggregate_keeps_the_previous_output_and_a_rerun_matches(small: SmallBuild, tmp_path: Path) -> None:
+    reference, out = tmp_path / "reference.json", tmp_path / "aggregate.json"
+    command = [sys.executable, "-m", "dicomref", "aggregate", str(small.scraped), "--out"]
+    subprocess.run([*command, str(reference)], cwd=REPO, check=True, capture_output=True)
     previous = b'{"schema": 1, "previous": true}\n'
     out.write_bytes(previous)
-    killed_at = time.monotonic() + 0.8 * duration  # late in the run: past loading, while aggregating or writing
-    _kill_when([*base, str(out)], lambda: time.monotonic() >= killed_at, out, previous)
-    subprocess.run([*base, str(out)], cwd=REPO, check=True, capture_output=True)
-    assert out.read_bytes() == reference.read_bytes() == default_build.aggregate.read_bytes()
+    kill_at([*command, str(out)], "replace:aggregate.json")  # the new output is written in full beside the old one
+    assert out.read_bytes() == previous
+    subprocess.run([*command, str(out)], cwd=REPO, check=True, capture_output=True)
+    assert out.read_bytes() == reference.read_bytes()
 
 
-def test_killed_site_build_keeps_the_previous_site_and_a_rerun_matches(default_build: Build, tmp_path: Path) -> None:
+@pytest.mark.parametrize("point", ["site-page:20", "swap:site"])
+def test_killed_site_build_keeps_the_previous_site_and_a_rerun_matches(
+    point: str, small: SmallBuild, tmp_path: Path
+) -> None:
+    """Killed while writing pages, or between the two renames of the swap: the previous site stays whole."""
     out = tmp_path / "site"
-    shutil.copytree(default_build.site, out)
-    before = (out / "index.html").read_bytes()
-    command = [sys.executable, "-m", "dicomref", "site", "--aggregate", str(default_build.aggregate), "--out", str(out)]
-    building = tmp_path / ".site.building" / "modules"  # pages are being written
-    _kill_when(command, building.exists, out / "index.html", before)
-    assert _tree_differences(default_build.site, out) == []
+    shutil.copytree(small.site, out)
+    (out / "index.html").write_text("the previous good site")
+    before = _tree_digest(out)
+    command = [sys.executable, "-m", "tests.small", str(small.aggregate), str(out)]
+    kill_at(command, point)
+    if point == "swap:site":  # the previous site waits aside, to be put back by the next build
+        assert not out.exists() and _tree_digest(tmp_path / ".site.old") == before
+    else:
+        assert _tree_digest(out) == before
     subprocess.run(command, cwd=REPO, check=True, capture_output=True)
-    assert _tree_differences(default_build.site, out) == []
+    assert _tree_differences(small.site, out) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -116,7 +116,8 @@ def test_corpora_give_exactly_the_series_pydicom_finds(corpora: Path, tmp_path: 
     assert set(rows) == not_dicom
     assert f"{len(series)} series" in result.output and "files seen" in result.output
     print(
-        f"\n{sum(len(paths) for paths in series.values())} DICOM files, {len(series)} series, {len(not_dicom)} not DICOM"
+        f"\n{sum(len(paths) for paths in series.values())} DICOM files, {len(series)} series, "
+        f"{len(not_dicom)} not DICOM"
     )
 
 
@@ -467,7 +468,8 @@ def test_empty_folder_is_one_line(tmp_path: Path) -> None:
         ("dataset = 'x'", "expected [[dataset]] tables"),
         ("", "lists no datasets"),
         (
-            "[[dataset]]\nname = 'gone'\npackage = 'no_such_dicom_package'\nfolder = 'data'\npip = 'no-such-dicom-package'",
+            "[[dataset]]\nname = 'gone'\npackage = 'no_such_dicom_package'\nfolder = 'data'\n"
+            "pip = 'no-such-dicom-package'",
             "pip install no-such-dicom-package",
         ),
         (

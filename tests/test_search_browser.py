@@ -143,6 +143,7 @@ def test_search_from_file_url(browser, default_build: Build) -> None:
     page.close()
 
 
+@pytest.mark.long
 def test_keystroke_to_results_time(browser, site_url: str) -> None:
     """Measured, printed, never asserted: from a keydown to the frame after its results are on screen."""
     page = browser.new_page()
@@ -162,7 +163,8 @@ def test_keystroke_to_results_time(browser, site_url: str) -> None:
     assert len(latencies) == sum(len(t) for t in typed)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(
-        f"\nsearch keystroke to rendered results over {len(latencies)} keystrokes: median {statistics.median(latencies):.1f} ms, "
+        f"\nsearch keystroke to rendered results over {len(latencies)} keystrokes: "
+        f"median {statistics.median(latencies):.1f} ms, "
         f"p95 {p95:.1f} ms, max {latencies[-1]:.1f} ms; first use (index load and decode) {first_use:.1f} ms"
     )
     page.close()

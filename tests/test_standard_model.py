@@ -83,7 +83,12 @@ def test_local_links_name_our_own_pages(standard: Standard) -> None:
     local = row.description.localised(lambda kind, id: f"../../{kind}s/{id}/")
     assert 'href="../../modules/icc-profile/"' in local and link.href not in local
     assert row.description.localised(lambda kind, id: None) == row.description.html
-    targets = {(l.kind, l.id) for t in standard.modules.values() for a in t.attributes for l in a.description.local}
+    targets = {
+        (local_link.kind, local_link.id)
+        for t in standard.modules.values()
+        for a in t.attributes
+        for local_link in a.description.local
+    }
     assert all(
         id in (standard.modules if kind == "module" else standard.macros if kind == "macro" else standard.iods)
         for kind, id in targets
@@ -93,7 +98,7 @@ def test_local_links_name_our_own_pages(standard: Standard) -> None:
 def test_a_parent_section_is_not_taken_for_the_module_on_its_page(standard: Standard) -> None:
     # sect_C.2.html holds only the Patient Relationship table, but Section C.2 is all the Patient modules.
     local = standard.modules["patient"].description.local
-    assert ("module", "patient-relationship") not in {(l.kind, l.id) for l in local}
+    assert ("module", "patient-relationship") not in {(local_link.kind, local_link.id) for local_link in local}
 
 
 def test_localised_escapes_the_url() -> None:

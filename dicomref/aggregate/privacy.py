@@ -41,7 +41,8 @@ _UID_IN_TEXT = re.compile(r"(?<![\d.])[0-2](\.\d+){4,}\.?")
 def uid_root(uid: str) -> str:
     """The organisation part of a UID, never a component that could name an instance.
 
-    '1.3.6.1.4.1.5962.1.1.1' -> '1.3.6.1.4.1.5962'; '2.25.3297...' -> '2.25'; '1.2.392.200036.9116.2' -> '1.2.392.200036'.
+    '1.3.6.1.4.1.5962.1.1.1' -> '1.3.6.1.4.1.5962'; '2.25.3297...' -> '2.25';
+    '1.2.392.200036.9116.2' -> '1.2.392.200036'.
     """
     uid = uid.strip()
     length = next((arc.count(".") + 1 for arc in _ORG_ARCS if uid.startswith(arc)), 4)

@@ -170,7 +170,8 @@ def _rich(table: ReportTable) -> Table:
 
 
 def render_coverage(coverage: dict, fmt: str, by: str | None = None) -> str | list[Table]:
-    """Without `by`: the summary, the datasets and the top of the most wanted list; with it: the summary and that breakdown.
+    """Without `by`: the summary, the datasets and the top of the most wanted list;
+    with it: the summary and that breakdown.
 
     CSV holds one table: the breakdown asked for, else the summary.
     """

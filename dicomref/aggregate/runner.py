@@ -12,12 +12,11 @@ from dicomref.aggregate.coverage import Source, compute_coverage
 from dicomref.aggregate.examples import candidate_examples, choose_examples
 from dicomref.aggregate.privacy import PrivacyPolicy
 from dicomref.aggregate.sample import stable_hash
+from dicomref.aggregate.schema import SCHEMA, Aggregate, write_aggregate
 from dicomref.aggregate.validate import Validator
 from dicomref.errors import DicomrefError
-from dicomref.files import write_json_atomic
 from dicomref.standard import Standard
 
-SCHEMA = 1
 # Distinct values tracked per attribute before a deterministic sample takes over (see sample.py).
 TRACKED_VALUES = 5000
 
@@ -152,7 +151,7 @@ def aggregate(
     standard: Standard,
     options: AggregateOptions = AggregateOptions(),
     on_progress: Callable[[AggregateProgress], None] | None = None,
-) -> dict:
+) -> Aggregate:
     """Fold every record into per-attribute examples; the result does not depend on how records are split or ordered."""
     validator = Validator(standard)
     policy = PrivacyPolicy(standard.identifying, options.deidentified, options.include_identifying, options.public)
@@ -212,7 +211,7 @@ def aggregate_to_file(
     standard: Standard,
     options: AggregateOptions = AggregateOptions(),
     on_progress: Callable[[AggregateProgress], None] | None = None,
-) -> dict:
+) -> Aggregate:
     result = aggregate(scraped, standard, options, on_progress)
-    write_json_atomic(out, result)
+    write_aggregate(out, result)
     return result

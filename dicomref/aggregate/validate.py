@@ -25,7 +25,8 @@ SINGLE_VALUE_VRS = frozenset({"LT", "ST", "UT", "UR"})
 # PS3.5 6.2: control characters allowed in text VRs (ESC only in the short ones).
 _SHORT_TEXT_CONTROL = re.compile(r"[\x00-\x1a\x1c-\x1f\x7f]")
 _LONG_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
-_CONTROL_RULES = {"SH": _SHORT_TEXT_CONTROL, "LO": _SHORT_TEXT_CONTROL, "PN": _SHORT_TEXT_CONTROL, "UC": _SHORT_TEXT_CONTROL,
+_CONTROL_RULES = {"SH": _SHORT_TEXT_CONTROL, "LO": _SHORT_TEXT_CONTROL,
+                  "PN": _SHORT_TEXT_CONTROL, "UC": _SHORT_TEXT_CONTROL,
                   "ST": _LONG_TEXT_CONTROL, "LT": _LONG_TEXT_CONTROL, "UT": _LONG_TEXT_CONTROL}  # fmt: skip
 IS_RANGE = (-(2**31), 2**31 - 1)
 # What each pydicom regular expression asks for, in words.
@@ -216,7 +217,8 @@ class Validator:
         )
 
     def _rows_at(self, key: str, place: Place, kind: str) -> Rows:
-        """The rows using the attribute at this nesting in the file's IOD; when there are none, those anywhere in the standard."""
+        """The rows using the attribute at this nesting in the file's IOD;
+        when there are none, those anywhere in the standard."""
         cache_key = (key, place, kind)
         if cache_key not in self._rows:
             sop_class, enclosing = place

@@ -103,7 +103,8 @@ class _Inflater:
 
 def probe_series_uid(stream: BinaryIO) -> str | None:
     """SeriesInstanceUID of the DICOM file in `stream` (positioned at 0), None if the file is DICOM but has none.
-    Raises ProbeError("not DICOM" | "empty file" | "truncated in (0008,0060)" | ...) when it is not a readable DICOM file."""
+    Raises ProbeError("not DICOM" | "empty file" | "truncated in (0008,0060)" | ...)
+    when it is not a readable DICOM file."""
     head = _Head(stream.read)
     try:
         value = _probe(head)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dicomref.errors import DicomrefError
 from dicomref.files import write_text_atomic
+from dicomref.pause import pause_point
 
 # Every record line starts so (keys are sorted): how a line cut short by a kill is told from foreign data.
 _RECORD_START = b'{"elements": '
@@ -68,11 +69,14 @@ class RecordWriter:
             raise DicomrefError(f"cannot write {out}: {out.parent} is not a folder") from None
         except OSError as exc:
             raise DicomrefError(f"cannot write {out}: {exc.strerror or exc}") from None
+        self.written = 0
 
     def write(self, record: dict) -> None:
         data = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8", "replace")
         while data:
             data = data[os.write(self._fd, data) :]
+        self.written += 1
+        pause_point("scrape-record", self.written)
 
     def close(self) -> None:
         os.close(self._fd)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dicomref.errors import DicomrefError
 from dicomref.scrape.extract import ExtractOptions
@@ -23,6 +24,9 @@ from dicomref.scrape.output import Done, RecordWriter, kept_unreadable, read_don
 from dicomref.scrape.sources import Candidate, Unreadable, walk
 from dicomref.scrape.tasks import ProbeBatch, ReadResult, ReadTask, probe_batch, read_series
 from dicomref.scrape.workers import Workers
+
+if TYPE_CHECKING:
+    from dicomref.scrape.cluster import ClusterWorkers
 
 # Later files of a series tried, in order, when its first file cannot be read in full; when
 # these fail too, the rest of the series is found by walking again and tried one by one.
@@ -44,6 +48,7 @@ class ScrapeOptions:
     jobs: int = 0  # 0: one process per core
     all_files: bool = False
     time_limit: float = 120.0  # seconds any one file may take; 0: no limit
+    cluster: str | None = None  # a Dask scheduler's address, or "local"; None: this machine's worker pool
 
 
 @dataclass
@@ -120,8 +125,9 @@ class _Run:
 
     # Series mode -------------------------------------------------------------------------
 
-    def discover(self, workers: Workers) -> tuple[dict[tuple[str, str], _Series], array]:
-        """Every file's series, from its head: the series in order of their first file, and each file's series number."""
+    def discover(self, workers: Workers | ClusterWorkers) -> tuple[dict[tuple[str, str], _Series], array]:
+        """Every file's series, from its head: the series in order of their first file,
+        and each file's series number."""
         series: dict[tuple[str, str], _Series] = {}
         member_of = array("i")  # per file in walk order: its series number, -1 if not DICOM
         for candidates, found in workers.map(probe_batch, self._probe_batches()):
@@ -150,7 +156,7 @@ class _Run:
             while chunk := list(islice(files, PROBE_BATCH)):
                 yield chunk, ProbeBatch(root, [candidate.location for candidate in chunk], self.options.time_limit)
 
-    def scrape_series(self, workers: Workers, writer: RecordWriter) -> None:
+    def scrape_series(self, workers: Workers | ClusterWorkers, writer: RecordWriter) -> None:
         series, member_of = self.discover(workers)
         todo = [entry for entry in series.values() if not self.is_done(entry)]
         failed: dict[int, list[tuple[Candidate, str]]] = {}
@@ -167,7 +173,7 @@ class _Run:
 
     def retry(
         self,
-        workers: Workers,
+        workers: Workers | ClusterWorkers,
         writer: RecordWriter,
         entries: list[_Series],
         member_of: array,
@@ -191,7 +197,7 @@ class _Run:
 
     # All-files mode ----------------------------------------------------------------------
 
-    def scrape_all_files(self, workers: Workers, writer: RecordWriter) -> None:
+    def scrape_all_files(self, workers: Workers | ClusterWorkers, writer: RecordWriter) -> None:
         """Every file probed and read in full, streamed: nothing is kept per file."""
         found: set[tuple[str, str]] = set()
         tasks = (
@@ -229,6 +235,21 @@ def check_inputs(inputs: list[ScrapeInput]) -> None:
             raise DicomrefError(f"{item.root} holds no files: nothing to scrape there")
 
 
+def _workers(inputs: list[ScrapeInput], options: ScrapeOptions) -> Workers | ClusterWorkers:
+    """Where tasks run: this machine's pool, or a Dask cluster; the same tasks either way."""
+    if options.cluster is None:
+        return Workers(options.jobs or os.cpu_count() or 1)
+    from dicomref.scrape.cluster import ClusterWorkers
+
+    return ClusterWorkers(options.cluster, options.jobs, [_first_file(item) for item in inputs])
+
+
+def _first_file(item: ScrapeInput) -> str:
+    """The path of the input's first file: a worker that sees it sees the input (an empty mount point does not)."""
+    first = next((found for found in walk(item.name, item.root) if isinstance(found, Candidate)), None)
+    return os.path.abspath(item.root) if first is None else os.path.join(first.root, first.relpath)
+
+
 def scrape(
     inputs: list[ScrapeInput],
     out: Path,
@@ -245,7 +266,7 @@ def scrape(
     unreadable_csv = unreadable_csv or out.parent / "unreadable.csv"
     run = _Run(inputs, options, read_done(out), on_progress or (lambda progress: None))
     run.unreadable |= kept_unreadable(unreadable_csv, {item.name for item in inputs})
-    with Workers(options.jobs or os.cpu_count() or 1) as workers, RecordWriter(out) as writer:
+    with _workers(inputs, options) as workers, RecordWriter(out) as writer:
         if options.all_files:
             run.scrape_all_files(workers, writer)
         else:

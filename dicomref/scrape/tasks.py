@@ -6,10 +6,12 @@ takes longer than the time limit.
 
 from __future__ import annotations
 
+import os
 import warnings
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 import pydicom
@@ -21,10 +23,12 @@ from dicomref.scrape.damage import META_REPEATED, find_damage, true_file_meta
 from dicomref.scrape.discovery import ProbeError, probe_series_uid
 from dicomref.scrape.extract import DEFER_BYTES, ExtractOptions, extract_elements
 from dicomref.scrape.sources import Candidate, Opener
-from dicomref.scrape.workers import Deadline, TimeLimitExceeded
+from dicomref.scrape.workers import TimeLimitExceeded, file_deadline
 
 _DEFLATED = "1.2.840.10008.1.2.1.99"
 Location = str | tuple[str, str]
+# The reason listed for a file whose worker process died every time it was read (on a Dask cluster).
+KILLED = "killed its worker process each time it was read"
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def reason_for(exc: BaseException) -> str:
 def probe_batch(batch: ProbeBatch) -> list[tuple[str | None, str | None]]:
     """(SeriesInstanceUID, None) for each DICOM file of the batch, (None, reason) for the others."""
     results: list[tuple[str | None, str | None]] = []
-    with Opener(batch.root) as opener, Deadline(batch.seconds) as deadline:
+    with Opener(batch.root) as opener, file_deadline(batch.seconds) as deadline:
         for location in batch.locations:
             try:
                 with deadline.file(), opener.open(location) as stream:
@@ -112,7 +116,7 @@ def read_series(task: ReadTask) -> ReadResult:
     the members tried before it, with their reasons."""
     result = ReadResult()
     damaged: list[tuple[Candidate, dict]] = []
-    with Opener(task.members[0].root) as opener, Deadline(task.seconds) as deadline:
+    with Opener(task.members[0].root) as opener, file_deadline(task.seconds) as deadline:
         for candidate in task.members:
             try:
                 with deadline.file():
@@ -135,6 +139,49 @@ def read_series(task: ReadTask) -> ReadResult:
 
 def _damage_reason(record: dict) -> str:
     return "damaged: " + "; ".join(record["source"]["damage"])
+
+
+def missing_paths(paths: list[str]) -> list[str]:
+    """The paths this process cannot see: run on every Dask worker before the scrape starts."""
+    return [path for path in paths if not os.path.exists(path)]
+
+
+def probe_files_apart(
+    batch: ProbeBatch, run: Callable[[ProbeBatch], list[tuple[str | None, str | None]] | None]
+) -> list[tuple[str | None, str | None]]:
+    """probe_batch for a batch whose worker died each time: one task per file, so the file that kills is named.
+
+    `run` runs one task on the cluster and returns None when its worker died each time.
+    """
+    results: list[tuple[str | None, str | None]] = []
+    for location in batch.locations:
+        found = run(replace(batch, locations=[location]))
+        results.extend([(None, KILLED)] if found is None else found)
+    return results
+
+
+def read_members_apart(task: ReadTask, run: Callable[[ReadTask], ReadResult | None]) -> ReadResult:
+    """read_series for a task whose worker died each time: one task per member, in order, until one reads sound."""
+    result = ReadResult()
+    damaged: list[tuple[Candidate, dict]] = []
+    for candidate in task.members:
+        one = run(replace(task, members=[candidate]))
+        if one is None:
+            result.failures.append((candidate, KILLED))
+            continue
+        result.failures.extend(one.failures)
+        result.dicom = result.dicom or one.dicom
+        if one.record is None:
+            continue
+        if not one.record["source"]["damage"]:
+            result.damaged += [(c, _damage_reason(r)) for c, r in damaged]
+            result.record = one.record
+            return result
+        damaged.append((candidate, one.record))
+    if damaged:
+        result.record = damaged[0][1]
+        result.damaged += [(c, _damage_reason(r)) for c, r in damaged[1:]]
+    return result
 
 
 def _probe(opener: Opener, candidate: Candidate) -> str | None:

@@ -7,6 +7,7 @@ workers keep up, so memory does not grow with the number of files.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import multiprocessing
 import multiprocessing.connection
@@ -78,6 +79,79 @@ class Deadline:
             yield
         finally:
             self._reading = False
+
+
+class ThreadDeadline:
+    """Bounds the time each file of a task may take in a thread other than the main one, where no signal reaches.
+
+    Dask runs tasks in worker threads. There a watchdog thread raises TimeLimitExceeded in the
+    reading thread (PyThreadState_SetAsyncExc); Python delivers it between two bytecodes, as it
+    does a signal handler's exception, and only while a file is being read. As with the alarm,
+    it repeats every second after expiry, in case the interrupted code swallows the first one.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._reader = threading.get_ident()
+        self._changed = threading.Condition()
+        self._due: float | None = None  # when the file being read is over its limit; None between files
+        self._pending = False  # an exception was raised in the reader and may not have been delivered yet
+        self._closed = False
+        self._watchdog = threading.Thread(target=self._watch, daemon=True, name="dicomref-deadline")
+
+    def __enter__(self) -> ThreadDeadline:
+        self._watchdog.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+        self._watchdog.join()
+
+    @contextmanager
+    def file(self) -> Iterator[None]:
+        """The body reads one file; it is interrupted with TimeLimitExceeded when over the limit."""
+        with self._changed:
+            idle = self._due is None
+            self._due = time.monotonic() + self.seconds
+            if idle:
+                self._changed.notify()
+        try:
+            yield
+        finally:
+            self._due = None  # first, and a plain store: no exception is delivered before it
+            with self._changed:
+                self._due = None  # again: the watchdog may have set the next repeat meanwhile
+                if self._pending:  # drop one raised just as the file ended
+                    _raise_in_thread(self._reader, None)
+                    self._pending = False
+
+    def _watch(self) -> None:
+        with self._changed:
+            while not self._closed:
+                due = self._due
+                now = time.monotonic()
+                if due is not None and now >= due:
+                    _raise_in_thread(self._reader, TimeLimitExceeded)
+                    self._pending = True
+                    self._due = now + min(1.0, self.seconds)
+                    continue
+                self._changed.wait(None if due is None else due - now)
+
+
+def _raise_in_thread(thread_id: int, exception: type[BaseException] | None) -> None:
+    """Raise `exception` in the thread at its next bytecode; None withdraws one not yet raised there."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), None if exception is None else ctypes.py_object(exception)
+    )
+
+
+def file_deadline(seconds: float) -> Deadline | ThreadDeadline:
+    """The per-file time limit fitting the calling thread: a signal in the main thread, a watchdog elsewhere."""
+    if seconds and threading.current_thread() is not threading.main_thread():
+        return ThreadDeadline(seconds)
+    return Deadline(seconds)
 
 
 def _exit_with_parent() -> None:

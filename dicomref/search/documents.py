@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from dicomref.aggregate.schema import Aggregate
 from dicomref.standard import Standard
 
 # Prominence is 0..15: twice the log2 of how many IODs use the attribute (about 150 IODs exist).
@@ -34,12 +35,12 @@ def _prominence(standard: Standard, modules: tuple[str, ...]) -> int:
     return min(MAX_PROMINENCE, round(2 * math.log2(1 + len(iods))))
 
 
-def _examples(aggregate: dict, tag: str) -> tuple[str, ...]:
+def _examples(aggregate: Aggregate, tag: str) -> tuple[str, ...]:
     examples = aggregate.get("attributes", {}).get(tag, {}).get("examples", [])
     return tuple(str(example["value"]) for example in examples if example.get("value") not in (None, ""))
 
 
-def search_documents(standard: Standard, aggregate: dict | None = None) -> list[SearchDocument]:
+def search_documents(standard: Standard, aggregate: Aggregate | None = None) -> list[SearchDocument]:
     """Every dictionary entry with its modules, descriptions and examples, in tag order."""
     documents = []
     for entry in standard.dictionary:

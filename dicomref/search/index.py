@@ -1,9 +1,9 @@
-"""The Whoosh index behind `dicomref search` and `dicomref serve`: built beside aggregate.json, rebuilt when its inputs change."""
+"""The Whoosh index behind `dicomref search` and `dicomref serve`:
+built beside aggregate.json, rebuilt when its inputs change."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -14,7 +14,7 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.filedb.filestore import RamStorage
 from whoosh.index import EmptyIndexError, Index, create_in, open_dir
 
-from dicomref.errors import DicomrefError
+from dicomref.aggregate.schema import load_aggregate
 from dicomref.files import replace_dir, write_text_atomic
 from dicomref.search.documents import SearchDocument, search_documents
 from dicomref.standard import Standard
@@ -132,16 +132,12 @@ def current_index(aggregate: Path, standard_folder: Path | None = None) -> Index
 
 
 def index_beside(aggregate: Path, standard_folder: Path | None = None, standard: Standard | None = None) -> Index:
-    """The index beside `aggregate`, built first when missing or stale (from the standard alone when there is no aggregate)."""
+    """The index beside `aggregate`, built first when missing or stale
+    (from the standard alone when there is no aggregate)."""
     from dicomref.standard import load_standard
 
     def documents() -> list[SearchDocument]:
-        data = None
-        if aggregate.is_file():
-            try:
-                data = json.loads(aggregate.read_text(encoding="utf-8"))
-            except ValueError:
-                raise DicomrefError(f"{aggregate} is not valid JSON (re-run `dicomref aggregate`)") from None
+        data = load_aggregate(aggregate) if aggregate.is_file() else None
         return search_documents(standard or load_standard(standard_folder), data)
 
     return ensure_index(aggregate.parent / INDEX_DIR, fingerprint(aggregate, standard_folder), documents)

@@ -1,5 +1,5 @@
 """Site stage: a static, searchable reference of the standard with real examples."""
 
-from dicomref.site.build import SiteSummary, build_site, load_aggregate
+from dicomref.site.build import SiteSummary, build_site
 
-__all__ = ["SiteSummary", "build_site", "load_aggregate"]
+__all__ = ["SiteSummary", "build_site"]

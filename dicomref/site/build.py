@@ -6,7 +6,6 @@ when everything is written, so a failed or killed build leaves the last good sit
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable
@@ -17,15 +16,17 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from dicomref import __version__
+from dicomref.aggregate.schema import Aggregate, check_aggregate
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
+from dicomref.pause import pause_point
+from dicomref.site.credits import Credits
 from dicomref.site.linkcheck import LinkReport, check_links
 from dicomref.site.pages import NAV, Page, SiteModel, all_pages, not_found_page
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
-AGGREGATE_SCHEMA = 1
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class _Writer:
         self.bytes = 0
         self.files = 0
         self.largest = ("", 0)
+        self.pages = 0
         self._made: set[Path] = set()
 
     def write(self, relative: str, data: bytes) -> None:
@@ -83,6 +85,8 @@ class _Writer:
         if len(data) > self.largest[1]:
             self.largest = (relative, len(data))
         self.write(relative, data)
+        self.pages += 1
+        pause_point("site-page", self.pages)
 
 
 def html_safe_json(data: object) -> str:
@@ -122,17 +126,6 @@ def base_url_path(base_url: str) -> str:
     rest = base_url.split("://", 1)[-1]
     path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
     return path if path.endswith("/") else path + "/"
-
-
-def _check_aggregate(aggregate: dict) -> None:
-    if not isinstance(aggregate, dict) or aggregate.get("schema") != AGGREGATE_SCHEMA:
-        raise DicomrefError("aggregate file has an unknown schema; re-run `dicomref aggregate`")
-    shapes = {"attributes": dict, "coverage": dict, "datasets": list}
-    for key, kind in shapes.items():
-        if not isinstance(aggregate.get(key), kind):
-            raise DicomrefError(f"aggregate file has no valid '{key}'; re-run `dicomref aggregate`")
-    if not isinstance(aggregate["coverage"].get("overall"), dict):
-        raise DicomrefError("aggregate file has no overall coverage; re-run `dicomref aggregate`")
 
 
 def _recover_interrupted_swap(out: Path) -> None:
@@ -178,30 +171,34 @@ def _write_everything(
 
 
 def build_site(
-    aggregate: dict,
+    aggregate: Aggregate,
     standard: Standard,
     out: Path,
     base_url: str = DEFAULT_BASE_URL,
     on_progress: ProgressCallback | None = None,
     check: bool = False,
+    credits: Credits | None = None,
 ) -> SiteSummary:
     """Render into a sibling folder, then swap it in: a failed build leaves the last good site.
 
     With `check`, every internal link and anchor is checked before the swap, and a broken link fails the build.
     """
     _recover_interrupted_swap(out)
-    _check_aggregate(aggregate)
+    check_aggregate(aggregate)
     building = out.with_name(f".{out.name}.building")
     if building.exists():
         shutil.rmtree(building)
     building.mkdir(parents=True)
     writer = _Writer(building)
     try:
-        pages = _write_everything(SiteModel(standard, aggregate), standard, writer, base_url, on_progress)
+        pages = _write_everything(
+            SiteModel(standard, aggregate, credits or Credits()), standard, writer, base_url, on_progress
+        )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         shutil.rmtree(building, ignore_errors=True)
         raise DicomrefError(
-            "aggregate file is malformed (a field is missing or of the wrong type); re-run `dicomref aggregate` (--debug shows where)"
+            "aggregate file is malformed (a field is missing or of the wrong type); "
+            "re-run `dicomref aggregate` (--debug shows where)"
         ) from exc
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -229,15 +226,7 @@ def _check(building: Path, base_url: str, on_progress: ProgressCallback | None) 
         shutil.rmtree(building, ignore_errors=True)
         first = report.broken[0]
         raise DicomrefError(
-            f"{len(report.broken):,} broken links, the first in {first.page}: {first.link} ({first.reason}); the previous site is kept"
+            f"{len(report.broken):,} broken links, the first in {first.page}: {first.link} ({first.reason}); "
+            "the previous site is kept"
         )
     return report
-
-
-def load_aggregate(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DicomrefError(f"{path} not found (run `dicomref aggregate` first)") from None
-    except ValueError:
-        raise DicomrefError(f"{path} is not valid JSON (re-run `dicomref aggregate`)") from None

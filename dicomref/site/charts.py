@@ -40,7 +40,8 @@ def _stacked_row(bar: Bar, label: str, y: int) -> tuple[str, int]:
         f'<text class="chart-label" x="0" y="{y + 16}">{escape(label)}</text>'
         f'<text class="chart-value" x="{WIDTH}" y="{y + 16}" text-anchor="end">{bar.figures}</text>'
         f'<rect class="chart-track" x="0" y="{y + 23}" width="{WIDTH}" height="{BAR_HEIGHT}" rx="5"/>'
-        f'<rect class="chart-bar" x="0" y="{y + 23}" width="{round(WIDTH * bar.share, 1)}" height="{BAR_HEIGHT}" rx="5"/>'
+        f'<rect class="chart-bar" x="0" y="{y + 23}" '
+        f'width="{round(WIDTH * bar.share, 1)}" height="{BAR_HEIGHT}" rx="5"/>'
     )
     return row, 40
 
@@ -50,7 +51,8 @@ def _inline_row(bar: Bar, label: str, y: int) -> tuple[str, int]:
     row = (
         f'<text class="chart-label" x="0" y="{y + 17}">{escape(label)}</text>'
         f'<rect class="chart-track" x="{SHORT_LABEL_WIDTH}" y="{y + 8}" width="{track}" height="{BAR_HEIGHT}" rx="5"/>'
-        f'<rect class="chart-bar" x="{SHORT_LABEL_WIDTH}" y="{y + 8}" width="{round(track * bar.share, 1)}" height="{BAR_HEIGHT}" rx="5"/>'
+        f'<rect class="chart-bar" x="{SHORT_LABEL_WIDTH}" y="{y + 8}" '
+        f'width="{round(track * bar.share, 1)}" height="{BAR_HEIGHT}" rx="5"/>'
         f'<text class="chart-value" x="{WIDTH}" y="{y + 17}" text-anchor="end">{bar.figures}</text>'
     )
     return row, 26
@@ -71,6 +73,7 @@ def bar_chart(title: str, bars: list[Bar], root: str = "") -> Markup:
     # A chart of links is a group whose links speak for themselves; one without links is a single image.
     role = "group" if any(bar.url for bar in bars) else "img"
     return Markup(
-        f'<svg class="chart" role="{role}" viewBox="0 0 {WIDTH} {y + 4}" width="{WIDTH}" height="{y + 4}" aria-labelledby="{chart_id}">'
+        f'<svg class="chart" role="{role}" viewBox="0 0 {WIDTH} {y + 4}" width="{WIDTH}" height="{y + 4}" '
+        f'aria-labelledby="{chart_id}">'
         f'<title id="{chart_id}">{escape(title)}</title>{"".join(rows)}</svg>'
     )

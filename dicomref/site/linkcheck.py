@@ -130,7 +130,8 @@ def _parse_all(
 def check_links(
     site: Path, base_path: str = "/", jobs: int = 0, on_progress: Callable[[int, int], None] | None = None
 ) -> LinkReport:
-    """Check every page under `site`; `base_path` is the only <base href> a page may declare; jobs 0: one process per core."""
+    """Check every page under `site`; `base_path` is the only <base href> a page may declare;
+    jobs 0: one process per core."""
     tree = _tree(site)
     pages = sorted(f for f in tree.files if f.endswith(".html"))
     parsed = _parse_all(site, pages, jobs, on_progress)

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from dicomref.aggregate.schema import Aggregate
 from dicomref.site.charts import Bar, bar_chart
+from dicomref.site.credits import Credits
 from dicomref.standard import DictEntry, Module, Standard, display_tag
 
 # The registry of data elements in PS3.6, where every attribute is defined.
@@ -125,7 +127,8 @@ class SiteModel:
     """The standard joined with the aggregate: what every page draws from."""
 
     standard: Standard
-    aggregate: dict
+    aggregate: Aggregate
+    credits: Credits = field(default_factory=Credits)
     _usage_in_iod: dict[tuple[str, str], str] = field(default_factory=dict)
     _anchors: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -211,6 +214,7 @@ class SiteModel:
                     "sop_classes": [self.sop_class_name(u) for u in example["sop_classes"]],
                     "datasets": example["datasets"],
                     "file": f"{file['dataset']}/{file['path']}" if file else "",
+                    "collection": self.credits.collection_of(file["dataset"], file["path"]) if file else None,
                 }
             )
         return rows
@@ -310,7 +314,10 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 "api_url": f"api/attributes/{entry.tag}.json",
             },
             section="attributes",
-            summary=f"DICOM attribute {entry.display} {entry.name} ({entry.keyword or 'no keyword'}), VR {entry.vr}: its modules, IODs and real example values.",
+            summary=(
+                f"DICOM attribute {entry.display} {entry.name} ({entry.keyword or 'no keyword'}), VR {entry.vr}: "
+                "its modules, IODs and real example values."
+            ),
             crumbs=_crumbs((f"Group {entry.group}", group_url(entry.group)), (entry.display, None)),
         )
 
@@ -380,7 +387,10 @@ def _module_pages(model: SiteModel) -> Iterator[Page]:
                 "types": [{"type": t, "meaning": m} for t, m in TYPE_MEANINGS.items()],
             },
             section="modules",
-            summary=f"The {module.name} Module of the DICOM standard: its attributes, nested sequences, types and real example values.",
+            summary=(
+                f"The {module.name} Module of the DICOM standard: "
+                "its attributes, nested sequences, types and real example values."
+            ),
             crumbs=_crumbs(("Modules", "modules/index.html"), (module.name, None)),
         )
 
@@ -414,7 +424,10 @@ def _iod_pages(model: SiteModel) -> Iterator[Page]:
                 "usages": [{"usage": u, "meaning": m} for u, m in USAGE_MEANINGS.items()],
             },
             section="iods",
-            summary=f"The {iod.name} IOD of the DICOM standard: its modules by information entity, with usage and conditions.",
+            summary=(
+                f"The {iod.name} IOD of the DICOM standard: "
+                "its modules by information entity, with usage and conditions."
+            ),
             crumbs=_crumbs(("IODs", "iods/index.html"), (iod.name, None)),
         )
 
@@ -439,7 +452,9 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
             ]
         },
         section="modules",
-        summary="Every module of the DICOM standard, with how many attributes each has and how many have real examples.",
+        summary=(
+            "Every module of the DICOM standard, with how many attributes each has and how many have real examples."
+        ),
         crumbs=_crumbs(("Modules", None)),
     )
     yield Page(
@@ -458,7 +473,9 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
             ]
         },
         section="iods",
-        summary="Every Information Object Definition (IOD) of the DICOM standard, with its modules and example coverage.",
+        summary=(
+            "Every Information Object Definition (IOD) of the DICOM standard, with its modules and example coverage."
+        ),
         crumbs=_crumbs(("IODs", None)),
     )
     yield from _group_pages(model)
@@ -485,7 +502,8 @@ def _browse_links(current: str) -> list[dict]:
 def _browse_page(
     where: tuple[str, str, str], tab: str, context: dict, summary: str, *crumbs: tuple[str, str | None]
 ) -> Page:
-    """A page under Attributes: (path, template, title), the browse tab it shows as current, its crumbs below Attributes."""
+    """A page under Attributes: (path, template, title), the browse tab it shows as current,
+    its crumbs below Attributes."""
     path, template, title = where
     return Page(
         path,
@@ -628,7 +646,9 @@ def _coverage_page(model: SiteModel) -> Page:
             "empty_only": _empty_only(coverage),
         },
         section="coverage",
-        summary="How much of the DICOM data dictionary has real example values: by dataset, modality, VR, module and IOD.",
+        summary=(
+            "How much of the DICOM data dictionary has real example values: by dataset, modality, VR, module and IOD."
+        ),
         crumbs=_crumbs(("Coverage", None)),
     )
 
@@ -687,7 +707,10 @@ def _home_page(model: SiteModel) -> Page:
             ],
             "browse": _browse_links(""),
         },
-        summary="A fast, static reference of the DICOM standard: every attribute, module and IOD, with example values from real DICOM files.",
+        summary=(
+            "A fast, static reference of the DICOM standard: every attribute, module and IOD, "
+            "with example values from real DICOM files."
+        ),
     )
 
 
@@ -697,7 +720,10 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
         "about/index.html",
         "about.html",
         "About",
-        {"datasets": [{"deidentified": False, "public": False, "licence": "", **d} for d in model.datasets]},
+        {
+            "datasets": [{"deidentified": False, "public": False, "licence": "", **d} for d in model.datasets],
+            "collections": model.credits.about([d["name"] for d in model.datasets]),
+        },
         section="about",
         summary="Where dicomref's data comes from, how the examples were gathered, and its JSON API.",
         crumbs=_crumbs(("About", None)),

@@ -22,6 +22,7 @@ import math
 import re
 from collections import Counter
 
+from dicomref.aggregate.schema import Aggregate
 from dicomref.search.documents import SearchDocument, search_documents
 from dicomref.standard import Standard
 
@@ -117,7 +118,7 @@ def compact_index(documents: list[SearchDocument], module_names: dict[str, str],
     }
 
 
-def search_index_script(standard: Standard, aggregate: dict | None = None) -> str:
+def search_index_script(standard: Standard, aggregate: Aggregate | None = None) -> str:
     index = compact_index(
         search_documents(standard, aggregate),
         {m.id: m.name for m in standard.modules.values()},

@@ -146,7 +146,8 @@ class _Cleaner:
 
 
 class _Sections:
-    """Value sets of the sections rows refer to ('See Section C.8.4.9.1.1'), when the section is about the row's attribute."""
+    """Value sets of the sections rows refer to ('See Section C.8.4.9.1.1'),
+    when the section is about the row's attribute."""
 
     def __init__(self, references: dict[str, str], dictionary: Dictionary) -> None:
         self._references = references

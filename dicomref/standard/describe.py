@@ -10,7 +10,8 @@ from dicomref.standard.model import Module, ModuleAttribute, Standard
 
 
 def describe(standard: Standard, query: str, attributes: dict) -> dict:
-    """Dictionary entry, every module and macro using it with Type and sanitised description, value sets, profile action and examples.
+    """Dictionary entry, every module and macro using it with Type and sanitised description,
+    value sets, profile action and examples.
 
     attributes is the `attributes` object of aggregate.json (empty before a build).
     """

