@@ -109,7 +109,7 @@ def test_withheld_values_say_why(standard, planted_build: Build) -> None:
 def test_software_identifiers_codes_and_numbers_are_shown(standard, planted_build: Build) -> None:
     """Never cut or withheld: the file meta's software identifiers, and code strings and numbers inside an
     identifying sequence (here Icon Image Sequence, whose text and dates would be withheld)."""
-    attributes = json.loads(planted_build.aggregate.read_text())["attributes"]
+    attributes = aggregate([planted_build.scraped], standard)["attributes"]  # the whole dictionary
     assert "00880200" in standard.identifying
     for keyword, value in {**SOFTWARE, **ICON}.items():
         examples = attributes[standard.dictionary.by_keyword(keyword).tag]["examples"]
