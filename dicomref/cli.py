@@ -544,13 +544,25 @@ def _print_attribute(info: dict) -> None:
     )
     if info["matched"]:
         out_console.print(f"  matched from ({info['matched'][:4]},{info['matched'][4:]})", highlight=False)
-    for value_set in info["value_sets"]:
-        which = f" ({value_set['which']})" if value_set["which"] else ""
-        out_console.print(
-            f"  {value_set['kind']}{which}: {escape(', '.join(value_set['values'][:12]))}"
-            f"{' …' if len(value_set['values']) > 12 else ''}",
-            highlight=False,
-        )
+    for position in info["values"]:
+        for listed in position["lists"]:
+            label = " ".join(
+                part
+                for part in (
+                    position["which"],
+                    "retired" if listed["retired"] else "",
+                    listed["kind"],
+                    listed["condition"] and f"({listed['condition']})",
+                )
+                if part
+            )
+            places = listed["modules"] + listed["macros"]
+            tables = places[0] + (f" and {len(places) - 1} more" if len(places) > 1 else "")
+            shown = ", ".join(listed["values"][:12]) + (" …" if len(listed["values"]) > 12 else "")
+            out_console.print(
+                f"  {escape(label)}: {escape(shown)} [dim]in {escape(tables)}[/]",
+                highlight=False,
+            )
     for label, rows in (("module", info["modules"]), ("macro", info["macros"])):
         for row in rows[:20]:
             nesting = " in " + " > ".join(f"({t[:4]},{t[4:]})" for t in row["path"]) if row["path"] else ""
@@ -580,20 +592,31 @@ def _search_index(aggregate_file: Path, standard: Path | None, model=None):
     return index
 
 
+class SearchKind(str, Enum):
+    attribute = "attribute"
+    module = "module"
+    macro = "macro"
+    iod = "iod"
+    uid = "uid"
+
+
 @app.command()
 def search(
     query: Annotated[
         str,
         typer.Argument(
-            help=(
-                "Tag (whole or partial, any notation), keyword, name words, description words or an example value; "
-                "filters vr:DA, retired:yes|no, module:ID."
-            )
+            help="Tag (any notation), keyword, name words, a value, a UID, or their start; filters vr:DA, "
+            "retired:yes|no, module:ID, kind:KIND."
         ),
     ],
     limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 10,
+    kind: Annotated[SearchKind | None, typer.Option(help="Only attributes, modules, macros, IODs or UIDs.")] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print a JSON list of {tag, keyword, name, vr, score}.")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print a JSON list of {kind, id, what, name, url, retired, score}, attributes with tag, keyword, vr.",
+        ),
     ] = False,
     aggregate_file: Annotated[
         Path,
@@ -604,27 +627,28 @@ def search(
     ] = AGGREGATE,
     standard: StandardOption = None,
 ) -> None:
-    """Search attributes: exact tag, then exact keyword, prefixes, name words, description, examples.
+    """Search attributes, modules, macros, IODs and UIDs: tag or UID, keyword, name words, values, description.
 
-    Example: [bold]dicomref search "slice thickness" --json[/]
+    Example: [bold]dicomref search "slice thickness" --json[/]; [bold]dicomref search "enhanced mr" --kind uid[/]
     """
     from dicomref.search import search as run_search
 
-    results = run_search(_search_index(aggregate_file, standard), query, limit)
+    results = run_search(_search_index(aggregate_file, standard), query, limit, kind.value if kind else None)
     if as_json:
         typer.echo(json.dumps([r.as_json() for r in results], indent=1, ensure_ascii=False))
         return
     if not results:
-        err_console.print("No attribute matches")
+        err_console.print("Nothing matches")
         return
-    table = Table("Tag", "Name", "Keyword", "VR", "Match")
+    table = Table("What", "Tag or id", "Name", "Keyword", "VR", "Match")
     for row in results:
         table.add_row(
-            f"({row.tag[:4]},{row.tag[4:]})",
+            row.what,
+            f"({row.tag[:4]},{row.tag[4:]})" if row.tag else escape(row.id),
             escape(row.name) + (" [yellow](retired)[/]" if row.retired else ""),
             escape(row.keyword),
             row.vr,
-            row.tier.label,
+            row.match,
         )
     out_console.print(table)
 

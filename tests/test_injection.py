@@ -129,6 +129,8 @@ def test_no_dialog_opens_in_chromium(hostile_build: Build, browser, tmp_path: Pa
             page.keyboard.press("ArrowDown")
             page.goto(f"{url}index.html?q={quote(payload)}")
             page.wait_for_load_state("networkidle")
+            page.goto(f"{url}search/index.html?q={quote(payload)}")  # the results page shows the values matched
+            page.wait_for_load_state("networkidle")
         page.goto(f"{url}api/attributes/00081030.json")
         assert dialogs == []
     finally:

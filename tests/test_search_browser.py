@@ -1,4 +1,5 @@
-"""The site's search in Chromium, on the default build: the shared table of queries, the combobox, the URL, file://."""
+"""The site's search in Chromium, on the default build: the shared table of queries on the results page and in the
+box's list, the combobox, the URL, file://."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ import pytest
 from dicomref.site.search_index import keyword_from_name
 from dicomref.standard import Standard
 from tests.conftest import Build
-from tests.test_search import CASES, check_case
+from tests.test_search import CASES, check_case, result_key
 
 pytestmark = pytest.mark.browser
 
 RENDERED = "text => document.getElementById('results').getAttribute('data-query') === text"
+PAGE_RENDERED = "text => document.getElementById('all-results').getAttribute('data-query') === text"
+OPTIONS = "#results li[role=option]:not(.all) a"
+KINDS = {"attributes": "attribute", "modules": "module", "macros": "macro", "iods": "iod", "uids": "uid"}
 RESULTS = """els => els.map(a => ({
-  tag: a.getAttribute('href').split('/').slice(-2)[0],
-  shown: a.querySelector('.tag').textContent,
+  folder: a.getAttribute('href').split('/').slice(-3)[0],
+  id: a.getAttribute('href').split('/').slice(-2)[0],
+  what: a.querySelector('.kind').textContent,
+  shown: a.querySelector('.tag') ? a.querySelector('.tag').textContent : '',
   name: a.querySelector('.name').textContent,
-  keyword: a.querySelector('.kw').textContent,
-  vr: a.querySelector('.vr').textContent,
+  meta: a.querySelector('.meta').textContent,
   snippet: a.querySelector('.snippet').textContent,
 }))"""
 # Records, in the page, the time from each keydown to the frame after its results were rendered.
@@ -64,23 +69,114 @@ def _watch(page) -> list[str]:
 def _search(page, text: str) -> list[dict]:
     page.fill("#q", text)
     page.wait_for_function(RENDERED, arg=text[:200])
-    return page.eval_on_selector_all("#results li[role=option] a", RESULTS)
+    return page.eval_on_selector_all(OPTIONS, RESULTS)
+
+
+def _all_results(page, text: str) -> list[dict]:
+    page.fill("#q", text)
+    page.wait_for_function(PAGE_RENDERED, arg=text[:200])
+    return page.eval_on_selector_all("#all-results li a", RESULTS)
+
+
+def _keys(rows: list[dict]) -> list[str]:
+    return [result_key(KINDS[r["folder"]], r["id"]) for r in rows]
+
+
+def _vr(row: dict) -> str:
+    """An attribute's VR, the last part of its 'Keyword · VR' line."""
+    return row["meta"].split(" · ")[-1] if row["folder"] == "attributes" else ""
+
+
+def _says_what_it_is(row: dict) -> bool:
+    if row["folder"] == "attributes":
+        return row["what"] == "Attribute" and row["shown"] == f"({row['id'][:4]},{row['id'][4:]})"
+    if row["folder"] == "uids":
+        return row["what"] in ("SOP Class", "Meta SOP Class", "Transfer Syntax") and row["meta"] == row["id"]
+    return row["what"] == {"modules": "Module", "macros": "Macro", "iods": "IOD"}[row["folder"]]
 
 
 def test_the_table_in_chromium(browser, site_url: str) -> None:
+    """Every case on the results page (every match), and the box's list holding the first of the same matches."""
+    page = browser.new_page()
+    problems = _watch(page)
+    page.goto(site_url + "search/index.html")
+    box = browser.new_page()
+    box_problems = _watch(box)
+    box.goto(site_url + "index.html")
+    for case in CASES:
+        rows = _all_results(page, case.query)
+        check_case(case, _keys(rows), [_vr(r) for r in rows])
+        assert page.locator("#all-results script, #all-results img, #all-results [onerror]").count() == 0, case.query
+        assert all(_says_what_it_is(row) and row["name"] and row["snippet"] for row in rows), case.query
+        listed = _search(box, case.query)
+        assert _keys(listed) == _keys(rows)[:10], case.query
+        assert box.locator("#results li.all a").count() == (1 if rows else 0), case.query
+    assert problems == [] and box_problems == []
+    page.close()
+    box.close()
+
+
+def test_results_page_lists_every_match(browser, site_url: str) -> None:
     page = browser.new_page()
     problems = _watch(page)
     page.goto(site_url + "index.html")
-    for case in CASES:
-        rows = _search(page, case.query)
-        check_case(case, [r["tag"] for r in rows], [r["vr"] for r in rows])
-        assert page.locator("#results script, #results img, #results [onerror]").count() == 0, case.query
-        for row in rows:
-            assert (
-                row["shown"] == f"({row['tag'][:4]},{row['tag'][4:]})" and row["name"] and row["vr"] and row["snippet"]
-            )
+    listed = _search(page, "date")
+    assert len(listed) == 10
+    total = int(page.locator("#results li.all a").inner_text().split()[1].replace(",", ""))
+    assert total > 20
+    page.click("#results li.all a")
+    page.wait_for_url("**/search/index.html?q=date")
+    page.wait_for_function(PAGE_RENDERED, arg="date")
+    rows = page.eval_on_selector_all("#all-results li a", RESULTS)
+    assert len(rows) == total and _keys(rows)[:10] == _keys(listed)
+    assert page.locator("#results li").count() == 0 and page.input_value("#q") == "date"
+    assert f"{total} matches" in page.inner_text("#all-status")
+    kinds = page.eval_on_selector_all("#all-kinds a", "els => els.map(a => [a.textContent, a.getAttribute('href')])")
+    assert kinds and kinds[0][0] == f"Attributes {total}" and kinds[0][1].endswith("q=date%20kind%3Aattribute")
+    page.goto(site_url + "search/index.html?q=enhanced%20mr")
+    page.wait_for_function(PAGE_RENDERED, arg="enhanced mr")
+    named = [a[0].split()[0] for a in page.eval_on_selector_all("#all-kinds a", "els => els.map(a => [a.textContent])")]
+    assert named[:2] == ["IODs", "Modules"] and "UIDs" in named
+    page.click("#all-kinds a:text-matches('^Modules')")
+    page.wait_for_function(PAGE_RENDERED, arg="enhanced mr kind:module")
+    assert {r["folder"] for r in page.eval_on_selector_all("#all-results li a", RESULTS)} == {"modules"}
+    page.keyboard.press("/")
+    page.keyboard.type("x")
+    page.wait_for_function(PAGE_RENDERED, arg="enhanced mr kind:modulex")
+    assert "No match" in page.inner_text("#all-status")
     assert problems == []
     page.close()
+
+
+def test_enter_without_a_result_opens_the_results_page(browser, site_url: str) -> None:
+    page = browser.new_page()
+    page.goto(site_url + "attributes/00100010/index.html")
+    _search(page, "zzqqxx")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/index.html?q=zzqqxx")
+    page.wait_for_function(PAGE_RENDERED, arg="zzqqxx")
+    assert "No match" in page.inner_text("#all-status")
+    page.close()
+
+
+def test_status_never_under_the_clear_button(browser, site_url: str) -> None:
+    """The count and the clear (x) button share the box's right end without overlapping, on desktop and phone."""
+    for width in (1280, 390):
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        page = context.new_page()
+        page.goto(site_url + "index.html")
+        for text in ["date", "b value", "zzqqxx", "a" * 60]:
+            _search(page, text)
+            status = page.locator(".search-status").bounding_box()
+            clear = page.locator(".search-clear").bounding_box()
+            box = page.locator("#q").bounding_box()
+            assert status and clear and box and page.inner_text(".search-status")
+            assert status["x"] + status["width"] <= clear["x"], (width, text, status, clear)
+            assert box["x"] <= status["x"] and clear["x"] + clear["width"] <= box["x"] + box["width"]
+        page.click(".search-clear")
+        assert page.input_value("#q") == "" and page.evaluate("document.activeElement.id") == "q"
+        assert page.locator(".search-clear").is_hidden()
+        context.close()
 
 
 def test_results_show_what_the_dictionary_says(browser, site_url: str, standard: Standard) -> None:
@@ -91,7 +187,7 @@ def test_results_show_what_the_dictionary_says(browser, site_url: str, standard:
     page.goto(site_url + "index.html")
     for entry in sample:
         first = _search(page, entry.tag)[0]
-        assert (first["tag"], first["keyword"], first["vr"]) == (entry.tag, entry.keyword, entry.vr)
+        assert (first["id"], first["meta"]) == (entry.tag, " · ".join(p for p in (entry.keyword, entry.vr) if p))
         assert first["name"] == entry.name + (" (retired)" if entry.retired else "")
     page.close()
 
@@ -125,7 +221,7 @@ def test_combobox_keyboard_and_url(browser, site_url: str) -> None:
     page.goto(site_url + "modules/index.html?q=0008%2C1115")
     page.wait_for_function(RENDERED, arg="0008,1115")
     assert page.input_value("#q") == "0008,1115"
-    assert page.eval_on_selector_all("#results li a", RESULTS)[0]["tag"] == "00081115"
+    assert page.eval_on_selector_all(OPTIONS, RESULTS)[0]["id"] == "00081115"
     assert problems == []
     page.close()
 
@@ -135,7 +231,7 @@ def test_search_from_file_url(browser, default_build: Build) -> None:
     problems = _watch(page)
     page.goto((default_build.site / "modules" / "index.html").as_uri())
     rows = _search(page, "rt related")
-    assert "30060030" in [r["tag"] for r in rows[:3]]
+    assert "30060030" in [r["id"] for r in rows[:3]]
     page.click("#results a[href$='attributes/30060030/index.html']")
     page.wait_for_url("**/attributes/30060030/index.html")
     assert "RT Related ROI Sequence" in page.locator("h1").inner_text()

@@ -15,6 +15,7 @@ from pydicom.uid import UID_dictionary
 from pydicom.valuerep import MAX_VALUE_LEN, STR_VR_REGEXES, VALIDATORS, validate_pn
 
 from dicomref.standard import Standard
+from dicomref.standard.descriptions import ValueSet
 
 SPECIFIC_CHARACTER_SET = "00080005"
 DICOM_UID_ROOT = "1.2.840.10008."
@@ -148,12 +149,6 @@ def _terms_at(terms: Terms, position: int) -> tuple[str, ...] | None:
     return terms.get(position, terms.get(None))
 
 
-def _position(which: str | None) -> int | None:
-    """'Value 3' -> 2 (the third value); None: the terms apply to every value."""
-    number = (which or "").split()[-1:]
-    return int(number[0]) - 1 if number and number[0].isdigit() else None
-
-
 @dataclass(frozen=True)
 class Rows:
     """The value sets of the module rows that apply to a value found at one place."""
@@ -161,6 +156,7 @@ class Rows:
     terms: tuple[Terms, ...]
     every_row: bool  # within one IOD every row applies (modules refine each other); elsewhere any one may
     iod_name: str = ""
+    union: bool = False  # within one IOD, a term listed by any row that lists terms at the position is known
 
     @property
     def restrict(self) -> bool:
@@ -169,7 +165,7 @@ class Rows:
     def excludes(self, vr: str, value: str, position: int) -> bool:
         allowed = [_terms_at(terms, position) for terms in self.terms]
         listed = [a for a in allowed if a is not None]
-        if not listed or (not self.every_row and len(listed) < len(allowed)):
+        if not listed or (not self.every_row and not self.union and len(listed) < len(allowed)):
             return False
         matches = [any(_same(vr, value, term) for term in terms) for terms in listed]
         return not all(matches) if self.every_row else not any(matches)
@@ -228,14 +224,23 @@ class Validator:
             in_iod = [u for u in usages if u.module_id in modules]
             terms = tuple(self._terms(usage.attribute.value_sets, kind) for usage in in_iod or usages)
             iod_name = self.standard.iods[iods[0]].name if in_iod and len(iods) == 1 else ""
-            self._rows[cache_key] = Rows(terms, every_row=bool(in_iod), iod_name=iod_name)
+            # Enumerated lists of one IOD narrow each other; a term defined by any of its rows is known.
+            every_row, union = bool(in_iod) and kind == "enumerated", bool(in_iod) and kind == "defined"
+            self._rows[cache_key] = Rows(terms, every_row=every_row, iod_name=iod_name, union=union)
         return self._rows[cache_key]
 
     @staticmethod
-    def _terms(value_sets, kind: str) -> Terms:
+    def _terms(value_sets: Iterable[ValueSet], kind: str) -> Terms:
+        """Terms by value index (0 for Value 1; None for every value).
+
+        "enumerated": the lists that limit the value whatever else the file holds. A list under
+        a condition ("if Bits Stored = 8") limits only when the condition holds, which other
+        values decide, so its terms count as known terms for the "defined" check instead.
+        """
         terms: Terms = {}
         for value_set in value_sets:
-            if value_set.kind == kind:
-                position = _position(value_set.which)
+            limits = value_set.kind == "enumerated" and value_set.condition is None
+            if limits or kind == "defined":
+                position = None if value_set.position is None else value_set.position - 1
                 terms[position] = terms.get(position, ()) + value_set.values
         return terms

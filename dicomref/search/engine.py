@@ -1,14 +1,18 @@
-"""Rank attributes for a query with Whoosh: tiers by kind of match, BM25F within a tier.
+"""Rank attributes, modules, macros, IODs and UIDs for a query with Whoosh: tiers by kind of match, then weight.
 
-Tiers, best first: exact tag, exact keyword, tag prefix, keyword prefix, all words in the name,
-all words in name or description, all words anywhere (examples too), and, only when nothing
-matches every word, any word. Among equals, non-retired attributes come first. Queries are
-built from parts (Term, Prefix, FuzzyTerm), never parsed, so no input can be a syntax error.
+Tiers, best first: exact tag or UID, exact keyword (or a module's, macro's or IOD's name spelled as
+one word), tag or UID prefix, every word a whole word of the name, the query as a whole value
+(an example seen in files or a value the standard lists), every word begun or one typo away in the
+name, keyword prefix, all words in name or description, all words anywhere (examples too), and,
+only when nothing matches every word, any word. Within a tier (see `relevance`) current before
+retired; in the name and value tiers, what more IODs require before the rest; then BM25F and
+prominence. Queries are built from parts (Term, Prefix, FuzzyTerm), never parsed, so no input can
+be a syntax error. static/site.js ranks the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 from whoosh import query as wq
@@ -16,46 +20,92 @@ from whoosh.index import Index
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from dicomref.search.query import Query, parse_query, tag_matches
+from dicomref.search.query import KINDS, Query, parse_query, tag_matches
 
 # How much one step of prominence (0..15) weighs against BM25F within a tier.
 PROMINENCE_WEIGHT = 0.15
 # Words this long tolerate one typo ('thikness'); shorter ones would match too much.
 FUZZY_LENGTH = 5
+# Relevance within a tier: CURRENT for anything not retired, then up to REQUIRED_SPAN for the IODs
+# requiring it (in the name and value tiers), then the text's own relevance squeezed below one step of that.
+CURRENT = 50.0
+REQUIRED_SPAN = 40.0
+MOST_IODS = 200
+TEXT_SPAN = 0.19
+WEIGHED_BY_REQUIRED = frozenset({"NAME", "VALUE", "NAME_PARTIAL"})
+# The site's folder of each kind's pages.
+FOLDERS = {"attribute": "attributes", "module": "modules", "macro": "macros", "iod": "iods", "uid": "uids"}
 
 
 class Tier(IntEnum):
     ANY_WORD = 0
     ANYWHERE = 1
     DESCRIPTION = 2
-    NAME = 3
-    KEYWORD_PREFIX = 4
-    TAG_PREFIX = 5
-    KEYWORD = 6
-    TAG = 7
+    KEYWORD_PREFIX = 3
+    NAME_PARTIAL = 4
+    VALUE = 5
+    NAME = 6
+    TAG_PREFIX = 7
+    KEYWORD = 8
+    TAG = 9
 
     @property
     def label(self) -> str:
         """What matched, as people say it: 'keyword prefix'."""
-        return self.name.lower().replace("_", " ")
+        return {"NAME_PARTIAL": "name, words begun", "VALUE": "value"}.get(
+            self.name, self.name.lower().replace("_", " ")
+        )
+
+
+def relevance(tier: Tier, retired: bool, required: int, text: float) -> float:
+    """One number that orders results within a tier (see the module's docstring); `text` is at least 0."""
+    weight = 0.0 if retired else CURRENT
+    if tier.name in WEIGHED_BY_REQUIRED:
+        return weight + REQUIRED_SPAN * min(required, MOST_IODS) / MOST_IODS + TEXT_SPAN * text / (1 + text)
+    return weight + min(text, CURRENT - 1)
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    tag: str
-    keyword: str
+    kind: str  # attribute, module, macro, iod or uid
+    id: str  # the tag, the module, macro or IOD id, or the UID
     name: str
+    what: str  # 'Attribute', 'Module', 'Macro', 'IOD', 'SOP Class', 'Transfer Syntax'
+    keyword: str
     vr: str
     retired: bool
     tier: Tier
-    relevance: float  # within the tier: BM25F and prominence, prominence alone for keyword prefixes, none for tags
+    relevance: float
+
+    @property
+    def tag(self) -> str:
+        """The attribute's tag; empty for the other kinds."""
+        return self.id if self.kind == "attribute" else ""
+
+    @property
+    def url(self) -> str:
+        """The page's folder in the site: 'attributes/00180050/', 'uids/1.2.840.10008.1.2.4.50/'."""
+        return f"{FOLDERS[self.kind]}/{self.id}/"
+
+    @property
+    def match(self) -> str:
+        """What matched: the tier, with 'tag' read as 'UID' for a UID and 'keyword' as 'whole name' for a table."""
+        label = self.tier.label
+        if self.kind == "uid":
+            return label.replace("tag", "UID")
+        return "whole name" if self.kind != "attribute" and self.tier == Tier.KEYWORD else label
 
     @property
     def score(self) -> float:
         return round(self.tier * 100 + min(self.relevance, 99.0), 3)
 
     def as_json(self) -> dict:
-        return {"tag": self.tag, "keyword": self.keyword, "name": self.name, "vr": self.vr, "score": self.score}
+        row = {"kind": self.kind, "id": self.id, "what": self.what, "name": self.name, "url": self.url}
+        if self.kind == "attribute":
+            row.update(tag=self.id, keyword=self.keyword, vr=self.vr)
+        elif self.kind == "uid":
+            row.update(keyword=self.keyword)
+        return {**row, "retired": self.retired, "score": self.score}
 
 
 def _word(field: str, word: str, fuzzy: bool = False) -> wq.Query:
@@ -92,11 +142,15 @@ def _tag_queries(searcher: Searcher, typed: str) -> list[tuple[Tier, wq.Query]]:
 
 def _tiers(searcher: Searcher, query: Query) -> list[tuple[Tier, wq.Query]]:
     tiers = _tag_queries(searcher, query.tag) if query.tag else []
+    if query.uid:
+        tiers += [(Tier.TAG, wq.Term("uid", query.uid)), (Tier.TAG_PREFIX, wq.Prefix("uid", query.uid))]
     if query.compact:
         tiers.append((Tier.KEYWORD, wq.Term("keyword_lc", query.compact)))
         tiers.append((Tier.KEYWORD_PREFIX, wq.Prefix("keyword_lc", query.compact)))
     if query.words:
-        tiers.append((Tier.NAME, wq.And([_word("name", w, fuzzy=True) for w in query.words])))
+        tiers.append((Tier.NAME, wq.And([wq.Term("name", w) for w in query.words])))
+        tiers.append((Tier.VALUE, wq.Term("values", query.value)))
+        tiers.append((Tier.NAME_PARTIAL, wq.And([_word("name", w, fuzzy=True) for w in query.words])))
         for tier, with_examples in ((Tier.DESCRIPTION, False), (Tier.ANYWHERE, True)):
             parts = [p for p in (_word_in_text(searcher, w, with_examples) for w in query.words) if p is not None]
             if parts:
@@ -110,6 +164,8 @@ def _any_word(searcher: Searcher, query: Query) -> wq.Query:
 
 def _filter(searcher: Searcher, query: Query) -> wq.Query | None:
     parts = []
+    if query.kind:
+        parts.append(wq.Term("kind", query.kind))
     if query.vr:
         parts.append(wq.Term("vrs", query.vr.lower()))
     if query.retired:
@@ -122,22 +178,45 @@ def _filter(searcher: Searcher, query: Query) -> wq.Query | None:
 
 def _result(searcher: Searcher, docnum: int, tier: Tier, score: float) -> SearchResult:
     stored = searcher.stored_fields(docnum)
+    retired = stored["retired"] == "yes"
     if tier == Tier.TAG:  # the entry of that very tag before a repeating group it falls in
-        relevance = 0.0 if "x" in stored["tag"] else 1.0
+        text = 0.0 if "x" in stored["key"] else 1.0
     elif tier in (Tier.KEYWORD, Tier.TAG_PREFIX):  # tag order
-        relevance = 0.0
+        text = 0.0
     elif tier == Tier.KEYWORD_PREFIX:  # all prefix matches score alike: the common and the short come first
-        relevance = stored["prominence"] + (1 / (1 + len(stored["keyword"])) if stored["keyword"] else 0.0)
+        text = stored["prominence"] + (1 / (1 + len(stored["keyword"])) if stored["keyword"] else 0.0)
     else:
-        relevance = score + PROMINENCE_WEIGHT * stored["prominence"]
+        text = score + PROMINENCE_WEIGHT * stored["prominence"]
     return SearchResult(
-        stored["tag"], stored["keyword"], stored["name"], stored["vr"], stored["retired"] == "yes", tier, relevance
+        kind=stored["kind"],
+        id=stored["key"],
+        name=stored["name"],
+        what=stored["what"],
+        keyword=stored["keyword"],
+        vr=stored["vr"],
+        retired=retired,
+        tier=tier,
+        relevance=relevance(tier, retired, stored["required"], text),
     )
 
 
-def search(index: Index, text: str, limit: int | None = 10) -> list[SearchResult]:
-    """The attributes matching `text`, best first; any input is a valid query."""
+def _id_key(result: SearchResult) -> str:
+    """Ids in order; a UID by its numbers ('1.2.4.50' before '1.2.4.100'), as site.js orders them."""
+    if result.kind != "uid":
+        return result.id
+    return ".".join(number.rjust(10, "0") for number in result.id.split("."))
+
+
+def rank_key(result: SearchResult) -> tuple:
+    """Best first: tier, relevance, then IODs before modules, macros, UIDs and attributes, then id."""
+    return (-result.tier, -round(result.relevance, 3), KINDS.index(result.kind), _id_key(result))
+
+
+def search(index: Index, text: str, limit: int | None = 10, kind: str | None = None) -> list[SearchResult]:
+    """What matches `text`, best first; any input is a valid query. `kind` narrows as `kind:` in the text does."""
     query = parse_query(text)
+    if kind is not None:
+        query = replace(query, kind=kind)
     if query.empty:
         return []
     with index.searcher(weighting=BM25F()) as searcher:
@@ -155,5 +234,5 @@ def search(index: Index, text: str, limit: int | None = 10) -> list[SearchResult
             collect(Tier.ANY_WORD, _any_word(searcher, query))
         if not found and not query.words and query.tag is None:
             collect(Tier.ANY_WORD, wq.Every())
-    ranked = sorted(found.values(), key=lambda r: (-r.tier, -round(r.relevance, 3), r.retired, r.tag))
+    ranked = sorted(found.values(), key=rank_key)
     return ranked[:limit] if limit is not None else ranked

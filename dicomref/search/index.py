@@ -17,12 +17,13 @@ from whoosh.index import EmptyIndexError, Index, create_in, open_dir
 from dicomref.aggregate.schema import load_aggregate
 from dicomref.files import replace_dir, write_text_atomic
 from dicomref.search.documents import SearchDocument, search_documents
+from dicomref.search.query import normal_value
 from dicomref.standard import Standard
 
 INDEX_DIR = "search-index"
 FINGERPRINT_FILE = "fingerprint"
 # Bump when the schema or what goes into a document changes: older indexes are then rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _words():
@@ -32,35 +33,51 @@ def _words():
 
 def schema() -> fields.Schema:
     return fields.Schema(
-        tag=fields.ID(stored=True, unique=True),
+        id=fields.ID(stored=True, unique=True),  # kind and id: 'attribute 00180050', 'iod ct-image'
+        kind=fields.ID(stored=True),
+        key=fields.STORED(),  # the id within its kind
+        tag=fields.ID(),  # attributes only
+        uid=fields.ID(),  # UIDs only
         keyword=fields.STORED(),
         keyword_lc=fields.ID(),
         name=fields.TEXT(analyzer=_words(), stored=True, field_boost=3.0),
+        what=fields.STORED(),
         vr=fields.STORED(),
         vrs=fields.KEYWORD(lowercase=True),
         retired=fields.ID(stored=True),
         modules=fields.KEYWORD(),
         description=fields.TEXT(analyzer=StemmingAnalyzer()),
         examples=fields.TEXT(analyzer=_words()),
+        values=fields.KEYWORD(commas=True),  # each whole value as query.normal_value writes it
+        required=fields.STORED(),
         prominence=fields.STORED(),
     )
 
 
 def _add(writer, document: SearchDocument) -> None:
     values = {
-        "tag": document.tag,
+        "id": f"{document.kind} {document.id}",
+        "kind": document.kind,
+        "key": document.id,
         "keyword": document.keyword,
         "name": document.name,
+        "what": document.what,
         "vr": document.vr,
         "vrs": " ".join(document.vrs),
         "retired": "yes" if document.retired else "no",
         "modules": " ".join(document.modules),
         "description": document.description,
         "examples": "\n".join(document.examples),
+        "values": ",".join(normal_value(v) for v in document.values),
+        "required": document.required,
         "prominence": document.prominence,
     }
-    if document.keyword:
-        values["keyword_lc"] = document.keyword.lower()
+    if document.kind == "attribute":
+        values["tag"] = document.id
+    if document.kind == "uid":
+        values["uid"] = document.id
+    if document.exact_keyword:
+        values["keyword_lc"] = document.exact_keyword
     writer.add_document(**values)
 
 

@@ -1,8 +1,9 @@
 """What a search query means, the same in the CLI and in the site's JavaScript (static/site.js).
 
-A query is free text plus optional filters (`vr:DA`, `retired:yes`, `module:general-series`).
-The text may be a tag, whole or partial, in any common notation; it is also read as a keyword
-(spaces and punctuation ignored) and as words of the name, description and example values.
+A query is free text plus optional filters (`vr:DA`, `retired:yes`, `module:general-series`,
+`kind:module`). The text may be a tag, whole or partial, in any common notation, or a UID, whole
+or its start; it is also read as a keyword (spaces and punctuation ignored), as words of the name,
+description and example values, and as a value ('MONOCHROME2').
 Parsing never fails: whatever cannot be read as a tag or a filter is just words.
 """
 
@@ -15,12 +16,16 @@ from dataclasses import dataclass
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 12
 
-_FILTER = re.compile(r"(?<!\S)(vr|retired|module):(\S*)", re.IGNORECASE)
+_FILTER = re.compile(r"(?<!\S)(vr|retired|module|kind):(\S*)", re.IGNORECASE)
 # '(0010,0010)', '0010,0010', '0010 0010', '(0008,' and '0008,11' (group, separator, element or its start)
 _GROUP_AND_ELEMENT = re.compile(r"^\(?\s*(?:0x)?([0-9a-fx]{4})\s*[,\s]\s*(?:0x)?([0-9a-fx]{0,4})\s*\)?$", re.IGNORECASE)
 # '00100010', '0x00100010', '0010', '(0010', '001'
 _HEX_RUN = re.compile(r"^\(?\s*(?:0x)?([0-9a-fx]{1,8})\s*\)?$", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
+# '1.2.840.10008.1.2.4.50', or its start ('1.2.840.10008.5.'): digits and dots, at least one dot
+_UID = re.compile(r"^[0-9]+(?:\.[0-9]*)+$")
+# What a search finds, in the order results of equal rank are listed.
+KINDS = ("iod", "module", "macro", "uid", "attribute")
 _YES = frozenset({"y", "ye", "yes", "t", "tr", "tru", "true", "1"})
 _NO = frozenset({"n", "no", "f", "fa", "fal", "fals", "false", "0"})
 
@@ -32,6 +37,8 @@ class Query:
     vr: str | None = None  # upper case
     retired: str | None = None  # 'yes', 'no', or the unrecognised value typed (which matches nothing)
     module: str | None = None  # a module id, or the start of one
+    kind: str | None = None  # one of KINDS, or the unrecognised value typed (which matches nothing)
+    uid: str | None = None  # the UID typed, or its start
 
     @property
     def compact(self) -> str:
@@ -40,11 +47,16 @@ class Query:
 
     @property
     def has_filters(self) -> bool:
-        return self.vr is not None or self.retired is not None or self.module is not None
+        return self.vr is not None or self.retired is not None or self.module is not None or self.kind is not None
 
     @property
     def empty(self) -> bool:
         return not self.words and self.tag is None and not self.has_filters
+
+    @property
+    def value(self) -> str:
+        """The text as a value is compared: 'ISO_IR 100' -> 'iso ir 100' (see normal_value)."""
+        return " ".join(self.words)
 
 
 def parse_tag(text: str) -> str | None:
@@ -59,6 +71,26 @@ def parse_tag(text: str) -> str | None:
     if not re.search(r"[0-9]", typed):
         return None
     return typed.upper().replace("X", "x")
+
+
+def parse_uid(text: str) -> str | None:
+    """A UID or the start of one: digits and dots, with at least one dot."""
+    text = text.strip()
+    return text if _UID.match(text) else None
+
+
+def normal_value(value: str) -> str:
+    """A value as queries compare it: its letters and digits, lower case, words apart ('ISO_IR 100' -> 'iso ir 100')."""
+    return " ".join(_WORD.findall(value.lower()))
+
+
+def _kind_value(value: str) -> str | None:
+    """'module', 'Modules', 'attr' -> the kind it starts (or names in the plural); anything else is kept as typed."""
+    value = value.lower().removesuffix("s")
+    if not value:
+        return None
+    matches = [kind for kind in KINDS if kind.startswith(value)]
+    return matches[0] if len(matches) == 1 else value
 
 
 def tag_matches(key: str, typed: str) -> bool:
@@ -90,4 +122,6 @@ def parse_query(text: str) -> Query:
         vr=filters.get("vr", "").upper() or None,
         retired=_retired_value(filters.get("retired", "")),
         module=filters.get("module", "").lower() or None,
+        kind=_kind_value(filters.get("kind", "")),
+        uid=parse_uid(rest),
     )

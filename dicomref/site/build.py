@@ -24,7 +24,9 @@ from dicomref.site.credits import Credits
 from dicomref.site.linkcheck import LinkReport, check_links
 from dicomref.site.pages import NAV, Page, SiteModel, all_pages, not_found_page
 from dicomref.site.search_index import INDEX_FILE, search_index_script
+from dicomref.site.uid_pages import uid_documents, uid_pages
 from dicomref.standard import Standard
+from dicomref.standard.value_sets import values_by_position, values_json
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 
@@ -107,11 +109,14 @@ def _api(model: SiteModel, writer: _Writer) -> None:
             "retired": entry.retired,
             "modules": modules,
             "iods": sorted({i for m in modules for i in model.standard.iods_by_module.get(m, [])}),
+            "values": values_json(values_by_position(model.standard, entry.tag)),
             "files": info.get("files", 0),
             "distinct": info.get("distinct", 0),
             "examples": info.get("examples", []),
         }
         writer.write(f"api/attributes/{entry.tag}.json", html_safe_json(document).encode("utf-8"))
+    for path, document in uid_documents(model):
+        writer.write(path, html_safe_json(document).encode("utf-8"))
     writer.write("api/coverage.json", html_safe_json(model.coverage).encode("utf-8"))
 
 
@@ -140,7 +145,7 @@ def _render(
 ) -> list[Page]:
     env = _environment()
     templates: dict[str, object] = {}
-    pages = list(all_pages(model))
+    pages = [*all_pages(model), *uid_pages(model)]
     extra = 1  # the 404 page
     for done, page in enumerate([*pages, not_found_page(base_url_path(base_url))], start=1):
         if page.template not in templates:

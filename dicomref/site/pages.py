@@ -5,6 +5,7 @@ All decisions live here (what a row says, which badge, which link); templates on
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,9 @@ from typing import Any
 from dicomref.aggregate.schema import Aggregate
 from dicomref.site.charts import Bar, bar_chart
 from dicomref.site.credits import Credits
+from dicomref.site.values import attribute_values, referred_values
 from dicomref.standard import DictEntry, Module, Standard, display_tag
+from dicomref.standard.uids import UidRegistry, load_uid_registry
 
 # The registry of data elements in PS3.6, where every attribute is defined.
 NEMA_PART06 = "https://dicom.nema.org/medical/dicom/current/output/chtml/part06/chapter_6.html"
@@ -43,6 +46,7 @@ NAV = (
     ("iods", "IODs", "iods/index.html"),
     ("modules", "Modules", "modules/index.html"),
     ("attributes", "Attributes", "browse/groups/index.html"),
+    ("uids", "UIDs", "uids/index.html"),
     ("coverage", "Coverage", "coverage/index.html"),
     ("about", "About", "about/index.html"),
 )
@@ -85,6 +89,10 @@ def module_url(module_id: str) -> str:
 
 def iod_url(iod_id: str) -> str:
     return f"iods/{iod_id}/index.html"
+
+
+def uid_url(uid: str) -> str:
+    return f"uids/{uid}/index.html"
 
 
 def group_url(group: str) -> str:
@@ -169,8 +177,22 @@ class SiteModel:
             return {"kind": "seen", "label": "seen", "url": attribute_url(key) + "#examples"}
         return {"kind": "none", "label": "", "url": None}
 
-    def sop_class_name(self, uid: str) -> str:
-        return self.standard.sop_class_names.get(uid, uid)
+    @functools.cached_property
+    def uids(self) -> UidRegistry:
+        return load_uid_registry(self.standard)
+
+    def uid_link(self, uid: str) -> dict:
+        """A UID as provenance shows it: its registered name linked to its page, else the UID as written."""
+        registered = self.uids.get(uid)
+        if registered is None:
+            return {"name": self.standard.sop_class_names.get(uid, uid), "uid": uid, "url": None}
+        return {"name": registered.label, "uid": uid, "url": uid_url(uid)}
+
+    def registered_uids_in(self, text: str | None, vr: str) -> list[dict]:
+        """The registered UIDs a UI value holds, each named and linked to its page."""
+        if not text or vr != "UI":
+            return []
+        return [self.uid_link(u.uid) for u in self.uids.registered_in(text)]
 
     def name_of(self, key: str) -> str:
         entry = self.standard.entry(key)
@@ -190,6 +212,8 @@ class SiteModel:
         }
 
     def examples(self, key: str) -> list[dict]:
+        entry = self.standard.entry(key)
+        vr = entry.vr if entry else ""
         rows = []
         for example in self.attribute_info(key).get("examples", []):
             if example.get("bulk_length") is not None:
@@ -211,7 +235,8 @@ class SiteModel:
                     "valid": example["valid"],
                     "problem": example.get("problem"),
                     "modalities": example["modalities"],
-                    "sop_classes": [self.sop_class_name(u) for u in example["sop_classes"]],
+                    "sop_classes": [self.uid_link(u) for u in example["sop_classes"]],
+                    "uids": self.registered_uids_in(example.get("value"), vr),
                     "datasets": example["datasets"],
                     "file": f"{file['dataset']}/{file['path']}" if file else "",
                     "collection": self.credits.collection_of(file["dataset"], file["path"]) if file else None,
@@ -298,6 +323,7 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 "repeating": entry.repeating,
                 "pydicom": pydicom_access(entry),
                 "description": description,
+                "values": attribute_values(standard, entry.tag, module_url),
                 "modules": modules[:MODULES_IN_FULL],
                 "more_modules": modules[MODULES_IN_FULL:],
                 "iods": model.iods_using([m["id"] for m in modules]),
@@ -354,6 +380,7 @@ def _module_rows(model: SiteModel, module: Module) -> list[dict]:
             "description": "" if earlier else html,
             "same_as": {"id": earlier["id"], "name": earlier["name"]} if earlier else None,
             "examples": model.example_status(attribute.tag),
+            "values": referred_values(attribute),
         }
         first_with.setdefault(html, row)
         rows.append(row)
@@ -418,6 +445,7 @@ def _iod_pages(model: SiteModel) -> Iterator[Page]:
             f"{iod.name} IOD",
             {
                 "iod": iod,
+                "sop_classes": [model.uid_link(s.uid) for s in iod.sop_classes],
                 "entities": [{"name": name, "modules": modules} for name, modules in entities.items()],
                 "coverage": model.coverage.get("by_iod", {}).get(iod.id),
                 "usage_counts": {u: sum(1 for m in iod.modules if m.usage == u) for u in USAGE_MEANINGS},
@@ -729,10 +757,22 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
         crumbs=_crumbs(("About", None)),
     )
     yield _coverage_page(model)
+    yield search_page()
     yield from _listing_pages(model)
     yield from _iod_pages(model)
     yield from _module_pages(model)
     yield from _attribute_pages(model)
+
+
+def search_page() -> Page:
+    """The results page (`search/?q=`): its script lists every match of the query in the address."""
+    return Page(
+        "search/index.html",
+        "search.html",
+        "Search",
+        summary="Search every attribute, module, macro, IOD and UID of the DICOM standard.",
+        crumbs=_crumbs(("Search", None)),
+    )
 
 
 def not_found_page(base_path: str) -> Page:

@@ -1,18 +1,25 @@
 """The compact index the site's own JavaScript searches, loaded as a script so file:// works too.
 
-The whole dictionary must stay small (at most 400 KB), so the index is a few tables and one
-string of rows rather than an object per attribute:
+The whole index must stay small (at most 400 KB), so it is a few tables and strings of rows
+rather than an object per document:
 
 - `words`: every word of the names, space-separated, as written; `terms`: description terms,
-  lower case; `vrs`: the VRs, `|`-separated; `modules`: `[id, name]` pairs, the modules used
-  by most IODs first.
+  lower case; `vrs`: the VRs, `|`-separated; `whats`: what a UID is (`SOP Class`, ...),
+  `|`-separated; `modules`: `[id, name]` pairs, the modules used by most IODs first; `values`:
+  whole values (the standard's value sets and values seen in files, as first written).
 - `rows`: one row per dictionary entry, in tag order, rows joined by `;`, fields by `|`:
   1. tag: 8 characters, or the 4 of the element when the group is the previous row's;
   2. keyword: empty when it is the name spelled as a keyword (`keyword_from_name`), `-` when none;
   3. name: word ids; 4. VR id; 5. one id: prominence + 16 if retired;
-  6. module ids, most used first; 7. a few description terms that are not already in the name.
+  6. module ids, most used first; 7. a few description terms that are not already in the name;
+  8. how many IODs require it, empty for none.
+- `others`: modules, macros, IODs and UIDs, rows joined by `;`, fields by `|`: 1. kind (`m`
+  module, `c` macro, `i` IOD, or the UID's `whats` id); 2. id: empty when it is the name
+  lower-cased with `-` between words (`slug`); 3. keyword (UIDs only, as for attributes);
+  4. name: word ids; 5. prominence + 16 if retired; 6. description terms; 7. IODs requiring it.
   Ids are two base-62 digits each (one for the VR and the flags), written without separators.
-- `examples`: `[row, value, ...]` for the entries with values seen in real files.
+- `examples`: `[row, value, ...]` for the entries with values seen in real files; `valued`:
+  `[row, value id, ...]` for the entries with whole values.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from dicomref.search.documents import SearchDocument, search_documents
 from dicomref.standard import Standard
 
 INDEX_FILE = "static/search-index.js"
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_IDS = len(DIGITS) ** 2
 TERMS_PER_ENTRY = 6
@@ -55,9 +62,14 @@ def keyword_from_name(name: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in words if word)
 
 
-def _table(counts: Counter) -> dict[str, int]:
-    """Ids for the most frequent items first, at most MAX_IDS of them."""
-    ranked = sorted(counts, key=lambda item: (-counts[item], item))[:MAX_IDS]
+def slug(name: str) -> str:
+    """How most module, macro and IOD ids are formed: 'CT Image' -> 'ct-image' (site.js repeats this rule)."""
+    return "-".join(re.findall(r"[a-z0-9]+", name.lower()))
+
+
+def _table(counts: Counter, most: int | None = MAX_IDS) -> dict[str, int]:
+    """Ids for the most frequent items first, at most `most` of them (what two digits can write)."""
+    ranked = sorted(counts, key=lambda item: (-counts[item], item))[:most]
     return {item: number for number, item in enumerate(ranked)}
 
 
@@ -82,39 +94,67 @@ def _example(value: str) -> str:
     return value if len(value) <= EXAMPLE_LENGTH else value[: EXAMPLE_LENGTH - 1] + "…"
 
 
+def _count(number: int) -> str:
+    return _id(number) if number else ""
+
+
+def _keyword_field(document: SearchDocument) -> str:
+    if document.keyword and document.keyword == keyword_from_name(document.name):
+        return ""
+    return document.keyword or "-"
+
+
 def compact_index(documents: list[SearchDocument], module_names: dict[str, str], module_iods: dict[str, int]) -> dict:
     """The index as a JSON-ready dict; module_iods (how many IODs use each module) orders the modules."""
     descriptions = _description_terms(documents)
     words = _table(Counter(w for d in documents for w in d.name.split()))
     terms = _table(Counter(t for chosen in descriptions for t in chosen))
-    vrs = _table(Counter(d.vr for d in documents))
+    vrs = _table(Counter(d.vr for d in documents if d.kind == "attribute"))
+    whats = _table(Counter(d.what for d in documents if d.kind == "uid"))
     modules = _table(Counter({m: module_iods.get(m, 0) for d in documents for m in d.modules}))
-    rows, examples, group = [], [], None
-    for number, (document, chosen) in enumerate(zip(documents, descriptions)):
-        keyword = (
-            "" if document.keyword and document.keyword == keyword_from_name(document.name) else document.keyword or "-"
-        )
+    values = _table(Counter(v for d in documents for v in d.values), most=None)  # written as numbers
+    rows, others, examples, valued, group = [], [], [], [], None
+    attribute_rows = 0
+    for document, chosen in zip(documents, descriptions):
+        name = "".join(_id(words[w]) for w in document.name.split() if w in words)
+        flags = _id(document.prominence + 16 * document.retired, 1)
+        described = "".join(_id(terms[t]) for t in chosen if t in terms)
+        if document.kind != "attribute":
+            kind = {"module": "m", "macro": "c", "iod": "i"}.get(document.kind) or _id(whats[document.what], 1)
+            key = "" if document.kind != "uid" and document.id == slug(document.name) else document.id
+            keyword = _keyword_field(document) if document.kind == "uid" else ""
+            others.append("|".join([kind, key, keyword, name, flags, described, _count(document.required)]))
+            continue
+        number = attribute_rows
+        attribute_rows += 1
         fields = [
-            document.tag[4:] if document.tag[:4] == group else document.tag,
-            keyword,
-            "".join(_id(words[w]) for w in document.name.split() if w in words),
+            document.id[4:] if document.id[:4] == group else document.id,
+            _keyword_field(document),
+            name,
             _id(vrs[document.vr], 1),
-            _id(document.prominence + 16 * document.retired, 1),
+            flags,
             "".join(_id(n) for n in sorted(modules[m] for m in document.modules if m in modules)),
-            "".join(_id(terms[t]) for t in chosen if t in terms),
+            described,
+            _count(document.required),
         ]
         rows.append("|".join(fields))
-        group = document.tag[:4]
+        group = document.id[:4]
         if document.examples:
             examples.append([number, *(_example(v) for v in document.examples[:EXAMPLES_PER_ENTRY])])
+        if document.values:
+            valued.append([number, *(values[v] for v in document.values if v in values)])
     return {
         "format": INDEX_FORMAT,
         "words": " ".join(words),
         "terms": " ".join(terms),
         "vrs": "|".join(vrs),
+        "whats": "|".join(whats),
         "modules": [[m, module_names.get(m, m)] for m in modules],
+        "values": list(values),
         "rows": ";".join(rows),
+        "others": ";".join(others),
         "examples": examples,
+        "valued": valued,
     }
 
 

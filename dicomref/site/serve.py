@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from whoosh.index import Index
 
 from dicomref.search import search
+from dicomref.search.query import KINDS
 
 SEARCH_PATH = "/api/search"
 DEFAULT_LIMIT = 10
@@ -26,7 +27,7 @@ def _limit(values: list[str]) -> int:
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
-    """The site's files, and GET /api/search?q=QUERY[&limit=N] answered as the JSON of `dicomref search --json`."""
+    """The site's files, and GET /api/search?q=QUERY[&limit=N][&kind=K] answered as `dicomref search --json` would."""
 
     def __init__(self, *args, index: Index | None, **kwargs) -> None:
         self.index = index
@@ -41,7 +42,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if self.index is None:
             self.send_error(404, "search is not available: no search index")
             return
-        results = search(self.index, params.get("q", [""])[0], _limit(params.get("limit", [])))
+        kind = params.get("kind", [""])[0]
+        if kind and kind not in KINDS:
+            self.send_error(400, f"kind must be one of {', '.join(KINDS)}")
+            return
+        results = search(self.index, params.get("q", [""])[0], _limit(params.get("limit", [])), kind or None)
         body = json.dumps([r.as_json() for r in results], ensure_ascii=False).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "application/json; charset=utf-8")

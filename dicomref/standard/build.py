@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urldefrag
 
@@ -30,6 +31,8 @@ _HREF = re.compile(r'href="([^"]+)"')
 _HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.DOTALL | re.IGNORECASE)
 _SECTION_NUMBER = re.compile(r"^[A-Z]?[\d.]+\s+")
 _CONCRETE_OR_REPEATING = re.compile(r"[0-9A-Fx]{8}")
+_EXTENDS = re.compile(r"plus\s+the\s+following|in\s+addition\s+to\s+the\s+requirements", re.IGNORECASE)
+_TITLE_JOINS = re.compile(r",\s*and\s+|\s+and\s+|,\s*")
 
 # The profile's option columns, by their names in PS3.15 Table E.1-1.
 _PROFILE_OPTIONS = {
@@ -146,32 +149,58 @@ class _Cleaner:
 
 
 class _Sections:
-    """Value sets of the sections rows refer to ('See Section C.8.4.9.1.1'),
-    when the section is about the row's attribute."""
+    """Value sets of the sections rows refer to ('See Section C.8.4.9.1.1') when the section is about the attribute.
+
+    A section is about an attribute when its title is the attribute's name or names it among
+    others ('Modality LUT and Rescale Type'). A list whose heading names its attributes
+    ('Enumerated Values of Bits Stored (0028,0101)') is for those alone; in a section about
+    several attributes, an unnamed list counts only when no list of the section names one.
+    """
 
     def __init__(self, references: dict[str, str], dictionary: Dictionary) -> None:
         self._references = references
         self._dictionary = dictionary
-        self._titles: dict[str, str] = {}
+        self._titles: dict[str, tuple[str, ...]] = {}
         self._sets: dict[str, tuple[ValueSet, ...]] = {}
 
     def value_sets(self, key: str, urls: Iterable[str]) -> tuple[ValueSet, ...]:
         entry = self._dictionary.get(key)
+        if entry is None:
+            return ()
         found: list[ValueSet] = []
-        for url in urls:
-            if entry is not None and self._dictionary.by_name(self._title(url)) == entry:
-                if url not in self._sets:
-                    self._sets[url] = value_sets(self._references[url])
-                found.extend(self._sets[url])
+        for url in self._and_linked(urls):
+            titles = self._title(url)
+            if not any(self._dictionary.by_name(title) == entry for title in titles):
+                continue
+            if url not in self._sets:
+                self._sets[url] = tuple(replace(v, source=_https(url)) for v in value_sets(self._references[url]))
+            sets = self._sets[url]
+            unnamed_apply = len(titles) == 1 or not any(v.subjects for v in sets)
+            found.extend(v for v in sets if key in v.subjects or (not v.subjects and unnamed_apply))
         return tuple(found)
 
-    def _title(self, url: str) -> str:
-        """The section's title without its number: 'C.8.4.9.1.1 Image Type' -> 'Image Type'."""
+    def _and_linked(self, urls: Iterable[str]) -> list[str]:
+        """The sections, and those a section extends ('Defined Terms for Patient Position shall be those specified
+        in Section C.7.3.1.1.2, plus the following'), one level deep so nothing loops."""
+        found: dict[str, None] = {}
+        for url in urls:
+            found[url] = None
+            text = self._references.get(url) or ""
+            if _EXTENDS.search(text):
+                found.update(dict.fromkeys(h for h in _HREF.findall(text) if h in self._references))
+        return list(found)
+
+    def _title(self, url: str) -> tuple[str, ...]:
+        """The section's title without its number, and the names it joins.
+
+        'C.8.4.9.1.1 Image Type' -> ('Image Type',);
+        'C.11.1.1.2 Modality LUT and Rescale Type' -> ('Modality LUT', 'Rescale Type').
+        """
         if url not in self._titles:
             heading = _HEADING.search(self._references.get(url) or "")
-            self._titles[url] = (
-                _SECTION_NUMBER.sub("", " ".join(html.unescape(heading.group(1)).split())) if heading else ""
-            )
+            title = _SECTION_NUMBER.sub("", " ".join(html.unescape(heading.group(1)).split())) if heading else ""
+            parts = tuple(p for p in _TITLE_JOINS.split(title) if p)
+            self._titles[url] = parts if len(parts) > 1 else (title,) if title else ()
         return self._titles[url]
 
 
@@ -186,6 +215,7 @@ def _tables(
         description, own_sets = clean(
             row["description"], row.get("linkToStandard") or "", {r["title"]: r["sourceUrl"] for r in references}
         )
+        own_sets = tuple(v for v in own_sets if not v.subjects or key in v.subjects)
         referred = sections.value_sets(key, (r["sourceUrl"] for r in references))
         rows_by_table.setdefault(row[owner], []).append(
             ModuleAttribute(

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dicomref.standard.descriptions import ValueSet
 from dicomref.standard.lookup import find_entry, parse_tag
 from dicomref.standard.model import Module, ModuleAttribute, Standard
+from dicomref.standard.value_sets import values_by_position, values_json
 
 
 def describe(standard: Standard, query: str, attributes: dict) -> dict:
@@ -33,6 +34,7 @@ def describe(standard: Standard, query: str, attributes: dict) -> dict:
         "identifying": entry.tag in standard.identifying,
         "profile": None if profile is None else {"basic": profile.basic, "options": dict(profile.options)},
         "value_sets": [_value_set(v) for v in standard.value_sets_for(entry.tag)],
+        "values": values_json(values_by_position(standard, entry.tag)),
         "modules": _places(standard.modules, ((u.module_id, u.attribute) for u in standard.usages.get(entry.tag, []))),
         "macros": [
             {**row, "functional_group_of": sorted(set(standard.iods_by_macro.get(row["id"], [])))}
@@ -71,5 +73,8 @@ def _value_set(value_set: ValueSet) -> dict:
         "kind": value_set.kind,
         "values": list(value_set.values),
         "which": value_set.which,
+        "position": value_set.position,
         "condition": value_set.condition,
+        "retired": value_set.retired,
+        "section": value_set.source or None,
     }

@@ -12,7 +12,7 @@ import html
 import re
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import nh3
@@ -50,8 +50,20 @@ class Description:
 class ValueSet:
     kind: str  # "enumerated" or "defined"
     values: tuple[str, ...]
-    which: str | None  # e.g. "Value 3" when the heading says "Enumerated Values for Value 3", else None
+    which: str | None  # e.g. "Value 3" when the heading or the text before it names the position, else None
     condition: str | None = None  # the heading's qualifier when it limits the list, e.g. "if Bits Stored = 8"
+    retired: bool = False  # "Retired Defined Terms": still met in old files, not for new ones
+    subjects: tuple[
+        str, ...
+    ] = ()  # tags the heading says the list is for ("Enumerated Values of Bits Stored (0028,0101)")
+    meanings: tuple[str, ...] = field(default=(), compare=False)  # what each value means, plain text, short
+    source: str = field(default="", compare=False)  # the section URL the list came from; "" when listed in the row
+
+    @property
+    def position(self) -> int | None:
+        """1 for "Value 1"; None when the list applies to every value."""
+        number = (self.which or "").removeprefix("Value ")
+        return int(number) if number.isdigit() else None
 
 
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -89,9 +101,16 @@ _HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")  # not \s: a no-break space is co
 _SPACE_AT_BLOCK_TAG = re.compile(r" ?(</?(?:%s)\b(?:[^>\"]|\"[^\"]*\")*>) ?" % "|".join(sorted(_BLOCK_TAGS)))
 _ANY_TAG = re.compile(r"<(?:[^>\"]|\"[^\"]*\")*>")
 _VALUE_SET_HEADING = re.compile(
-    r"(?:value\s+(\d+)\s+)?(enumerated|defined)\s+(?:value|term)s?\b[\s:]*(.*?)[\s:]*$", re.IGNORECASE
+    r"(?:value\s+(\d+)\s+)?(retired\s+)?(enumerated|defined)\s+(?:value|term)s?\b[\s:]*(.*?)[\s:]*$", re.IGNORECASE
 )
-_FOR_VALUE = re.compile(r"for\s+value\s+(\d+)", re.IGNORECASE)
+# "for Value 4 for Multi-energy CT Images", "for Image Type Value 3", "of Image Type (0008,0008) Value 3 for ...".
+_FOR_VALUE = re.compile(r"(?:for|of)\s+(?:[^()]*?(?:\(\w{4},\w{4}\))?\s*)?value\s+(\d+)\b\s*(.*)", re.IGNORECASE)
+# "for Samples per Pixel (0028,0002) when ...": the attributes named before any condition.
+_SUBJECTS = re.compile(r"(?:for|of)\s+(.*?)(?=\s+(?:when|if|is)\b|$)", re.IGNORECASE)
+_TAG_IN_TEXT = re.compile(r"\(([0-9A-Fa-fxX]{4}),([0-9A-Fa-fxX]{4})\)")
+# Text before a list that gives its position: "Value 1 shall identify ...", "... Defined Terms for Value 3:".
+_POSITION_BEFORE = re.compile(r"^value\s+(\d+)\s+(?:shall|may|is)\b|\bfor\s+value\s+(\d+)\s*:?$", re.IGNORECASE)
+MEANING_LENGTH = 100
 
 
 def clean_description(fragment: str, base_url: str = "", references: Mapping[str, str] | None = None) -> Description:
@@ -141,22 +160,59 @@ def _value_sets_in(soup: BeautifulSoup) -> tuple[ValueSet, ...]:
         listing = anchor.find_next_sibling()
         if listing is None or listing.name != "dl":
             continue
-        values = tuple(v for dt in listing.find_all("dt", recursive=False) if (v := _collapse(dt.get_text())))
-        if not values:
+        terms = [(_collapse(dt.get_text()), _meaning(dt)) for dt in listing.find_all("dt", recursive=False)]
+        terms = [(value, meaning) for value, meaning in terms if value]
+        if not terms:
             continue
-        number, kind, qualifier = heading.group(1), heading.group(2).lower(), heading.group(3)
+        number, retired, kind, qualifier = heading.groups()
+        subjects: tuple[str, ...] = ()
+        named = _SUBJECTS.match(qualifier)
+        if named:
+            subjects = tuple(f"{g}{e}".upper().replace("X", "x") for g, e in _TAG_IN_TEXT.findall(named.group(1)))
         for_value = _FOR_VALUE.fullmatch(qualifier)
         if for_value:
-            number, qualifier = for_value.group(1), ""
+            number, qualifier = for_value.group(1), for_value.group(2)
+        elif subjects and named:
+            # "for Samples per Pixel (0028,0002) when ...": the attribute is named; only the rest limits the list.
+            qualifier = qualifier[named.end() :].strip()
+        number = number or _position_before(anchor)
         found.append(
             ValueSet(
-                kind="enumerated" if kind == "enumerated" else "defined",
-                values=values,
+                kind="enumerated" if kind.lower() == "enumerated" else "defined",
+                values=tuple(value for value, _ in terms),
                 which=f"Value {number}" if number else None,
                 condition=qualifier or None,
+                retired=bool(retired),
+                subjects=subjects,
+                meanings=tuple(meaning for _, meaning in terms),
             )
         )
     return tuple(found)
+
+
+def _position_before(anchor: Tag) -> str | None:
+    """The value position said just before a list: in the paragraph before its block, or opening its list item."""
+    block = anchor.parent if isinstance(anchor.parent, Tag) and anchor.parent.name == "div" else anchor
+    before = [block.find_previous_sibling("p")]
+    item = anchor.find_parent("li")
+    if item is not None:
+        before.append(item.find("p"))
+    for paragraph in before:
+        if paragraph is not None:
+            said = _POSITION_BEFORE.search(_collapse(paragraph.get_text()))
+            if said:
+                return said.group(1) or said.group(2)
+    return None
+
+
+def _meaning(term: Tag) -> str:
+    """The first sentence of the term's definition, cut short: enough to tell the terms apart."""
+    definition = term.find_next_sibling()
+    if definition is None or definition.name != "dd":
+        return ""
+    text = _collapse(definition.get_text(" "))
+    sentence = re.split(r"(?<=[\w)])\.\s+(?=[A-Z])", text, maxsplit=1)[0]
+    return sentence if len(sentence) <= MEANING_LENGTH else sentence[: MEANING_LENGTH - 1].rstrip() + "…"
 
 
 def _parse(fragment: str) -> BeautifulSoup:

@@ -1,11 +1,19 @@
-// dicomref: search as you type, copy buttons, '/' to focus search. No network requests beyond our own files.
-// The query rules and tiers repeat dicomref/search/query.py and engine.py; the index format is
-// described in dicomref/site/search_index.py. Text from the index only ever reaches the page as textContent.
+// dicomref: search as you type, the search results page, copy buttons, '/' to focus search. No network
+// requests beyond our own files. The query rules, tiers and relevance repeat dicomref/search/query.py and
+// engine.py; the index format is described in dicomref/site/search_index.py. Text from the index only ever
+// reaches the page as textContent.
 (function () {
   "use strict";
 
-  var LIMIT = 20, MAX_QUERY = 200, MAX_WORDS = 12, FUZZY_LENGTH = 5, PROMINENCE_WEIGHT = 0.15;
-  var TIER = { ANY_WORD: 0, ANYWHERE: 1, DESCRIPTION: 2, NAME: 3, KEYWORD_PREFIX: 4, TAG_PREFIX: 5, KEYWORD: 6, TAG: 7 };
+  var LIMIT = 10, MAX_QUERY = 200, MAX_WORDS = 12, FUZZY_LENGTH = 5, PROMINENCE_WEIGHT = 0.15;
+  var TIER = {
+    ANY_WORD: 0, ANYWHERE: 1, DESCRIPTION: 2, KEYWORD_PREFIX: 3, NAME_PARTIAL: 4, VALUE: 5, NAME: 6,
+    TAG_PREFIX: 7, KEYWORD: 8, TAG: 9
+  };
+  var CURRENT = 50, REQUIRED_SPAN = 40, MOST_IODS = 200, TEXT_SPAN = 0.19;
+  var KINDS = ["iod", "module", "macro", "uid", "attribute"];
+  var FOLDERS = { attribute: "attributes", module: "modules", macro: "macros", iod: "iods", uid: "uids" };
+  var KIND_NAMES = { attribute: "Attributes", module: "Modules", macro: "Macros", iod: "IODs", uid: "UIDs" };
   var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
   // Whoosh's stop words: the description field does not index them.
   var STOP = {};
@@ -15,7 +23,8 @@
   var NO = { n: 1, no: 1, f: 1, fa: 1, fal: 1, fals: 1, "false": 1, "0": 1 };
 
   // ---- The query --------------------------------------------------------------------------
-  var FILTER = /(^|\s)(vr|retired|module):(\S*)/ig;
+  var FILTER = /(^|\s)(vr|retired|module|kind):(\S*)/ig;
+  var UID = /^[0-9]+(?:\.[0-9]*)+$/;
   var GROUP_AND_ELEMENT = /^\(?\s*(?:0x)?([0-9a-fx]{4})\s*[,\s]\s*(?:0x)?([0-9a-fx]{0,4})\s*\)?$/i;
   var HEX_RUN = /^\(?\s*(?:0x)?([0-9a-fx]{1,8})\s*\)?$/i;
 
@@ -41,6 +50,13 @@
     return value;
   }
 
+  function kindValue(value) {
+    value = value.toLowerCase().replace(/s$/, "");
+    if (!value) return null;
+    var matches = KINDS.filter(function (k) { return k.indexOf(value) === 0; });
+    return matches.length === 1 ? matches[0] : value;
+  }
+
   function parseQuery(text) {
     text = text.slice(0, MAX_QUERY);
     var filters = {};
@@ -52,9 +68,12 @@
       tag: parseTag(rest),
       vr: (filters.vr || "").toUpperCase() || null,
       retired: retiredValue(filters.retired || ""),
-      module: (filters.module || "").toLowerCase() || null
+      module: (filters.module || "").toLowerCase() || null,
+      kind: kindValue(filters.kind || ""),
+      uid: UID.test(rest) ? rest : null,
+      value: words.join(" ")
     };
-    q.filtered = q.vr !== null || q.retired !== null || q.module !== null;
+    q.filtered = q.vr !== null || q.retired !== null || q.module !== null || q.kind !== null;
     q.empty = !words.length && q.tag === null && !q.filtered;
     return q;
   }
@@ -76,9 +95,30 @@
       .map(function (w) { return w.charAt(0).toUpperCase() + w.slice(1); }).join("");
   }
 
+  function slug(name) { return tokens(name).join("-"); }
+
+  // The keyword a query spelled as one word must equal: none when it is just the name's one word (Date, UID).
+  function exactKeyword(keyword, nameTokens) {
+    var kw = (keyword || nameTokens.join("")).toLowerCase();
+    return nameTokens.length === 1 && nameTokens[0] === kw ? "" : kw;
+  }
+
+  function document_(kind, id, keywordField, nameIds, flagDigit, terms, required, words, wordTokens) {
+    var name = nameIds.map(function (i) { return words[i]; }).join(" ");
+    var keyword = keywordField === "-" ? "" : keywordField || (kind === "attribute" || kind === "uid" ? keywordFromName(name) : "");
+    var nameTokens = [];
+    nameIds.forEach(function (i) { nameTokens.push.apply(nameTokens, wordTokens[i]); });
+    var flags = DIGIT_VALUE[flagDigit];
+    return {
+      kind: kind, id: id, keyword: keyword, kw: exactKeyword(keyword, nameTokens), name: name, vr: "", what: "",
+      retired: flags >= 16, prominence: flags % 16, required: required ? ids(required)[0] : 0, modules: [],
+      terms: ids(terms), tokens: nameTokens, examples: [], exampleTokens: [], values: [], valueText: {}
+    };
+  }
+
   function decode(raw) {
-    if (!raw || raw.format !== 2) throw new Error("unknown search index format");
-    var words = raw.words.split(" "), vrs = raw.vrs.split("|"), terms = raw.terms.split(" ");
+    if (!raw || raw.format !== 3) throw new Error("unknown search index format");
+    var words = raw.words.split(" "), vrs = raw.vrs.split("|"), terms = raw.terms.split(" "), whats = raw.whats.split("|");
     var wordTokens = words.map(tokens);
     var vocabulary = {};  // every name token, once
     wordTokens.forEach(function (list) { list.forEach(function (t) { vocabulary[t] = true; }); });
@@ -86,24 +126,36 @@
       var f = line.split("|");
       var tag = f[0].length === 4 ? group + f[0] : f[0];
       group = tag.slice(0, 4);
-      var nameIds = ids(f[2]);
-      var name = nameIds.map(function (i) { return words[i]; }).join(" ");
-      var keyword = f[1] === "-" ? "" : f[1] || keywordFromName(name);
-      var flags = DIGIT_VALUE[f[4]];
-      var nameTokens = [];
-      nameIds.forEach(function (i) { nameTokens.push.apply(nameTokens, wordTokens[i]); });
-      return {
-        tag: tag, keyword: keyword, kw: keyword.toLowerCase(), name: name, vr: vrs[DIGIT_VALUE[f[3]]],
-        retired: flags >= 16, prominence: flags % 16, modules: ids(f[5]), terms: ids(f[6]),
-        tokens: nameTokens, examples: [], exampleTokens: []
-      };
+      var row = document_("attribute", tag, f[1], ids(f[2]), f[4], f[6], f[7], words, wordTokens);
+      row.vr = vrs[DIGIT_VALUE[f[3]]];
+      row.what = "Attribute";
+      row.modules = ids(f[5]);
+      return row;
     });
     raw.examples.forEach(function (e) {
       var row = rows[e[0]];
       row.examples = e.slice(1);
       row.exampleTokens = tokens(row.examples.join(" "));
     });
-    return { rows: rows, terms: terms, modules: raw.modules, vocabulary: Object.keys(vocabulary) };
+    raw.valued.forEach(function (v) {
+      var row = rows[v[0]];
+      v.slice(1).forEach(function (n) {
+        var normal = tokens(raw.values[n]).join(" ");
+        row.values.push(normal);
+        row.valueText[normal] = raw.values[n];
+      });
+    });
+    var LETTERS = { m: ["module", "Module"], c: ["macro", "Macro"], i: ["iod", "IOD"] };
+    var others = raw.others ? raw.others.split(";").map(function (line) {
+      var f = line.split("|");
+      var kind = LETTERS[f[0]] || ["uid", whats[DIGIT_VALUE[f[0]]]];
+      var nameIds = ids(f[3]);
+      var row = document_(kind[0], f[1], f[2], nameIds, f[4], f[5], f[6], words, wordTokens);
+      if (!row.id) row.id = slug(row.name);
+      row.what = kind[1];
+      return row;
+    }) : [];
+    return { rows: rows.concat(others), terms: terms, modules: raw.modules, vocabulary: Object.keys(vocabulary) };
   }
 
   // ---- Ranking ----------------------------------------------------------------------------
@@ -146,10 +198,29 @@
   }
 
   function passes(row, q, modules) {
+    if (q.kind !== null && row.kind !== q.kind) return false;
     if (q.vr !== null && row.vr.split(" ").indexOf(q.vr) < 0) return false;
     if (q.retired !== null && q.retired !== (row.retired ? "yes" : "no")) return false;
     if (modules !== null && !row.modules.some(function (m) { return modules[m]; })) return false;
     return true;
+  }
+
+  // One number that orders results within a tier, as engine.relevance computes it.
+  function relevance(tier, row, text) {
+    var weight = row.retired ? 0 : CURRENT;
+    if (tier === TIER.NAME || tier === TIER.VALUE || tier === TIER.NAME_PARTIAL) {
+      return weight + REQUIRED_SPAN * Math.min(row.required, MOST_IODS) / MOST_IODS + TEXT_SPAN * text / (1 + text);
+    }
+    return weight + Math.min(text, CURRENT - 1);
+  }
+
+  function hit(row, tier, text) { return { row: row, tier: tier, relevance: relevance(tier, row, text) }; }
+
+  function uidKey(uid) { return uid.split(".").map(function (n) { return n.length >= 10 ? n : ("0000000000" + n).slice(-10); }).join("."); }
+
+  function compareIds(a, b) {
+    var x = a.kind === "uid" ? uidKey(a.id) : a.id, y = b.kind === "uid" ? uidKey(b.id) : b.id;
+    return x < y ? -1 : x > y ? 1 : 0;
   }
 
   function search(index, text) {
@@ -167,25 +238,25 @@
     var hits = [];
     index.rows.forEach(function (row) {
       if (!passes(row, q, modules)) return;
-      var hit = rank(index, row, q, words);
-      if (hit) hits.push(hit);
+      var found = rank(index, row, q, words);
+      if (found) hits.push(found);
     });
     var anyHit = hits.length > 0;
     if (!anyHit && q.words.length) {
       index.rows.forEach(function (row) {
         if (passes(row, q, modules) && words.some(function (w) { return inText(index, row, w, true) > 0; })) {
-          hits.push({ row: row, tier: TIER.ANY_WORD, relevance: PROMINENCE_WEIGHT * row.prominence });
+          hits.push(hit(row, TIER.ANY_WORD, PROMINENCE_WEIGHT * row.prominence));
         }
       });
     }
     if (!anyHit && !q.words.length && q.tag === null) {
       index.rows.forEach(function (row) {
-        if (passes(row, q, modules)) hits.push({ row: row, tier: TIER.ANY_WORD, relevance: PROMINENCE_WEIGHT * row.prominence });
+        if (passes(row, q, modules)) hits.push(hit(row, TIER.ANY_WORD, PROMINENCE_WEIGHT * row.prominence));
       });
     }
     hits.sort(function (a, b) {
       return b.tier - a.tier || Math.round(b.relevance * 1000) - Math.round(a.relevance * 1000) ||
-        (a.row.retired - b.row.retired) || (a.row.tag < b.row.tag ? -1 : a.row.tag > b.row.tag ? 1 : 0);
+        KINDS.indexOf(a.row.kind) - KINDS.indexOf(b.row.kind) || compareIds(a.row, b.row);
     });
     return hits;
   }
@@ -205,23 +276,29 @@
     return Math.max(best(row.tokens, w.plain), termScore, exampleScore);
   }
 
+  function nameText(total, row) { return 3 * total / Math.sqrt(row.tokens.length) + PROMINENCE_WEIGHT * row.prominence; }
+
   function rank(index, row, q, words) {
-    var tagHit = q.tag !== null && tagMatches(row.tag, q.tag);
-    if (tagHit && q.tag.length === 8) return { row: row, tier: TIER.TAG, relevance: row.tag.indexOf("x") < 0 ? 1 : 0 };
-    if (q.compact && row.kw === q.compact) return { row: row, tier: TIER.KEYWORD, relevance: 0 };
-    if (tagHit) return { row: row, tier: TIER.TAG_PREFIX, relevance: 0 };
-    if (q.compact && row.kw && row.kw.indexOf(q.compact) === 0) {
-      return { row: row, tier: TIER.KEYWORD_PREFIX, relevance: row.prominence + 1 / (1 + row.keyword.length) };
-    }
+    var attribute = row.kind === "attribute";
+    var tagHit = attribute && q.tag !== null && tagMatches(row.id, q.tag);
+    if (tagHit && q.tag.length === 8) return hit(row, TIER.TAG, row.id.indexOf("x") < 0 ? 1 : 0);
+    if (row.kind === "uid" && q.uid !== null && row.id === q.uid) return hit(row, TIER.TAG, 1);
+    if (q.compact && row.kw === q.compact) return hit(row, TIER.KEYWORD, 0);
+    if (tagHit || (row.kind === "uid" && q.uid !== null && row.id.indexOf(q.uid) === 0)) return hit(row, TIER.TAG_PREFIX, 0);
     if (!words.length) return null;
-    var total = 0, i, s;
+    var total = 0, exact = true, i, s;
     for (i = 0; i < words.length; i++) {
       s = best(row.tokens, words[i].name);
       if (!s) break;
+      if (s < 3) exact = false;
       total += s;
     }
-    if (i === words.length) {
-      return { row: row, tier: TIER.NAME, relevance: 3 * total / Math.sqrt(row.tokens.length) + PROMINENCE_WEIGHT * row.prominence };
+    var named = i === words.length;
+    if (named && exact) return hit(row, TIER.NAME, nameText(total, row));
+    if (row.values.length && row.values.indexOf(q.value) >= 0) return hit(row, TIER.VALUE, PROMINENCE_WEIGHT * row.prominence);
+    if (named) return hit(row, TIER.NAME_PARTIAL, nameText(total, row));
+    if (q.compact && row.kw && row.kw.indexOf(q.compact) === 0) {
+      return hit(row, TIER.KEYWORD_PREFIX, row.prominence + 1 / (1 + row.keyword.length));
     }
     return inAllWords(index, row, words, TIER.DESCRIPTION) || inAllWords(index, row, words, TIER.ANYWHERE);
   }
@@ -235,12 +312,15 @@
       total += s; asked++;
     }
     if (!asked) return null;
-    return { row: row, tier: tier, relevance: total / Math.sqrt(1 + row.tokens.length) + PROMINENCE_WEIGHT * row.prominence };
+    return hit(row, tier, total / Math.sqrt(1 + row.tokens.length) + PROMINENCE_WEIGHT * row.prominence);
   }
 
-  // One line on why the attribute is here, or where the standard uses it.
+  function plural(count, one, many) { return count + " " + (count === 1 ? one : many || one + "s"); }
+
+  // One line on why this is here, or what it is and where the standard uses it.
   function snippet(hit, index, q) {
     var row = hit.row;
+    if (hit.tier === TIER.VALUE) return "Value: " + row.valueText[q.value];
     if (hit.tier <= TIER.ANYWHERE) {
       for (var e = 0; e < row.examples.length; e++) {
         var found = tokens(row.examples[e]).some(function (t) { return q.words.some(function (w) { return t.indexOf(w) === 0; }); });
@@ -252,13 +332,17 @@
         .filter(function (t) { return q.words.some(function (w) { return w.length > 1 && t.indexOf(w) === 0; }); });
       if (mentioned.length) return "Description mentions: " + mentioned.join(", ");
     }
+    if (row.kind === "module") return row.required ? "Mandatory in " + plural(row.required, "IOD") : "Module of the standard";
+    if (row.kind === "macro") return row.required ? "Mandatory functional group in " + plural(row.required, "IOD") : "Included by modules and IODs";
+    if (row.kind === "iod") return "Information Object Definition";
+    if (row.kind === "uid") return row.retired ? "Retired" : row.keyword;
     if (row.modules.length) {
       var names = row.modules.slice(0, 2).map(function (m) { return index.modules[m][1]; });
       var more = row.modules.length - names.length;
       return "In " + names.join(", ") + (more ? " and " + more + " more module" + (more === 1 ? "" : "s") : "");
     }
-    if (row.tag.slice(0, 4) === "0000") return "Command field";
-    if (row.tag.slice(0, 4) === "0002") return "File meta information";
+    if (row.id.slice(0, 4) === "0000") return "Command field";
+    if (row.id.slice(0, 4) === "0002") return "File meta information";
     return row.retired ? "Retired; in no module of the current standard" : "In no module of the current standard";
   }
 
@@ -270,11 +354,64 @@
     return e;
   }
 
+  function tagText(tag) { return "(" + tag.slice(0, 4) + "," + tag.slice(4) + ")"; }
+
+  // One result as a link: what it is, its name, its tag, a line of identifiers and a line on why it is here.
+  function resultLink(hit, index, q, root) {
+    var row = hit.row, a = el("a");
+    a.href = root + FOLDERS[row.kind] + "/" + row.id + "/index.html";
+    a.appendChild(el("span", "kind kind-" + row.kind, row.what));
+    a.appendChild(el("span", "name", row.name + (row.retired ? " (retired)" : "")));
+    if (row.kind === "attribute") a.appendChild(el("code", "tag", tagText(row.id)));
+    var meta = row.kind === "attribute" ? [row.keyword, row.vr] : row.kind === "uid" ? [row.id] : [row.id];
+    a.appendChild(el("span", "meta", meta.filter(Boolean).join(" · ")));
+    a.appendChild(el("span", "snippet", snippet(hit, index, q)));
+    return a;
+  }
+
+  function matchCount(count) { return count ? count.toLocaleString("en") + " match" + (count === 1 ? "" : "es") : "No match"; }
+
+  function resultsUrl(root, text) { return root + "search/index.html?q=" + encodeURIComponent(text); }
+
+  // The search results page: every match, with links narrowing to one kind.
+  function resultsPage(page, root) {
+    var list = page.querySelector("#all-results"), status = page.querySelector("#all-status");
+    var kinds = page.querySelector("#all-kinds");
+    return function (index, text) {
+      var q = parseQuery(text), hits = q.empty ? [] : search(index, text), fragment = document.createDocumentFragment();
+      hits.forEach(function (hit) {
+        var li = el("li");
+        li.appendChild(resultLink(hit, index, q, root));
+        fragment.appendChild(li);
+      });
+      list.textContent = "";
+      list.appendChild(fragment);
+      kinds.textContent = "";
+      if (!q.empty && q.kind === null) {
+        var counts = {};
+        hits.forEach(function (hit) { counts[hit.row.kind] = (counts[hit.row.kind] || 0) + 1; });
+        KINDS.forEach(function (kind) {
+          if (!counts[kind]) return;
+          var li = el("li"), a = el("a", null, KIND_NAMES[kind] + " " + counts[kind].toLocaleString("en"));
+          a.href = resultsUrl(root, text + " kind:" + kind);
+          li.appendChild(a);
+          kinds.appendChild(li);
+        });
+      }
+      status.textContent = q.empty ? "Type a tag, keyword, name, value or UID above." :
+        matchCount(hits.length) + " for “" + text + "”";
+      list.setAttribute("data-query", text);
+    };
+  }
+
   function setUpSearch(box) {
     var root = box.getAttribute("data-root") || "";
     var input = document.getElementById("q");
     var list = document.getElementById("results");
     var status = box.querySelector(".search-status");
+    var clear = box.querySelector(".search-clear");
+    var page = document.getElementById("search-page");
+    var fillPage = page ? resultsPage(page, root) : null;
     var index = null, loading = null, active = -1;
     if (!input || !list || !status) return;
 
@@ -301,33 +438,41 @@
       input.removeAttribute("aria-activedescendant");
     }
 
+    function option(li, i) {
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      li.id = "result-" + i;
+      li.firstChild.tabIndex = -1;
+      list.appendChild(li);
+    }
+
     function render(text) {
       list.textContent = "";
       active = -1;
       input.removeAttribute("aria-activedescendant");
       var q = parseQuery(text);
       var hits = search(index, text);
+      status.textContent = q.empty ? "" : matchCount(hits.length);
+      if (fillPage) {  // the results page lists them all itself
+        fillPage(index, text);
+        list.hidden = true;
+        list.setAttribute("data-query", text);
+        return;
+      }
       hits.slice(0, LIMIT).forEach(function (hit, i) {
-        var row = hit.row, li = el("li"), a = el("a");
-        li.setAttribute("role", "option");
-        li.setAttribute("aria-selected", "false");
-        li.id = "result-" + i;
-        a.href = root + "attributes/" + row.tag + "/index.html";
-        a.tabIndex = -1;
-        a.appendChild(el("code", "tag", "(" + row.tag.slice(0, 4) + "," + row.tag.slice(4) + ")"));
-        a.appendChild(el("span", "name", row.name + (row.retired ? " (retired)" : "")));
-        a.appendChild(el("span", "vr", row.vr));
-        a.appendChild(el("span", "kw", row.keyword));
-        a.appendChild(el("span", "snippet", snippet(hit, index, q)));
-        li.appendChild(a);
-        list.appendChild(li);
+        var li = el("li");
+        li.appendChild(resultLink(hit, index, q, root));
+        option(li, i);
       });
+      if (hits.length) {
+        var all = el("li", "all"), a = el("a");
+        a.href = resultsUrl(root, text);
+        a.textContent = hits.length > LIMIT ? "All " + hits.length.toLocaleString("en") + " results" : "Results page";
+        all.appendChild(a);
+        option(all, Math.min(hits.length, LIMIT));
+      }
       list.hidden = hits.length === 0;
       input.setAttribute("aria-expanded", hits.length ? "true" : "false");
-      if (q.empty) status.textContent = "";
-      else if (!hits.length) status.textContent = "No attribute matches";
-      else if (hits.length > LIMIT) status.textContent = "First " + LIMIT + " of " + hits.length + " matches";
-      else status.textContent = hits.length + " match" + (hits.length === 1 ? "" : "es");
       list.setAttribute("data-query", text);
     }
 
@@ -344,6 +489,7 @@
 
     function update() {
       var text = input.value.slice(0, MAX_QUERY);
+      if (clear) clear.hidden = !input.value;
       try {
         var url = new URL(window.location.href);
         if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
@@ -362,9 +508,18 @@
       else if (e.key === "Enter") {
         var links = list.querySelectorAll("li a");
         var target = links[active >= 0 ? active : 0];
-        if (target) { e.preventDefault(); window.location.href = target.href; }
+        e.preventDefault();
+        if (fillPage) return;
+        window.location.href = target ? target.href : resultsUrl(root, input.value.slice(0, MAX_QUERY));
       } else if (e.key === "Escape" && !list.hidden) { e.preventDefault(); close(); }  // a second Escape empties the box
     });
+    if (clear) {
+      clear.addEventListener("click", function () {
+        input.value = "";
+        update();
+        input.focus();
+      });
+    }
     document.addEventListener("click", function (e) { if (!box.contains(e.target)) close(); });
     document.addEventListener("keydown", function (e) {
       var focused = document.activeElement;
@@ -376,6 +531,7 @@
     var initial = null;
     try { initial = new URL(window.location.href).searchParams.get("q"); } catch (e) { /* no query string */ }
     if (initial) { input.value = initial.slice(0, MAX_QUERY); update(); }
+    else if (fillPage) { loadIndex().then(function () { render(""); }); }
   }
 
   document.addEventListener("click", function (e) {

@@ -1,0 +1,187 @@
+"""UID pages: one per registered UID (SOP classes, transfer syntaxes, ...), a browse page by kind, and their JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from dicomref.site.pages import Crumb, Page, SiteModel, attribute_url, iod_url, uid_url
+from dicomref.standard import display_tag
+from dicomref.standard.uids import SOP_CLASS, TRANSFER_SYNTAX, RegisteredUid
+
+BROWSE_URL = "uids/index.html"
+# Example values shown per attribute on a SOP class page.
+VALUES_SHOWN = 3
+KIND_INTROS = {
+    SOP_CLASS: "What a stored or exchanged object is (its IOD) and what may be done with it.",
+    TRANSFER_SYNTAX: "How a data set is encoded: byte order, explicit or implicit VR, pixel data compression.",
+}
+
+
+def kind_id(kind: str) -> str:
+    """'Well-known SOP Instance' -> 'well-known-sop-instance': the anchor of the kind on the browse page."""
+    return "-".join("".join(c if c.isalnum() else " " for c in kind.lower()).split())
+
+
+@dataclass
+class UidUses:
+    """Where each UID shows up in the aggregate: as an example value, and as the SOP class of files."""
+
+    as_value: dict[str, dict[str, int]] = field(default_factory=dict)  # uid -> tag -> files holding that value
+    by_sop_class: dict[str, dict[str, list[dict]]] = field(default_factory=dict)  # uid -> tag -> examples
+
+    @classmethod
+    def of(cls, model: SiteModel) -> UidUses:
+        uses = cls()
+        for tag, info in sorted(model.aggregate["attributes"].items()):
+            entry = model.standard.entry(tag)
+            for example in info.get("examples", []):
+                for sop_class in example.get("sop_classes", []):
+                    uses.by_sop_class.setdefault(sop_class, {}).setdefault(tag, []).append(example)
+                if entry is not None and entry.vr == "UI" and example.get("value"):
+                    for registered in model.uids.registered_in(example["value"]):
+                        counts = uses.as_value.setdefault(registered.uid, {})
+                        counts[tag] = counts.get(tag, 0) + example["count"]
+        return uses
+
+    def files(self, uid: str) -> int:
+        """Scraped files that name the UID in one attribute at least (the most of any attribute)."""
+        return max(self.as_value.get(uid, {}).values(), default=0)
+
+
+def _seen_as(model: SiteModel, uses: UidUses, uid: str) -> list[dict]:
+    return [
+        {"display": display_tag(tag), "name": model.name_of(tag), "url": attribute_url(tag), "files": files}
+        for tag, files in sorted(uses.as_value.get(uid, {}).items())
+    ]
+
+
+def _shown(example: dict) -> str:
+    if example.get("bulk_length") is not None:
+        return f"binary, {example['bulk_length']:,} bytes"
+    if example.get("value") is None:
+        return "withheld"
+    return example["value"]
+
+
+def _attributes_seen(model: SiteModel, uses: UidUses, uid: str) -> list[dict]:
+    rows = []
+    for tag, examples in sorted(uses.by_sop_class.get(uid, {}).items()):
+        entry = model.standard.entry(tag)
+        vr = entry.vr if entry else ""
+        rows.append(
+            {
+                "display": display_tag(tag),
+                "name": model.name_of(tag),
+                "url": attribute_url(tag) + "#examples",
+                "values": [
+                    {
+                        "text": _shown(e),
+                        "plain": e.get("value") is not None,
+                        "uids": model.registered_uids_in(e.get("value"), vr),
+                    }
+                    for e in examples[:VALUES_SHOWN]
+                ],
+                "more": max(0, len(examples) - VALUES_SHOWN),
+            }
+        )
+    return rows
+
+
+def _iods(model: SiteModel, registered: RegisteredUid) -> list[dict]:
+    return [
+        {"name": model.standard.iods[i].name, "url": iod_url(i)} for i in registered.iods if i in model.standard.iods
+    ]
+
+
+def _uid_page(model: SiteModel, uses: UidUses, registered: RegisteredUid) -> Page:
+    seen_as = _seen_as(model, uses, registered.uid)
+    attributes = _attributes_seen(model, uses, registered.uid) if registered.kind == SOP_CLASS else []
+    return Page(
+        uid_url(registered.uid),
+        "uid.html",
+        f"{registered.title} ({registered.uid})" if registered.name else registered.uid,
+        {
+            "uid": registered,
+            "kind_url": f"{BROWSE_URL}#{kind_id(registered.kind)}",
+            "iods": _iods(model, registered),
+            "is_sop_class": registered.kind == SOP_CLASS,
+            "seen_as": seen_as,
+            "files": uses.files(registered.uid),
+            "attributes": attributes,
+            "api_url": f"api/uids/{registered.uid}.json",
+        },
+        section="uids",
+        summary=f"DICOM {registered.kind} {registered.uid}: {registered.label}"
+        + (", with the attributes seen in real files of it." if attributes else "."),
+        crumbs=(
+            Crumb("Home", "index.html"),
+            Crumb("UIDs", BROWSE_URL),
+            Crumb(registered.kind, f"{BROWSE_URL}#{kind_id(registered.kind)}"),
+            Crumb(registered.title),
+        ),
+    )
+
+
+def _browse_page(model: SiteModel, uses: UidUses) -> Page:
+    kinds = []
+    for kind in model.uids.kinds:
+        rows = [
+            {
+                "uid": u.uid,
+                "name": u.title,
+                "url": uid_url(u.uid),
+                "retired": u.retired,
+                "iods": _iods(model, u),
+                "files": uses.files(u.uid),
+            }
+            for u in model.uids.of_kind(kind)
+        ]
+        kinds.append(
+            {
+                "kind": kind,
+                "id": kind_id(kind),
+                "intro": KIND_INTROS.get(kind, ""),
+                "rows": rows,
+                "current": sum(1 for r in rows if not r["retired"]),
+                "is_sop_class": kind == SOP_CLASS,
+            }
+        )
+    return Page(
+        BROWSE_URL,
+        "uids.html",
+        "UIDs",
+        {"kinds": kinds, "total": len(model.uids)},
+        section="uids",
+        summary=f"The {len(model.uids)} UIDs the DICOM standard registers: SOP classes, transfer syntaxes and more.",
+        crumbs=(Crumb("Home", "index.html"), Crumb("UIDs")),
+    )
+
+
+def uid_pages(model: SiteModel) -> Iterator[Page]:
+    """The browse page, then one page per registered UID."""
+    uses = UidUses.of(model)
+    yield _browse_page(model, uses)
+    for registered in model.uids:
+        yield _uid_page(model, uses, registered)
+
+
+def uid_documents(model: SiteModel) -> Iterator[tuple[str, dict]]:
+    """`api/uids/<uid>.json`: what the UID's page shows, as data."""
+    uses = UidUses.of(model)
+    for registered in model.uids:
+        yield (
+            f"api/uids/{registered.uid}.json",
+            {
+                "uid": registered.uid,
+                "name": registered.name,
+                "keyword": registered.keyword,
+                "kind": registered.kind,
+                "info": registered.info,
+                "retired": registered.retired,
+                "iods": list(registered.iods),
+                "files": uses.files(registered.uid),
+                "seen_as": {tag: files for tag, files in sorted(uses.as_value.get(registered.uid, {}).items())},
+                "attributes": sorted(uses.by_sop_class.get(registered.uid, {})),
+            },
+        )
