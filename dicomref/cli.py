@@ -281,12 +281,18 @@ def _manifest_inputs(manifest: Path):
     return [ScrapeInput(d.name, d.root) for d in entries if d.root is not None]
 
 
-def _deidentified(manifest: Path) -> frozenset[str]:
+def _manifest_options(manifest: Path, **options):
+    """Aggregate options with what the manifest declares: datasets de-identified or public, and licences."""
+    from dicomref.aggregate import AggregateOptions
     from dicomref.datasets import load_manifest
 
-    if not manifest.exists():
-        return frozenset()
-    return frozenset(d.name for d in load_manifest(manifest) if d.deidentified)
+    entries = load_manifest(manifest) if manifest.exists() else []
+    return AggregateOptions(
+        deidentified=frozenset(d.name for d in entries if d.deidentified),
+        public=frozenset(d.name for d in entries if d.public),
+        licences=tuple((d.name, d.licence) for d in entries if d.licence),
+        **options,
+    )
 
 
 @app.command()
@@ -297,22 +303,20 @@ def aggregate(
     include_identifying: Annotated[
         bool, typer.Option(help="Publish identifying values (only for data you may publish).")
     ] = False,
-    datasets: Annotated[Path, typer.Option(help="Manifest declaring which datasets are de-identified.")] = DATASETS,
+    datasets: Annotated[
+        Path, typer.Option(help="Manifest declaring which datasets are de-identified or public, and their licences.")
+    ] = DATASETS,
     standard: StandardOption = None,
 ) -> None:
     """Merge scraped records into example values per attribute, with coverage statistics.
 
     Identifying values (PS3.15 Basic Profile) are withheld and UIDs cut to their organisation root,
-    except from datasets the manifest declares de-identified or with --include-identifying.
+    except from datasets the manifest declares de-identified or public, or with --include-identifying.
 
     Example: [bold]dicomref aggregate data/shard-a.jsonl data/shard-b.jsonl --out data/aggregate.json[/]
     """
-    from dicomref.aggregate import AggregateOptions
-
     model = _load_standard(standard)
-    options = AggregateOptions(
-        examples=examples, include_identifying=include_identifying, deidentified=_deidentified(datasets)
-    )
+    options = _manifest_options(datasets, examples=examples, include_identifying=include_identifying)
     result = _run_aggregate(scraped or [SCRAPED], out, model, options)
     overall = result["coverage"]["overall"]
     err_console.print(
@@ -422,7 +426,6 @@ def build(
 
     Example: [bold]dicomref build --datasets data/datasets.toml --out site[/]
     """
-    from dicomref.aggregate import AggregateOptions
     from dicomref.scrape import ScrapeOptions
     from dicomref.site import build_site
     from dicomref.site.credits import credits_from_manifest
@@ -431,7 +434,7 @@ def build(
     scraped = data_dir / "scraped.jsonl"
     _run_scrape(_manifest_inputs(datasets), scraped, ScrapeOptions(jobs=jobs))
     model = _load_standard(standard)
-    options = AggregateOptions(deidentified=_deidentified(datasets))
+    options = _manifest_options(datasets)
     result = _run_aggregate([scraped], data_dir / "aggregate.json", model, options)
     with err_console.status("Rendering the site…"):
         summary = build_site(result, model, out, base_url, credits=credits_from_manifest(datasets))
@@ -464,19 +467,22 @@ def list_datasets(
                 "available": d.root is not None,
                 "missing": d.missing,
                 "deidentified": d.deidentified,
+                "public": d.public,
+                "licence": d.licence,
                 "description": d.description,
             }
             for d in entries
         ]
         out_console.print_json(json.dumps(rows))
         return
-    table = Table("Dataset", "Location", "Available", "De-identified", "Description")
+    table = Table("Dataset", "Location", "Available", "Values published", "Licence", "Description")
     for d in entries:
         table.add_row(
             escape(d.name),
             escape(d.location),
             "yes" if d.root else f"[red]no[/]: {escape(d.missing or '')}",
-            "yes" if d.deidentified else "no",
+            "de-identified" if d.deidentified else "public" if d.public else "no: identifying values withheld",
+            escape(d.licence),
             escape(d.description),
         )
     out_console.print(table)
@@ -682,6 +688,7 @@ class CoverageBreakdown(str, Enum):
     dataset = "dataset"
     modality = "modality"
     wanted = "wanted"
+    empty = "empty"
 
 
 @app.command()
@@ -697,14 +704,15 @@ def coverage(
             "--by",
             help=(
                 "One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality "
-                "(with what only it contributed), or the most wanted attributes."
+                "(with what only it contributed), the most wanted attributes, or the entries seen only empty."
             ),
         ),
     ] = None,
 ) -> None:
     """Report how much of the data dictionary has real examples, and where to look for more.
 
-    Without --by: the three overall ratios, each dataset's contribution and the most wanted attributes.
+    Without --by: the three overall ratios and the entries seen only with empty values (not covered), each
+    dataset's contribution, the most wanted attributes and the list of entries seen only empty.
 
     Example: [bold]dicomref coverage --by dataset --format markdown[/]
     """

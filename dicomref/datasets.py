@@ -16,7 +16,9 @@ from dicomref.files import write_text_atomic
 class Dataset:
     name: str
     description: str
-    deidentified: bool
+    deidentified: bool  # every value was de-identified: safe to publish
+    public: bool  # the files are already publicly distributed (test data on the package index): nothing new to reveal
+    licence: str  # the licence the files are distributed under, as the manifest names it ("" if unknown)
     location: str  # as written in the manifest, for people
     root: Path | None  # None when the package or folder is missing here
     missing: str | None  # why it is not available, with the fix
@@ -27,6 +29,8 @@ _KEYS = {
     "name": str,
     "description": str,
     "deidentified": bool,
+    "public": bool,
+    "licence": str,
     "package": str,
     "folder": str,
     "pip": str,
@@ -77,6 +81,8 @@ def _dataset(entry: dict, base: Path, index: int, manifest: Path) -> Dataset:
         name=name,
         description=entry.get("description", ""),
         deidentified=entry.get("deidentified", False),
+        public=entry.get("public", False),
+        licence=entry.get("licence", ""),
         location=location,
         root=root,
         missing=missing,

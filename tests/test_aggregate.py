@@ -17,6 +17,7 @@ from dicomref.aggregate.sample import DistinctSketch, stable_hash
 from dicomref.cli import app
 from dicomref.errors import DicomrefError
 from tests.conftest import Build
+from tests.instances import counted_records
 
 runner = CliRunner()
 
@@ -96,9 +97,9 @@ def recount(build: Build) -> tuple[dict[str, set], dict[str, int]]:
     """Distinct values (text, or byte length of binary values) and files, per entry, straight from the JSON Lines."""
     distinct: dict[str, set] = defaultdict(set)
     files: Counter[str] = Counter()
-    for line in scraped_lines(build):
+    for record in counted_records(scraped_lines(build)):
         keys_in_file = set()
-        for element in json.loads(line)["elements"]:
+        for element in record["elements"]:
             key = entry_key(element["tag"])
             if key is None:
                 continue

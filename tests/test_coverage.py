@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from dicomref.aggregate.report import BREAKDOWNS
 from dicomref.cli import app
 from tests.conftest import Build
+from tests.instances import counted_records
 
 runner = CliRunner()
 NO_VALUE_VRS = {"SQ", "OB", "NONE"}
@@ -27,21 +28,23 @@ def dictionary_entries() -> dict[str, tuple[str, bool]]:
     return entries
 
 
-def recount(build: Build) -> tuple[set[str], dict[str, set[str]]]:
-    """Entries with at least one element holding a value or a binary length, overall and per dataset."""
+def recount(build: Build) -> tuple[set[str], dict[str, set[str]], set[str]]:
+    """Entries with at least one element holding a value that is not empty or a binary length above 0, overall and
+    per dataset (one instance counted once); and the entries seen only with empty values."""
     covered: set[str] = set()
+    seen: set[str] = set()
     per_dataset: dict[str, set[str]] = defaultdict(set)
-    for line in build.scraped.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
+    for record in counted_records(build.scraped.read_text(encoding="utf-8").splitlines()):
         for element in record["elements"]:
-            if "value" not in element and "length" not in element:
-                continue
             number = int(element["tag"], 16)
             key = element["tag"] if number in DicomDictionary else (mask_match(number) or "").upper().replace("X", "x")
-            if key:
+            if not key:
+                continue
+            seen.add(key)
+            if element["value"] != "" if "value" in element else element["length"] > 0:
                 covered.add(key)
                 per_dataset[record["source"]["dataset"]].add(key)
-    return covered, per_dataset
+    return covered, per_dataset, seen - covered
 
 
 def ratio(keys: set[str], covered: set[str]) -> dict:
@@ -61,7 +64,7 @@ def coverage_json(build: Build, *args: str) -> dict:
 def test_coverage_json_agrees_with_an_independent_recount(default_build: Build) -> None:
     report = coverage_json(default_build)
     entries = dictionary_entries()
-    covered, per_dataset = recount(default_build)
+    covered, per_dataset, empty_only = recount(default_build)
     bearing = {k for k, (vr, _) in entries.items() if vr not in NO_VALUE_VRS}
     assert report["overall"] == ratio(set(entries), covered)
     assert report["value_bearing"] == ratio(bearing, covered)
@@ -71,6 +74,8 @@ def test_coverage_json_agrees_with_an_independent_recount(default_build: Build) 
         assert report["by_dataset"][name]["contributed"] == len(keys)
         assert report["by_dataset"][name]["unique"] == len(keys - others)
     assert set(report["by_dataset"]) == set(per_dataset)
+    assert [e["tag"] for e in report["empty_only"]["entries"]] == sorted(empty_only)
+    assert report["empty_only"]["covered"] == len(empty_only) > 0
 
 
 def test_the_default_build_covers_at_least_a_tenth_of_the_dictionary(default_build: Build) -> None:
@@ -85,7 +90,8 @@ def test_breakdowns_are_consistent(default_build: Build) -> None:
     assert sum(r["covered"] for r in report["by_group"].values()) == report["overall"]["covered"]
     attributes = json.loads(default_build.aggregate.read_text())["attributes"]
     for wanted in report["most_wanted"]:
-        assert not attributes.get(wanted["tag"], {}).get("examples") and wanted["required_in_iods"] > 0
+        examples = attributes.get(wanted["tag"], {}).get("examples", [])
+        assert all(e["value"] == "" or e["bulk_length"] == 0 for e in examples) and wanted["required_in_iods"] > 0
     counts = [w["required_in_iods"] for w in report["most_wanted"]]
     assert counts == sorted(counts, reverse=True) and len(counts) == 50
     ct = report["by_module"]["ct-image"]
@@ -97,9 +103,11 @@ def test_breakdowns_are_consistent(default_build: Build) -> None:
 @pytest.mark.parametrize("by", BREAKDOWNS)
 def test_each_breakdown_in_each_format(default_build: Build, by: str) -> None:
     report = coverage_json(default_build, "--by", by)
-    assert report["overall"]["total"] > 5000 and len(report) == 4
+    assert report["overall"]["total"] > 5000 and len(report) == (4 if by == "empty" else 5)
+    assert report["empty_only"]["covered"] == len(report["empty_only"]["entries"])
     rows = list(csv.reader(io.StringIO(invoke(default_build, "--by", by, "--format", "csv"))))
-    breakdown = report["most_wanted" if by == "wanted" else f"by_{by}"]
+    breakdown = report[{"wanted": "most_wanted", "empty": "empty_only"}.get(by, f"by_{by}")]
+    breakdown = breakdown["entries"] if by == "empty" else breakdown
     assert len(rows) == len(breakdown) + 1
     markdown = invoke(default_build, "--by", by, "--format", "markdown")
     assert "| All dictionary entries |" in markdown and markdown.count("\n| ") >= len(breakdown)

@@ -33,7 +33,12 @@ PLANTED = {
 }
 NESTED_CODE = "PLANTEDCODE77"  # Code Value is not identifying, but here it sits inside Request Attributes Sequence
 INSTANCE_UID = "1.2.826.0.1.3680043.8.498.99887766554433221100"
-SECRETS = [*PLANTED.values(), "Quokkaplanted", "Zebedee", NESTED_CODE, "99887766554433221100"]
+NESTED_DATE = "19230418"  # a date inside Request Attributes Sequence: withheld like any date there
+SECRETS = [*PLANTED.values(), "Quokkaplanted", "Zebedee", NESTED_CODE, NESTED_DATE, "99887766554433221100"]
+# Software identifiers of the file meta and, inside Icon Image Sequence (an identifying sequence), a code
+# string and numbers: none of them identifies anyone, so they are shown as they are.
+SOFTWARE = {"ImplementationClassUID": "1.2.826.0.1.3680043.8.498.1", "ImplementationVersionName": "PLANTKIT_31"}
+ICON = {"PhotometricInterpretation": "PALETTE COLOR", "Rows": 7, "Columns": 9}
 
 
 def plant(target: Path) -> None:
@@ -46,8 +51,15 @@ def plant(target: Path) -> None:
     code.CodingSchemeDesignator = "99LOCAL"
     request = Dataset()
     request.RequestedProcedureCodeSequence = [code]
+    request.ScheduledProcedureStepStartDate = NESTED_DATE
     ds.RequestAttributesSequence = [request]
+    icon = Dataset()
+    for keyword, value in ICON.items():
+        setattr(icon, keyword, value)
+    ds.IconImageSequence = [icon]
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = INSTANCE_UID
+    for keyword, value in SOFTWARE.items():
+        setattr(ds.file_meta, keyword, value)
     target.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(target)
 
@@ -94,10 +106,34 @@ def test_withheld_values_say_why(standard, planted_build: Build) -> None:
     assert "value withheld" in page
 
 
+def test_software_identifiers_codes_and_numbers_are_shown(standard, planted_build: Build) -> None:
+    """Never cut or withheld: the file meta's software identifiers, and code strings and numbers inside an
+    identifying sequence (here Icon Image Sequence, whose text and dates would be withheld)."""
+    attributes = aggregate([planted_build.scraped], standard)["attributes"]  # the whole dictionary
+    assert "00880200" in standard.identifying
+    for keyword, value in {**SOFTWARE, **ICON}.items():
+        examples = attributes[standard.dictionary.by_keyword(keyword).tag]["examples"]
+        assert any(e["value"] == str(value) and e["withheld"] is None for e in examples), keyword
+    (date,) = attributes["00400002"]["examples"]
+    assert date["value"] is None and date["withheld"] in {WITHHELD, WITHHELD_NESTED}
+
+
+def test_public_datasets_do_not_open_others(planted_build: Build, standard) -> None:
+    """Declaring other datasets public or de-identified publishes nothing more from one declared neither."""
+    options = AggregateOptions(public=frozenset({"pydicom-test-files"}), deidentified=frozenset({"deid-data"}))
+    text = json.dumps(aggregate([planted_build.scraped], standard, options), ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret not in text, secret
+
+
 @pytest.mark.parametrize(
     "options",
-    [AggregateOptions(include_identifying=True), AggregateOptions(deidentified=frozenset({DATASET}))],
-    ids=["include-identifying", "declared-deidentified"],
+    [
+        AggregateOptions(include_identifying=True),
+        AggregateOptions(deidentified=frozenset({DATASET})),
+        AggregateOptions(public=frozenset({DATASET})),
+    ],
+    ids=["include-identifying", "declared-deidentified", "declared-public"],
 )
 def test_values_are_published_when_allowed(planted_build: Build, standard, options: AggregateOptions) -> None:
     text = json.dumps(aggregate([planted_build.scraped], standard, options), ensure_ascii=False)
@@ -117,22 +153,36 @@ def test_uid_roots_keep_the_organisation_only() -> None:
 
 def test_policy_judges_each_occurrence() -> None:
     policy = PrivacyPolicy(frozenset({"00100010", "00400275"}))
-    assert policy.redact("00100010", False, "Doe^Jane", ()).reason == WITHHELD
-    assert policy.redact("00100010", False, "", ()) is None  # an empty value identifies nobody
-    assert policy.redact("00080100", False, "T-1234", ("00400275",)).reason == WITHHELD_NESTED
-    assert policy.redact("00080100", False, "T-1234", ("00081032",)) is None
-    assert policy.redact("00081150", True, "1.2.840.10008.5.1.4.1.1.2", ()) is None
+    assert policy.redact("00100010", "PN", "Doe^Jane", ()).reason == WITHHELD
+    assert policy.redact("00100010", "PN", "", ()) is None  # an empty value identifies nobody
+    assert policy.redact("00080100", "SH", "T-1234", ("00400275",)).reason == WITHHELD_NESTED
+    assert policy.redact("00080100", "SH", "T-1234", ("00081032",)) is None
+    assert policy.redact("00081150", "UI", "1.2.840.10008.5.1.4.1.1.2", ()) is None
     assert (
-        policy.redact("0020000E", True, "1.2.840.113619.2.5\\1.2.840.10008.1.2", ()).value
+        policy.redact("0020000E", "UI", "1.2.840.113619.2.5\\1.2.840.10008.1.2", ()).value
         == "1.2.840.113619.…\\1.2.840.10008.1.2"
     )
-    assert policy.redact("0020000E", True, "Doe^Jane", ()).reason == UID_HIDDEN
-    assert policy.redact("00400009", False, "1.2.826.0.1.3680043.8.498.5549034812", ()).value == "1.2.826.0.1.3680043.…"
+    assert policy.redact("0020000E", "UI", "Doe^Jane", ()).reason == UID_HIDDEN
+    assert policy.redact("00400009", "SH", "1.2.826.0.1.3680043.8.498.5549034812", ()).value == "1.2.826.0.1.3680043.…"
     assert (
-        policy.redact("00082111", False, "from 1.2.276.0.7230010.3.1.4.12 as 1.2.840.10008.1.2.1", ()).value
+        policy.redact("00082111", "ST", "from 1.2.276.0.7230010.3.1.4.12 as 1.2.840.10008.1.2.1", ()).value
         == "from 1.2.276.0.7230010.… as 1.2.840.10008.1.2.1"
     )
-    assert policy.redact("00280030", False, "0.5\\0.5", ()) is None
+    assert policy.redact("00280030", "DS", "0.5\\0.5", ()) is None
+
+
+def test_refined_rules_inside_identifying_sequences_and_for_software() -> None:
+    policy = PrivacyPolicy(frozenset({"00100010", "00880200"}))
+    icon = ("00880200",)
+    assert policy.redact("00280004", "CS", "MONOCHROME2", icon) is None
+    assert policy.redact("00280010", "US", "64", icon) is None
+    assert policy.redact("00281050", "DS", "40", icon) is None
+    for vr, value in (("LO", "Planted"), ("PN", "Doe^Jane"), ("DA", "20200101"), ("TM", "101010"), ("SH", "X")):
+        assert policy.redact("00081030", vr, value, icon).reason == WITHHELD_NESTED, vr
+    assert policy.redact("00080018", "UI", "1.2.840.113619.2.5.6", icon).reason == UID_ROOT_ONLY
+    assert policy.redact("00020012", "UI", "1.2.826.0.1.3680043.8.498.1", ()) is None
+    assert policy.redact("00020013", "SH", "PLANTKIT_31", ()) is None
+    assert PrivacyPolicy(frozenset(), public=frozenset({"pydicom"})).publishes_everything_from("pydicom")
 
 
 def test_provenance_sop_classes_are_reduced_unless_standard() -> None:

@@ -166,6 +166,7 @@ def test_ct_small_record(tmp_path: Path) -> None:
         "manufacturer": reference.Manufacturer,
         "size": CT_SMALL.stat().st_size,
         "skipped": [],
+        "damage": [],
     }
 
 
@@ -212,7 +213,10 @@ def test_every_value_agrees_with_pydicom_on_the_default_datasets(default_scrape:
                 if "value" not in element or element["vr"] == "UN" or tag.startswith("0002"):
                     continue
                 expected = value_text(dataset[int(tag, 16)])
-                assert element["value"] == expected[:64] and element["length"] == len(expected), (source["path"], tag)
+                # pydicom drops a PN's trailing empty groups ('Wang^XiaoDong=王^小東='); the scrape keeps them.
+                value = element["value"].rstrip("=") if element["vr"] == "PN" else element["value"]
+                length = element["length"] - (len(element["value"]) - len(value))
+                assert value == expected[:64] and length == len(expected), (source["path"], tag)
                 compared += 1
     assert compared > 4000
 

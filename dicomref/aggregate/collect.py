@@ -58,8 +58,9 @@ class AttributeStats:
     files: int = 0
     paths: set[tuple[str, ...]] = field(default_factory=set)
     vrs: set[str] = field(default_factory=set)
-    datasets: set[str] = field(default_factory=set)  # datasets that gave it a value
+    datasets: set[str] = field(default_factory=set)  # datasets that gave it a value that is not empty
     modalities: set[str] = field(default_factory=set)
+    not_empty: bool = False  # some file gave a value (binary: a length above 0); covered only then
     values: dict[str | int, ValueStats] = field(default_factory=dict)  # text value, or byte length of a binary value
     redacted: dict[Bucket, ValueStats] = field(default_factory=dict)
     distinct: DistinctSketch = field(init=False)
@@ -97,8 +98,9 @@ class AttributeStats:
             self.values = {raw: s for raw, s in self.values.items() if s.value_hash <= threshold}
 
     @property
-    def has_value(self) -> bool:
-        return bool(self.values or self.redacted)
+    def empty_only(self) -> bool:
+        """Seen in files, but only ever with an empty value."""
+        return not self.not_empty and bool(self.values or self.redacted)
 
 
 @dataclass
@@ -138,11 +140,13 @@ class Collector:
             if context is None:
                 context = contexts[path] = (dataset, modality, sop_class, self._note_sequences(path, number))
             attribute = self._seen(key, number)
-            attribute.datasets.add(dataset)
-            if modality:
-                attribute.modalities.add(modality)
             attribute.paths.add(path)
             attribute.vrs.add(element["vr"])
+            if element.get("value", "") != "" or ("value" not in element and int(element.get("length") or 0) > 0):
+                attribute.not_empty = True
+                attribute.datasets.add(dataset)
+                if modality:
+                    attribute.modalities.add(modality)
             if "value" not in element:
                 length = int(element.get("length") or 0)
                 self._count(attribute.value_slot(length), number, context, where, False, 0)
@@ -150,7 +154,7 @@ class Collector:
             raw = element["value"]
             vr = dictionary_vr or element["vr"]
             truncated = bool(element.get("truncated"))
-            redaction = None if publish_all else self.policy.redact(key, vr == "UI", raw, context[3])
+            redaction = None if publish_all else self.policy.redact(key, vr, raw, context[3])
             if redaction is None:
                 self._count(
                     attribute.value_slot(raw), number, context, where, truncated, int(element.get("length") or 0)

@@ -1,7 +1,8 @@
 """Coverage of the data dictionary by real examples, overall and broken down to guide curation.
 
-An entry is covered when at least one scraped file gave it a value (or, for binary VRs, a value
-length), whether or not that value may be published. Each dictionary entry counts once; a
+An entry is covered when at least one scraped file gave it a value that is not empty (for binary
+VRs, a length above 0), whether or not that value may be published; entries seen only with empty
+values are counted and listed apart. Each dictionary entry counts once; a
 repeating group such as (60xx,0010) is one entry. Module and IOD breakdowns count the attributes
 that can carry a value: a sequence has none of its own, its contents are counted instead.
 """
@@ -77,9 +78,15 @@ def _required_by_module(standard: Standard, value_bearing: set[str]) -> dict[str
 
 
 def compute_coverage(
-    standard: Standard, covered: set[str], datasets: dict[str, Source], modalities: dict[str, Source]
+    standard: Standard,
+    covered: set[str],
+    datasets: dict[str, Source],
+    modalities: dict[str, Source],
+    empty_only: dict[str, int] | None = None,
 ) -> dict:
-    """`covered`: dictionary keys with at least one value seen."""
+    """`covered`: dictionary keys with at least one value that is not empty; `empty_only`: keys seen only empty,
+    with the number of files holding them."""
+    empty_only = empty_only or {}
     entries = list(standard.dictionary)
     value_bearing = {e.tag for e in entries if e.bears_value}
     by_vr: dict[str, list[str]] = {}
@@ -123,6 +130,14 @@ def compute_coverage(
         "by_iod": iods,
         "by_dataset": marginal(datasets),
         "by_modality": marginal(modalities),
+        "empty_only": {
+            **ratio((e.tag for e in entries), set(empty_only)),
+            "entries": [
+                {"tag": e.tag, "keyword": e.keyword, "name": e.name, "vr": e.vr, "files": empty_only[e.tag]}
+                for e in sorted(entries, key=lambda e: e.tag)
+                if e.tag in empty_only
+            ],
+        },
         "most_wanted": [
             {"tag": e.tag, "keyword": e.keyword, "name": e.name, "vr": e.vr, "required_in_iods": required_in[e.tag]}
             for e in wanted[:MOST_WANTED]

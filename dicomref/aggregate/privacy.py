@@ -1,4 +1,4 @@
-"""Withhold identifying values from datasets not declared de-identified, one occurrence at a time.
+"""Withhold identifying values from datasets declared neither de-identified nor public, one occurrence at a time.
 
 Each occurrence is judged where it is read, so an identifying value from such a dataset is never
 kept raw in memory and can reach no field of the output: identifying attributes (and everything
@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from pydicom.uid import UID_dictionary
 
-WITHHELD = "withheld: identifying attribute (PS3.15 Basic Profile) from a dataset not declared de-identified"
-WITHHELD_NESTED = (
-    "withheld: inside an identifying sequence (PS3.15 Basic Profile) from a dataset not declared de-identified"
-)
-UID_ROOT_ONLY = "UID reduced to its organisation root: dataset not declared de-identified"
-UID_HIDDEN = "withheld: not a UID, from a dataset not declared de-identified"
+_NOT_DECLARED = "a dataset declared neither de-identified nor public"
+WITHHELD = f"withheld: identifying attribute (PS3.15 Basic Profile) from {_NOT_DECLARED}"
+WITHHELD_NESTED = f"withheld: inside an identifying sequence (PS3.15 Basic Profile) from {_NOT_DECLARED}"
+UID_ROOT_ONLY = f"UID reduced to its organisation root: from {_NOT_DECLARED}"
+UID_HIDDEN = f"withheld: not a UID, from {_NOT_DECLARED}"
 
 # Registration arcs whose next component is the organisation's number ("1.2.840." + "113619").
 # Elsewhere the root is the first four components (national arcs such as 1.2.392.200036).
@@ -66,24 +65,33 @@ class Redaction:
     reason: str
 
 
+# File meta identifiers of the software that wrote the file (Implementation Class UID and Version Name) name
+# no patient, institution or instance: never withheld nor cut.
+SOFTWARE_IDENTIFIERS = frozenset({"00020012", "00020013"})
+# Inside an identifying sequence only text, names, dates, times and UIDs can identify; code strings and numbers
+# (a Photometric Interpretation in an Icon Image Sequence, a row count) cannot.
+NEVER_IDENTIFYING_VRS = frozenset({"CS", "DS", "IS", "US", "SS", "UL", "SL", "SV", "UV", "FL", "FD", "AT"})
+
+
 @dataclass(frozen=True)
 class PrivacyPolicy:
     identifying: frozenset[str]  # dictionary keys of the PS3.15 Basic Profile
     deidentified: frozenset[str] = frozenset()  # dataset names declared de-identified
     include_identifying: bool = False
+    public: frozenset[str] = frozenset()  # dataset names declared public (already publicly distributed)
 
     def publishes_everything_from(self, dataset: str) -> bool:
-        return self.include_identifying or dataset in self.deidentified
+        return self.include_identifying or dataset in self.deidentified or dataset in self.public
 
-    def redact(self, key: str, is_uid: bool, value: str, enclosing: tuple[str | None, ...]) -> Redaction | None:
-        """How a value from a dataset not declared de-identified may appear; None: as it is."""
-        if value == "":
+    def redact(self, key: str, vr: str, value: str, enclosing: tuple[str | None, ...]) -> Redaction | None:
+        """How a value from a dataset declared neither de-identified nor public may appear; None: as it is."""
+        if value == "" or key in SOFTWARE_IDENTIFIERS:
             return None
-        if is_uid:
+        if vr == "UI":
             return _reduce_uids(value)
         if key in self.identifying:
             return Redaction(None, WITHHELD)
-        if enclosing and not self.identifying.isdisjoint(enclosing):
+        if enclosing and not self.identifying.isdisjoint(enclosing) and vr not in NEVER_IDENTIFYING_VRS:
             return Redaction(None, WITHHELD_NESTED)
         reduced = _UID_IN_TEXT.sub(_root_of_match, value)
         return None if reduced == value else Redaction(reduced, UID_ROOT_ONLY)

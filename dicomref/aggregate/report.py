@@ -14,7 +14,7 @@ from dicomref.errors import DicomrefError
 from dicomref.standard import display_tag
 
 FORMATS = ("table", "json", "markdown", "csv")
-BREAKDOWNS = ("vr", "group", "module", "iod", "dataset", "modality", "wanted")
+BREAKDOWNS = ("vr", "group", "module", "iod", "dataset", "modality", "wanted", "empty")
 SUMMARY = (
     ("overall", "All dictionary entries"),
     ("value_bearing", "Entries that carry a value (not SQ or OB)"),
@@ -34,11 +34,22 @@ def _ratio_cells(ratio: dict) -> tuple:
     return (ratio["covered"], ratio["total"], ratio["percent"])
 
 
+EMPTY_ONLY_LABEL = "Entries seen only with empty values (not covered)"
+
+
 def summary_table(coverage: dict) -> ReportTable:
+    rows = [(label, *_ratio_cells(coverage[key])) for key, label in SUMMARY]
+    if "empty_only" in coverage:
+        rows.append((EMPTY_ONLY_LABEL, *_ratio_cells(coverage["empty_only"])))
+    return ReportTable("Coverage of the data dictionary", ("Scope", "Covered", "Total", "Percent"), rows)
+
+
+def _empty_only(coverage: dict) -> ReportTable:
+    entries = coverage.get("empty_only", {}).get("entries", [])
     return ReportTable(
-        "Coverage of the data dictionary",
-        ("Scope", "Covered", "Total", "Percent"),
-        [(label, *_ratio_cells(coverage[key])) for key, label in SUMMARY],
+        "Seen only with empty values: in files, but never with a value (not counted as covered)",
+        ("Tag", "Keyword", "Name", "VR", "Files"),
+        [(display_tag(e["tag"]), e["keyword"], e["name"], e["vr"], e["files"]) for e in entries],
     )
 
 
@@ -113,6 +124,8 @@ def breakdown_table(coverage: dict, by: str) -> ReportTable:
         return _sources(coverage, "modality", "By modality", "Modality")
     if by == "wanted":
         return _wanted(coverage)
+    if by == "empty":
+        return _empty_only(coverage)
     raise DicomrefError(f"--by {by}: choose one of {', '.join(BREAKDOWNS)}")
 
 
@@ -121,8 +134,9 @@ def coverage_json(coverage: dict, by: str | None) -> dict:
     if by is None:
         return coverage
     breakdown_table(coverage, by)  # rejects an unknown breakdown
-    name = "most_wanted" if by == "wanted" else f"by_{by}"
-    return {**{key: coverage[key] for key, _ in SUMMARY}, name: coverage[name]}
+    name = {"wanted": "most_wanted", "empty": "empty_only"}.get(by, f"by_{by}")
+    summary = [key for key, _ in SUMMARY] + ["empty_only"]
+    return {**{key: coverage[key] for key in summary if key in coverage}, name: coverage[name]}
 
 
 def _cell(value: object) -> str:
@@ -169,7 +183,7 @@ def render_coverage(coverage: dict, fmt: str, by: str | None = None) -> str | li
     tables += (
         [breakdown_table(coverage, by)]
         if by
-        else [breakdown_table(coverage, "dataset"), _wanted(coverage, WANTED_IN_SUMMARY)]
+        else [breakdown_table(coverage, "dataset"), _wanted(coverage, WANTED_IN_SUMMARY), _empty_only(coverage)]
     )
     if fmt == "csv":
         buffer = io.StringIO()

@@ -27,6 +27,8 @@ class AggregateOptions:
     include_identifying: bool = False
     deidentified: frozenset[str] = frozenset()  # dataset names declared de-identified in the manifest
     tracked_values: int = TRACKED_VALUES
+    public: frozenset[str] = frozenset()  # dataset names declared public (already publicly distributed)
+    licences: tuple[tuple[str, str], ...] = ()  # (dataset name, licence) from the manifest
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,38 @@ def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> I
             yield record
 
 
+SOP_INSTANCE_UID = "00080018"
+MEDIA_STORAGE_SOP_INSTANCE_UID = "00020003"
+_INSTANCE_TAGS = frozenset({SOP_INSTANCE_UID, MEDIA_STORAGE_SOP_INSTANCE_UID})
+
+
+def instance_of(record: dict) -> str:
+    """What makes two records the same file: the SOP Instance UID, else the dataset and path."""
+    uids = {e["tag"]: e.get("value") for e in record["elements"] if not e["path"] and e["tag"] in _INSTANCE_TAGS}
+    uid = uids.get(SOP_INSTANCE_UID) or uids.get(MEDIA_STORAGE_SOP_INSTANCE_UID)
+    source = record["source"]
+    return f"uid\x00{uid}" if uid else f"file\x00{source['dataset']}\x00{source['path']}"
+
+
+def first_copies(scraped: list[Path]) -> dict[int, tuple[str, str]]:
+    """Per instance (by hash): the lowest (dataset, path) holding it, the one copy that counts.
+
+    An instance copied into several files or datasets (a DICOMDIR tree beside the same files)
+    is one file for counts and ranking, whatever the order or split of the inputs.
+    """
+    first: dict[int, tuple[str, str]] = {}
+    for path in scraped:
+        for record in read_records(path):
+            try:
+                where = (record["source"]["dataset"], record["source"]["path"])
+                instance = stable_hash(instance_of(record))
+            except (KeyError, TypeError, AttributeError):
+                continue  # reported by the fold that follows
+            if instance not in first or where < first[instance]:
+                first[instance] = where
+    return first
+
+
 @dataclass
 class _Tally:
     """Files, scraped files and series per dataset, and files per modality.
@@ -69,14 +103,20 @@ class _Tally:
     datasets: dict[str, dict] = field(default_factory=dict)
     modalities: dict[str, Source] = field(default_factory=dict)
     seen_files: set[int] = field(default_factory=set)
+    first_copies: dict[int, tuple[str, str]] = field(default_factory=dict)
 
-    def add(self, source: dict) -> bool:
-        """Count a scraped file; False when it was already counted (the same file in two shards)."""
+    def add(self, record: dict) -> bool:
+        """Count a scraped file; False when it was already counted (the same file in two shards) or is a copy of
+        an instance counted from another file."""
+        source = record["source"]
         where = stable_hash(f"{source['dataset']}\x00{source['path']}")
         if where in self.seen_files:
             return False
         self.seen_files.add(where)
-        dataset = self.datasets.setdefault(source["dataset"], {"files": 0, "scraped": 0, "series": set()})
+        dataset = self.datasets.setdefault(source["dataset"], {"files": 0, "scraped": 0, "copies": 0, "series": set()})
+        if self.first_copies.get(stable_hash(instance_of(record))) != (source["dataset"], source["path"]):
+            dataset["copies"] += 1
+            return False
         dataset["files"] += int(source.get("series_files") or 1)
         dataset["scraped"] += 1
         dataset["series"].add(stable_hash(source.get("series_instance_uid") or f"\x00{source['path']}"))
@@ -85,7 +125,7 @@ class _Tally:
 
 
 def _fold(scraped: list[Path], collector: Collector, on_progress: Callable[[AggregateProgress], None] | None) -> _Tally:
-    tally = _Tally()
+    tally = _Tally(first_copies=first_copies(scraped))
     total = sum(path.stat().st_size for path in scraped if path.is_file())
     done = 0
 
@@ -98,7 +138,7 @@ def _fold(scraped: list[Path], collector: Collector, on_progress: Callable[[Aggr
     for path in scraped:
         for number, record in enumerate(read_records(path, count_bytes), 1):
             try:
-                if tally.add(record["source"]):
+                if tally.add(record):
                     collector.add_record(record)
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise DicomrefError(f"{path}:{number}: an element is not as `dicomref scrape` writes it") from None
@@ -114,7 +154,7 @@ def aggregate(
 ) -> Aggregate:
     """Fold every record into per-attribute examples; the result does not depend on how records are split or ordered."""
     validator = Validator(standard)
-    policy = PrivacyPolicy(standard.identifying, options.deidentified, options.include_identifying)
+    policy = PrivacyPolicy(standard.identifying, options.deidentified, options.include_identifying, options.public)
     collector = Collector(standard, policy, validator, options.tracked_values)
     tally = _fold(scraped, collector, on_progress)
 
@@ -134,13 +174,14 @@ def aggregate(
             "vrs": sorted(stats.vrs),
             "examples": [e.to_json() for e in choose_examples(candidates, vr, options.examples)],
         }
-        if stats.has_value:
-            for name in stats.datasets:
-                datasets[name].keys.add(key)
-            for modality in stats.modalities:
-                modalities[modality].keys.add(key)
-    covered = {key for key, stats in collector.attributes.items() if stats.has_value}
+        for name in stats.datasets:
+            datasets[name].keys.add(key)
+        for modality in stats.modalities:
+            modalities[modality].keys.add(key)
+    covered = {key for key, stats in collector.attributes.items() if stats.not_empty}
+    empty_only = {key: stats.files for key, stats in collector.attributes.items() if stats.empty_only}
     modalities.pop("", None)
+    licences = dict(options.licences)
     return {
         "schema": SCHEMA,
         "standard": standard.release,
@@ -151,13 +192,16 @@ def aggregate(
                 "files": d["files"],
                 "series": len(d["series"]),
                 "scraped": d["scraped"],
+                "copies": d["copies"],
                 "deidentified": name in options.deidentified,
+                "public": name in options.public,
+                "licence": licences.get(name, ""),
             }
             for name, d in sorted(tally.datasets.items())
         ],
         "unknown_tags": sorted(collector.unknown_tags),
         "attributes": attributes,
-        "coverage": compute_coverage(standard, covered, datasets, modalities),
+        "coverage": compute_coverage(standard, covered, datasets, modalities, empty_only),
     }
 
 

@@ -53,7 +53,10 @@ class DatasetSummary(TypedDict):
     files: int
     series: int
     scraped: int
+    copies: int  # records not counted: copies of an instance counted from another file
     deidentified: bool
+    public: bool
+    licence: str
 
 
 class Ratio(TypedDict):
@@ -73,6 +76,7 @@ class Coverage(TypedDict, total=False):
     by_dataset: dict[str, dict[str, int]]
     by_modality: dict[str, dict[str, int]]
     most_wanted: list[dict[str, Any]]
+    empty_only: dict[str, Any]  # entries seen only with empty values: a ratio and their `entries`
 
 
 class Aggregate(TypedDict):

@@ -10,7 +10,6 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from pydicom.charset import decode_bytes
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
@@ -18,12 +17,17 @@ from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
 from pydicom.valuerep import TEXT_VR_DELIMS
 
+from dicomref.scrape.charset import decode_text
+
 BULK_VRS = frozenset({"OW", "OF", "OD", "OL", "OV"})
 BINARY_INT_VRS = frozenset({"US", "SS", "UL", "SL", "SV", "UV"})
 # Values longer than this many bytes are not loaded: bulk data keeps its length, text its first characters.
 DEFER_BYTES = 1024 * 1024
 _PIXEL_TAGS = {0x7FE00008: "OF", 0x7FE00009: "OD", 0x7FE00010: "OW"}
-_PADDING = " \0"
+# PS3.5 6.2: text is padded with a space, UIDs with a NUL; a NUL anywhere else is part of the value
+# (and makes it invalid), so it is kept for validation to see.
+_PADDING = " "
+_UID_PADDING = "\0 "
 # Text VRs in the default repertoire, text VRs in the file's character set (with the bytes that
 # reset ISO 2022 code extensions), and binary VRs with their struct codes.
 _PLAIN_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "UR"})
@@ -101,7 +105,7 @@ def _is_bulk(tag: BaseTag, vr: str) -> bool:
 def _decoded(raw: bytes, encodings: list[str], delimiters: set[int]) -> str:
     """Text in the file's character set, padding removed; undecodable bytes become replacement characters."""
     try:
-        text = decode_bytes(raw, encodings, delimiters)
+        text = decode_text(raw, encodings, delimiters)
     except Exception:  # an unusable character set must not cost the value
         text = raw.decode("ascii", "replace")
     return text.rstrip(_PADDING)
@@ -110,7 +114,7 @@ def _decoded(raw: bytes, encodings: list[str], delimiters: set[int]) -> str:
 def _as_written(raw: bytes, vr: str, encodings: list[str], little: bool) -> str | None:
     """The value's text straight from its bytes, as the file writes it; None for VRs left to pydicom."""
     if vr in _PLAIN_TEXT_VRS:
-        return raw.decode("latin-1").rstrip(_PADDING)
+        return raw.decode("latin-1").rstrip(_UID_PADDING if vr == "UI" else _PADDING)
     if vr in _CHARSET_DELIMITERS:
         return _decoded(raw, encodings, _CHARSET_DELIMITERS[vr])
     if vr not in _BINARY_FORMATS:
@@ -132,10 +136,11 @@ class _Harvest:
         self.stream = stream  # where deferred (very large) values can be read in part
         self.records: list[dict] = []
 
-    def dataset(self, dataset: Dataset, path: tuple[str, ...]) -> None:
+    def dataset(self, dataset: Dataset, path: tuple[str, ...], meta: bool = False) -> None:
+        """Group 0002 belongs to the file meta only, and item and delimiter tags (FFFE,xxxx) are never attributes."""
         encodings = _encodings(dataset)
         for tag in sorted(dataset.keys()):
-            if tag.is_private or tag in self.options.exclude:
+            if tag.is_private or tag in self.options.exclude or tag.group == 0xFFFE or (tag.group == 2) != meta:
                 continue
             try:
                 raw = dataset.get_item(tag, keep_deferred=True)
@@ -274,7 +279,7 @@ def extract_elements(dataset: Dataset, options: ExtractOptions, stream: BinaryIO
     stopped_at = stream.tell() if stream is not None else 0
     harvest = _Harvest(options, stream)
     if dataset.file_meta:
-        harvest.dataset(dataset.file_meta, ())
+        harvest.dataset(dataset.file_meta, (), meta=True)
     harvest.dataset(dataset, ())
     harvest.pixel_data(dataset, stopped_at)
     return harvest.records

@@ -118,7 +118,7 @@ class _Run:
         for candidate, reason in result.failures:
             self.unreadable.add(_row(candidate, reason))
         if result.record is not None:
-            tried = [*skipped, *result.failures]
+            tried = [*skipped, *result.failures, *result.damaged]
             result.record["source"]["skipped"] = [[candidate.display, reason] for candidate, reason in tried]
             writer.write(result.record)
             self.summary.scraped += 1

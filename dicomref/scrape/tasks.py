@@ -19,6 +19,7 @@ from pydicom.datadict import DicomDictionary
 from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
 
+from dicomref.scrape.damage import META_REPEATED, find_damage, true_file_meta
 from dicomref.scrape.discovery import ProbeError, probe_series_uid
 from dicomref.scrape.extract import DEFER_BYTES, ExtractOptions, extract_elements
 from dicomref.scrape.sources import Candidate, Opener
@@ -55,6 +56,7 @@ class ReadTask:
 class ReadResult:
     record: dict | None = None
     failures: list[tuple[Candidate, str]] = field(default_factory=list)
+    damaged: list[tuple[Candidate, str]] = field(default_factory=list)  # read, but passed over for a sound file
     dicom: bool = False  # with `probe`: whether the file is DICOM at all
 
 
@@ -110,8 +112,10 @@ def probe_batch(batch: ProbeBatch) -> list[tuple[str | None, str | None]]:
 
 
 def read_series(task: ReadTask) -> ReadResult:
-    """The record of the first member that reads in full; the members tried before it, with their reasons."""
+    """The record of the first member that reads in full and sound, else of the first damaged one that reads;
+    the members tried before it, with their reasons."""
     result = ReadResult()
+    damaged: list[tuple[Candidate, dict]] = []
     with Opener(task.members[0].root) as opener, file_deadline(task.seconds) as deadline:
         for candidate in task.members:
             try:
@@ -122,9 +126,19 @@ def read_series(task: ReadTask) -> ReadResult:
             except Exception as exc:  # try the next file of the series
                 result.failures.append((candidate, reason_for(exc)))
                 continue
-            result.record = record
-            return result
+            if not record["source"]["damage"]:
+                result.record = record
+                result.damaged = [(c, _damage_reason(r)) for c, r in damaged]
+                return result
+            damaged.append((candidate, record))
+    if damaged:
+        result.record = damaged[0][1]
+        result.damaged = [(c, _damage_reason(r)) for c, r in damaged[1:]]
     return result
+
+
+def _damage_reason(record: dict) -> str:
+    return "damaged: " + "; ".join(record["source"]["damage"])
 
 
 def missing_paths(paths: list[str]) -> list[str]:
@@ -147,8 +161,9 @@ def probe_files_apart(
 
 
 def read_members_apart(task: ReadTask, run: Callable[[ReadTask], ReadResult | None]) -> ReadResult:
-    """read_series for a task whose worker died each time: one task per member, in order, until one reads."""
+    """read_series for a task whose worker died each time: one task per member, in order, until one reads sound."""
     result = ReadResult()
+    damaged: list[tuple[Candidate, dict]] = []
     for candidate in task.members:
         one = run(replace(task, members=[candidate]))
         if one is None:
@@ -156,9 +171,16 @@ def read_members_apart(task: ReadTask, run: Callable[[ReadTask], ReadResult | No
             continue
         result.failures.extend(one.failures)
         result.dicom = result.dicom or one.dicom
-        if one.record is not None:
+        if one.record is None:
+            continue
+        if not one.record["source"]["damage"]:
+            result.damaged += [(c, _damage_reason(r)) for c, r in damaged]
             result.record = one.record
-            break
+            return result
+        damaged.append((candidate, one.record))
+    if damaged:
+        result.record = damaged[0][1]
+        result.damaged += [(c, _damage_reason(r)) for c, r in damaged[1:]]
     return result
 
 
@@ -176,10 +198,28 @@ def _read(opener: Opener, candidate: Candidate, uid: str | None, task: ReadTask)
             stream.seek(0)
             dataset, source = _dcmread(stream, None), None
         _check_dicom(dataset)
+        damage = _damage(stream, dataset, deflated=source is None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             elements = extract_elements(dataset, task.options, source)
-        return {"source": _source(dataset, candidate, opener, uid, task.series_files), "elements": elements}
+        record_source = _source(dataset, candidate, opener, uid, task.series_files)
+        return {"source": record_source | {"damage": damage}, "elements": elements}
+
+
+def _damage(stream: BinaryIO, dataset: pydicom.Dataset, deflated: bool) -> list[str]:
+    """What is structurally wrong with the file; the file meta replaced by the true one when pydicom took a
+    copy of group 0002 in the dataset for file meta. The stream is left where it was."""
+    where = stream.tell()
+    found = set()
+    meta = true_file_meta(stream)
+    if meta is not None:
+        dataset.file_meta = meta
+        found.add(META_REPEATED)
+    implicit, little = dataset.original_encoding
+    if not deflated and implicit is not None and little is not None:
+        found.update(find_damage(stream, implicit, little))
+    stream.seek(where)
+    return sorted(found)
 
 
 def _dcmread(stream: BinaryIO, defer: int | None) -> pydicom.Dataset:
@@ -201,7 +241,7 @@ def _check_dicom(dataset: pydicom.Dataset) -> None:
 
 
 def _text(dataset: pydicom.Dataset, keyword: str) -> str:
-    for where in (dataset, dataset.file_meta):
+    for where in (dataset.file_meta, dataset):  # group 0002 is the file meta's, even when the dataset repeats it
         try:
             value = where.get(keyword)
         except Exception:

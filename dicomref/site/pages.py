@@ -120,6 +120,13 @@ def pydicom_access(entry: DictEntry) -> list[str]:
     return access
 
 
+def visible(text: str | None) -> str | None:
+    """Control characters (a NUL written as padding, say) shown as their symbols, U+2400 onwards."""
+    if text is None or text.isprintable():
+        return text
+    return "".join(chr(0x2400 + ord(c)) if ord(c) < 0x20 else "\u2421" if c == "\x7f" else c for c in text)
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else many or word + 's'}"
 
@@ -249,7 +256,7 @@ class SiteModel:
             rows.append(
                 {
                     "shown": shown,
-                    "value": example.get("value"),
+                    "value": visible(example.get("value")),
                     "truncated": example.get("truncated", False),
                     "length": example.get("length"),
                     "bulk_length": example.get("bulk_length"),
@@ -791,6 +798,7 @@ def _coverage_page(model: SiteModel) -> Page:
                 {**w, "display": display_tag(w["tag"]), "url": attribute_url(w["tag"])}
                 for w in coverage.get("most_wanted", [])
             ],
+            "empty_only": _empty_only(coverage),
         },
         section="coverage",
         summary=(
@@ -798,6 +806,15 @@ def _coverage_page(model: SiteModel) -> Page:
         ),
         crumbs=_crumbs(("Coverage", None)),
     )
+
+
+def _empty_only(coverage: dict) -> dict:
+    """Entries files hold only with empty values, apart from the covered ones (absent from older aggregates)."""
+    empty = coverage.get("empty_only", {})
+    entries = [
+        {**e, "display": display_tag(e["tag"]), "url": attribute_url(e["tag"])} for e in empty.get("entries", [])
+    ]
+    return {"covered": empty.get("covered", 0), "entries": entries}
 
 
 def _coverage_summary(coverage: dict) -> list[dict]:
@@ -835,7 +852,8 @@ def _home_page(model: SiteModel) -> Page:
                 "series": sum(d["scraped"] for d in model.datasets),
             },
             "popular": [
-                {**model.attribute_row(standard.entry(key)), "files": files} for files, key in seen[:HOME_ATTRIBUTES]
+                {**model.attribute_row(standard.entry(key)), "files": files, "example": model.examples(key)[0]}
+                for files, key in seen[:HOME_ATTRIBUTES]
             ],
             "iods": [
                 {"name": r["name"], "url": iod_url(i), "coverage": r}
@@ -858,7 +876,7 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
         "about.html",
         "About",
         {
-            "datasets": model.datasets,
+            "datasets": [{"deidentified": False, "public": False, "licence": "", **d} for d in model.datasets],
             "releases": model.standard.releases,
             "collections": model.credits.about([d["name"] for d in model.datasets]),
         },
