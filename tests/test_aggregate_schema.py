@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from dicomref.aggregate import load_aggregate
-from dicomref.aggregate.schema import SCHEMA, Aggregate, Attribute, Example
+from dicomref.aggregate.schema import SCHEMA, Aggregate, Attribute, DatasetSummary, Example
 from dicomref.errors import DicomrefError
 from tests.conftest import REPO, Build
 
@@ -17,6 +18,7 @@ def test_the_default_aggregate_has_exactly_the_declared_shape(default_build: Bui
     data = load_aggregate(default_build.aggregate)
     assert data["schema"] == SCHEMA
     assert set(data) == set(Aggregate.__annotations__)
+    assert all(set(dataset) == set(DatasetSummary.__annotations__) for dataset in data["datasets"])
     examples = 0
     for attribute in data["attributes"].values():
         assert set(attribute) == set(Attribute.__annotations__)
@@ -37,6 +39,17 @@ def test_the_default_aggregate_has_exactly_the_declared_shape(default_build: Bui
         ('{"schema": 1, "attributes": {}, "coverage": {}, "datasets": []}', "no overall coverage"),
     ],
 )
+def test_keys_added_within_the_schema_get_their_earlier_meaning(default_build: Build, tmp_path: Path) -> None:
+    data = json.loads(default_build.aggregate.read_text(encoding="utf-8"))
+    for dataset in data["datasets"]:
+        del dataset["copies"], dataset["public"], dataset["licence"]
+    older = tmp_path / "aggregate.json"
+    older.write_text(json.dumps(data), encoding="utf-8")
+    assert load_aggregate(older)["datasets"] == [
+        {**d, "copies": 0, "public": False, "licence": ""} for d in data["datasets"]
+    ]
+
+
 def test_a_missing_or_malformed_file_is_one_clear_error(
     content: str | bytes | None, message: str, tmp_path: Path
 ) -> None:

@@ -76,6 +76,7 @@ class Coverage(TypedDict, total=False):
     by_dataset: dict[str, dict[str, int]]
     by_modality: dict[str, dict[str, int]]
     most_wanted: list[dict[str, Any]]
+    empty_only: dict[str, Any]
     empty_only: dict[str, Any]  # entries seen only with empty values: a ratio and their `entries`
 
 
@@ -102,6 +103,9 @@ def check_aggregate(data: object) -> Aggregate:
             raise _malformed(f"has no valid '{key}'")
     if not isinstance(data["coverage"].get("overall"), dict):
         raise _malformed("has no overall coverage")
+    if not all(isinstance(d, dict) for d in data["datasets"]):
+        raise _malformed("has no valid 'datasets'")
+    data["datasets"] = [{**DATASET_DEFAULTS, **d} for d in data["datasets"]]
     return data  # type: ignore[return-value]
 
 

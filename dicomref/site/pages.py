@@ -876,7 +876,7 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
         "about.html",
         "About",
         {
-            "datasets": [{"deidentified": False, "public": False, "licence": "", **d} for d in model.datasets],
+            "datasets": model.datasets,
             "releases": model.standard.releases,
             "collections": model.credits.about([d["name"] for d in model.datasets]),
         },
