@@ -59,6 +59,10 @@ class DatasetSummary(TypedDict):
     licence: str
 
 
+# Keys added to a dataset summary after the first files of this schema were written, with what they meant then.
+DATASET_DEFAULTS = {"copies": 0, "public": False, "licence": ""}
+
+
 class Ratio(TypedDict):
     total: int
     covered: int
