@@ -28,17 +28,6 @@ def test_the_default_aggregate_has_exactly_the_declared_shape(default_build: Bui
     assert examples > 1000
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (None, "not found"),
-        ("{", "not valid JSON"),
-        (b"\xff\xfe", "not valid JSON"),
-        ('{"schema": 99}', "unknown schema"),
-        ('{"schema": 1, "attributes": [], "coverage": {}, "datasets": []}', "no valid 'attributes'"),
-        ('{"schema": 1, "attributes": {}, "coverage": {}, "datasets": []}', "no overall coverage"),
-    ],
-)
 def test_keys_added_within_the_schema_get_their_earlier_meaning(default_build: Build, tmp_path: Path) -> None:
     data = json.loads(default_build.aggregate.read_text(encoding="utf-8"))
     for dataset in data["datasets"]:
@@ -50,6 +39,17 @@ def test_keys_added_within_the_schema_get_their_earlier_meaning(default_build: B
     ]
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "not found"),
+        ("{", "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+        ('{"schema": 99}', "unknown schema"),
+        ('{"schema": 1, "attributes": [], "coverage": {}, "datasets": []}', "no valid 'attributes'"),
+        ('{"schema": 1, "attributes": {}, "coverage": {}, "datasets": []}', "no overall coverage"),
+    ],
+)
 def test_a_missing_or_malformed_file_is_one_clear_error(
     content: str | bytes | None, message: str, tmp_path: Path
 ) -> None:

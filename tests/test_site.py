@@ -220,3 +220,19 @@ def test_a_malformed_aggregate_is_one_clear_error(standard: Standard, tmp_path: 
     with pytest.raises(DicomrefError, match="no valid 'attributes'"):
         build_site({"schema": 1, "attributes": [], "coverage": {}, "datasets": []}, standard, tmp_path / "site")
     assert not (tmp_path / "site").exists() and not (tmp_path / ".site.building").exists()
+
+
+def test_description_links_to_a_table_of_the_standard_open_our_page_of_it(default_build: Build) -> None:
+    """ICC Profile's row says "See Section C.11.15": the link opens our ICC Profile module page, not PS3.3."""
+    page = (default_build.site / "modules" / "basic-film-box-presentation" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../modules/icc-profile/index.html"' in page
+    assert "sect_C.11.15.html#sect_C.11.15" not in page
+
+
+def test_localised_rewrites_only_known_targets_and_keeps_markup_safe() -> None:
+    from dicomref.site.build import localised
+
+    html = '<p><a href="https://x.org/a">a</a> <a href="https://x.org/b">b</a></p>'
+    assert localised(html, {"https://x.org/a": "modules/m/index.html"}, "../../") == (
+        '<p><a href="../../modules/m/index.html">a</a> <a href="https://x.org/b">b</a></p>'
+    )

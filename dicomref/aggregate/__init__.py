@@ -5,6 +5,10 @@ from dicomref.aggregate.schema import Aggregate, load_aggregate
 
 __all__ = [
     "Aggregate",
-    "AggregateOptions", "AggregateProgress", "aggregate", "aggregate_to_file", "load_aggregate",
+    "AggregateOptions",
+    "AggregateProgress",
+    "aggregate",
+    "aggregate_to_file",
+    "load_aggregate",
     "read_records",
 ]

@@ -80,7 +80,6 @@ class Coverage(TypedDict, total=False):
     by_dataset: dict[str, dict[str, int]]
     by_modality: dict[str, dict[str, int]]
     most_wanted: list[dict[str, Any]]
-    empty_only: dict[str, Any]
     empty_only: dict[str, Any]  # entries seen only with empty values: a ratio and their `entries`
 
 

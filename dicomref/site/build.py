@@ -7,6 +7,7 @@ when everything is written, so a failed or killed build leaves the last good sit
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from dicomref import __version__
 from dicomref.aggregate.schema import Aggregate, check_aggregate
@@ -29,6 +31,7 @@ from dicomref.standard import Standard
 from dicomref.standard.describe import attribute_document
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
+_HREF = re.compile(r'href="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,12 @@ class SiteSummary:
 ProgressCallback = Callable[[str, int, int], None]
 
 
-def _environment() -> Environment:
+def localised(html: str, targets: dict[str, str], root: str) -> Markup:
+    """Sanitised description HTML with each link to a table of the standard pointed at our page of it."""
+    return Markup(_HREF.sub(lambda m: f'href="{root}{targets[m[1]]}"' if m[1] in targets else m[0], html))
+
+
+def _environment(targets: dict[str, str]) -> Environment:
     env = Environment(
         loader=PackageLoader("dicomref", "templates"),
         autoescape=select_autoescape(default=True),
@@ -58,6 +66,7 @@ def _environment() -> Environment:
     env.globals["version"] = __version__
     env.globals["nav"] = NAV
     env.filters["num"] = "{:,}".format
+    env.filters["localised"] = lambda html, root: localised(html, targets, root)
     return env
 
 
@@ -128,7 +137,7 @@ def _recover_interrupted_swap(out: Path) -> None:
 def _render(
     model: SiteModel, standard: Standard, writer: _Writer, base_url: str, on_progress: ProgressCallback | None
 ) -> list[Page]:
-    env = _environment()
+    env = _environment(model.local_targets)
     templates: dict[str, object] = {}
     pages = [*all_pages(model), *uid_pages(model)]
     extra = 1  # the 404 page

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import escape as escape_html
 from typing import Any
 
 from dicomref.aggregate.schema import Aggregate
@@ -223,6 +224,31 @@ class SiteModel:
         if not text or vr != "UI":
             return []
         return [self.uid_link(u.uid) for u in self.uids.registered_in(text)]
+
+    @functools.cached_property
+    def local_targets(self) -> dict[str, str]:
+        """Links of descriptions to a module, macro or IOD table of the standard, mapped to our page of it.
+
+        Both sides as they are written in the sanitised HTML's href attributes.
+        """
+        tables = {"module": (self.standard.modules, module_url), "macro": (self.standard.macros, macro_url)}
+        tables["iod"] = (self.standard.iods, iod_url)
+        described = [
+            *(
+                a.description
+                for t in [*self.standard.modules.values(), *self.standard.macros.values()]
+                for a in t.attributes
+            ),
+            *(t.description for t in [*self.standard.modules.values(), *self.standard.macros.values()]),
+            *(iod.description for iod in self.standard.iods.values()),
+        ]
+        targets: dict[str, str] = {}
+        for description in described:
+            for link in description.local:
+                known, url = tables[link.kind]
+                if link.id in known:
+                    targets[escape_html(link.href)] = escape_html(url(link.id))
+        return targets
 
     def name_of(self, key: str) -> str:
         entry = self.standard.any_entry(key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -35,15 +35,6 @@ class Description:
     html: str  # sanitised HTML, safe to insert into a page unescaped
     text: str  # plain text, whitespace collapsed, for search and snippets
     local: tuple[LocalLink, ...] = ()  # links that have a page of ours too
-
-    def localised(self, url_for: Callable[[str, str], str | None]) -> str:
-        """The HTML with each local link pointed at url_for(kind, id), where that gives a URL."""
-        markup = self.html
-        for link in self.local:
-            url = url_for(link.kind, link.id)
-            if url is not None:
-                markup = markup.replace(f'href="{html.escape(link.href)}"', f'href="{html.escape(url)}"')
-        return markup
 
 
 @dataclass(frozen=True)
