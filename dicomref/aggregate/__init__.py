@@ -1,6 +1,6 @@
 """Aggregate stage: examples per attribute with provenance, and coverage of the standard."""
 
-from dicomref.aggregate.runner import AggregateOptions, AggregateProgress, aggregate, aggregate_to_file, read_records
+from dicomref.aggregate.runner import AggregateOptions, AggregateProgress, aggregate, aggregate_to_file
 from dicomref.aggregate.schema import Aggregate, load_aggregate
 
 __all__ = [
@@ -10,5 +10,4 @@ __all__ = [
     "aggregate",
     "aggregate_to_file",
     "load_aggregate",
-    "read_records",
 ]

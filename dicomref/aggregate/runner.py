@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from dicomref.aggregate.sample import stable_hash
 from dicomref.aggregate.schema import SCHEMA, Aggregate, write_aggregate
 from dicomref.aggregate.validate import Validator
 from dicomref.errors import DicomrefError
+from dicomref.scrape.output import read_records
 from dicomref.standard import Standard
 
 # Distinct values tracked per attribute before a deterministic sample takes over (see sample.py).
@@ -35,30 +35,6 @@ class AggregateOptions:
 class AggregateProgress:
     done: int  # bytes read over all inputs
     total: int
-
-
-def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[dict]:
-    """Records of one scraped file; a last line cut short by a killed scrape is skipped."""
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise DicomrefError(f"{path} not found (run `dicomref scrape` first)") from None
-    except IsADirectoryError:
-        raise DicomrefError(f"{path} is a folder, not a scraped JSON Lines file") from None
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if on_bytes is not None:
-                on_bytes(len(line))
-            if not line.endswith(b"\n"):
-                return
-            try:
-                record = json.loads(line)
-                record["source"]["dataset"], record["source"]["path"], record["elements"]
-            except (ValueError, KeyError, TypeError):
-                raise DicomrefError(
-                    f"{path}:{number}: not a scraped record (expected a line written by `dicomref scrape`)"
-                ) from None
-            yield record
 
 
 SOP_INSTANCE_UID = "00080018"

@@ -1,4 +1,5 @@
-"""The scrape outputs: scraped.jsonl, appended a whole line at a time and read back to resume, and unreadable.csv."""
+"""The scrape outputs: scraped.jsonl (written a whole line at a time, read back to resume and by the aggregate
+stage) and unreadable.csv. The only module that reads or writes either."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +58,30 @@ def read_done(out: Path) -> Done:
     if good_bytes != out.stat().st_size:
         os.truncate(out, good_bytes)
     return done
+
+
+def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[dict]:
+    """Records of one scraped file; a last line cut short by a killed scrape is skipped."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        raise DicomrefError(f"{path} not found (run `dicomref scrape` first)") from None
+    except IsADirectoryError:
+        raise DicomrefError(f"{path} is a folder, not a scraped JSON Lines file") from None
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if on_bytes is not None:
+                on_bytes(len(line))
+            if not line.endswith(b"\n"):
+                return
+            try:
+                record = json.loads(line)
+                record["source"]["dataset"], record["source"]["path"], record["elements"]
+            except (ValueError, KeyError, TypeError):
+                raise DicomrefError(
+                    f"{path}:{number}: not a scraped record (expected a line written by `dicomref scrape`)"
+                ) from None
+            yield record
 
 
 class RecordWriter:
