@@ -215,6 +215,6 @@ def test_the_image_type_page_has_a_block_per_value(default_build: Build) -> None
 
 def test_module_rows_show_the_terms_of_the_section_they_refer_to(default_build: Build) -> None:
     soup = _soup(default_build.site, "modules/general-series/index.html")
-    row = soup.find("tr", id=MODALITY)
+    row = soup.find("li", id=MODALITY)
     assert row.find("div", class_="value-list").find("a", href=C_7_3_1_1_1).get_text() == "Section C.7.3.1.1.1"
     assert {"CT", "MR"} <= {dt.get_text(strip=True) for dt in row.select("dl.terms dt")}
