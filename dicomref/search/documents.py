@@ -11,7 +11,7 @@ from pydicom.uid import UID_dictionary
 
 from dicomref.aggregate.schema import Aggregate
 from dicomref.search.query import normal_value
-from dicomref.standard import Standard
+from dicomref.standard import Module, Standard
 
 # Prominence is 0..15: twice the log2 of how many IODs use the attribute (about 150 IODs exist).
 MAX_PROMINENCE = 15
@@ -125,41 +125,33 @@ def attribute_documents(standard: Standard, aggregate: Aggregate | None = None) 
     return documents
 
 
+def _table_document(kind: str, table: Module, iods: list[str], mandatory: set[str]) -> SearchDocument:
+    """A module or macro: required by the IODs where it is mandatory, prominent by all that use it."""
+    return SearchDocument(
+        kind=kind,
+        id=table.id,
+        keyword="",
+        name=table.name,
+        what=KIND_LABELS[kind],
+        description=table.description.text,
+        required=len(mandatory),
+        prominence=_prominence(len(set(iods))),
+    )
+
+
 def _table_documents(standard: Standard) -> list[SearchDocument]:
     """Modules, macros and IODs, each kind in id order."""
     documents = []
     for module in standard.modules.values():
         iods = standard.iods_by_module.get(module.id, [])
         mandatory = {i for i in iods for m in standard.iods[i].modules if m.module_id == module.id and m.usage == "M"}
-        documents.append(
-            SearchDocument(
-                kind="module",
-                id=module.id,
-                keyword="",
-                name=module.name,
-                what=KIND_LABELS["module"],
-                description=module.description.text,
-                required=len(mandatory),
-                prominence=_prominence(len(set(iods))),
-            )
-        )
+        documents.append(_table_document("module", module, iods, mandatory))
     for macro in standard.macros.values():
         iods = standard.iods_by_macro.get(macro.id, [])
         mandatory = {
             i for i in iods for g in standard.iods[i].functional_groups if g.macro_id == macro.id and g.usage == "M"
         }
-        documents.append(
-            SearchDocument(
-                kind="macro",
-                id=macro.id,
-                keyword="",
-                name=macro.name,
-                what=KIND_LABELS["macro"],
-                description=macro.description.text,
-                required=len(mandatory),
-                prominence=_prominence(len(set(iods))),
-            )
-        )
+        documents.append(_table_document("macro", macro, iods, mandatory))
     for iod in standard.iods.values():
         documents.append(
             SearchDocument(
