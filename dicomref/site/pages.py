@@ -216,7 +216,7 @@ class SiteModel:
         """A UID as provenance shows it: its registered name linked to its page, else the UID as written."""
         registered = self.uids.get(uid)
         if registered is None:
-            return {"name": self.standard.sop_class_names.get(uid, uid), "uid": uid, "url": None}
+            return {"name": uid, "uid": uid, "url": None}  # the registry holds every SOP class the standard names
         return {"name": registered.label, "uid": uid, "url": uid_url(uid)}
 
     def registered_uids_in(self, text: str | None, vr: str) -> list[dict]:
