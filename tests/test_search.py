@@ -52,6 +52,20 @@ class Case:
     above: tuple[str, str] | None = None  # the first ranks above the second, which is found too
 
 
+# Slice Thickness as a JSON search result, but for its score.
+SLICE_THICKNESS = {
+    "kind": "attribute",
+    "id": "00180050",
+    "what": "Attribute",
+    "name": "Slice Thickness",
+    "url": "attributes/00180050/",
+    "tag": "00180050",
+    "keyword": "SliceThickness",
+    "vr": "DS",
+    "retired": False,
+}
+
+
 def result_key(kind: str, id: str) -> str:
     """How the table names a result: the tag of an attribute, 'kind:id' for the rest."""
     return id if kind == "attribute" else f"{kind}:{id}"
@@ -226,18 +240,7 @@ def test_slice_thickness_json_first(index, default_build: Build) -> None:
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert rows[0] == {
-        "kind": "attribute",
-        "id": "00180050",
-        "what": "Attribute",
-        "name": "Slice Thickness",
-        "url": "attributes/00180050/",
-        "tag": "00180050",
-        "keyword": "SliceThickness",
-        "vr": "DS",
-        "retired": False,
-        "score": rows[0]["score"],
-    }
+    assert rows[0] == {**SLICE_THICKNESS, "score": rows[0]["score"]}
     assert rows[0]["score"] > rows[1]["score"]
 
 
@@ -408,18 +411,7 @@ def test_result_json_shape() -> None:
     result = SearchResult(
         "attribute", "00180050", "Slice Thickness", "Attribute", "SliceThickness", "DS", False, Tier.KEYWORD, 50.0
     )
-    assert result.as_json() == {
-        "kind": "attribute",
-        "id": "00180050",
-        "what": "Attribute",
-        "name": "Slice Thickness",
-        "url": "attributes/00180050/",
-        "tag": "00180050",
-        "keyword": "SliceThickness",
-        "vr": "DS",
-        "retired": False,
-        "score": 850.0,
-    }
+    assert result.as_json() == {**SLICE_THICKNESS, "score": 850.0}
     uid = SearchResult(
         "uid",
         "1.2.840.10008.1.2",
