@@ -42,7 +42,7 @@ class ModelLoadResult:
 
 
 def _figures(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [json.loads(timing) for timing in path.read_text(encoding="utf-8").splitlines()]
 
 
 def measure_model_load(work: Path, repeats: int, repo: Path) -> ModelLoadResult:

@@ -19,6 +19,8 @@ from bench.measure import Command, Series, alternate
 from bench.model_load import measure_model_load
 from bench.site_build import default_aggregate, measure_site
 from bench.walk import corpus_files
+from dicomref.formats.scraped import read_records
+from dicomref.formats.unreadable import read_unreadable, unreadable_path
 
 # Targets from the benchmark's brief; the table marks each as met or missed.
 TARGET_ORIGINAL_OVER_DICOMREF = 20.0
@@ -76,7 +78,7 @@ def _method(name: str, root: Path, out: Path) -> Command:
 def _scrape(root: Path, out: Path, jobs: int, *options: str) -> Command:
     def fresh() -> None:  # a leftover output would make dicomref resume instead of scrape
         out.unlink(missing_ok=True)
-        (out.parent / "unreadable.csv").unlink(missing_ok=True)
+        unreadable_path(out).unlink(missing_ok=True)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     return Command(
@@ -98,15 +100,15 @@ def _figures(series: Series, files: int) -> dict:
 def _scraped_series(out: Path) -> dict[str, int]:
     """SeriesInstanceUID -> files in the series, as dicomref's output records them."""
     found = {}
-    for line in out.read_text(encoding="utf-8").splitlines():
-        source = json.loads(line)["source"]
+    for record in read_records(out):
+        source = record["source"]
         found[source["series_instance_uid"]] = source["series_files"]
     return dict(sorted(found.items()))
 
 
 def _unreadable_rows(out: Path) -> int:
-    csv = out.parent / "unreadable.csv"
-    return max(0, len(csv.read_text(encoding="utf-8").splitlines()) - 1) if csv.exists() else 0
+    csv = unreadable_path(out)
+    return len(read_unreadable(csv)) if csv.exists() else 0
 
 
 def _corpus_summary(corpus: Corpus) -> dict:
@@ -152,7 +154,7 @@ def measure_scrape(corpus: Corpus, work: Path, repeats: int, warm: bool) -> dict
 
 
 def _outputs(out: Path) -> tuple[bytes, bytes]:
-    return out.read_bytes(), (out.parent / "unreadable.csv").read_bytes()
+    return out.read_bytes(), unreadable_path(out).read_bytes()
 
 
 def measure_cluster(corpus: Corpus, work: Path, repeats: int, warm: bool) -> dict:

@@ -26,6 +26,7 @@ from typer.core import TyperGroup
 
 from dicomref import __version__
 from dicomref.errors import DicomrefError
+from dicomref.formats.unreadable import unreadable_path
 
 
 class _Commands(TyperGroup):
@@ -185,7 +186,7 @@ def _run_scrape(inputs, out: Path, options) -> None:
     finally:
         if tasks:
             progress.stop()
-    unreadable = out.parent / "unreadable.csv"
+    unreadable = unreadable_path(out)
     err_console.print(
         f"{summary.files_seen:,} files seen · {summary.dicom_files:,} DICOM · {summary.series:,} series · "
         f"{summary.scraped:,} scraped ({summary.resumed:,} already done) · {summary.unreadable:,} unreadable "
@@ -373,7 +374,7 @@ def site(
 
     Example: [bold]dicomref site --out site --base-url https://example.github.io/dicomref/ --check[/]
     """
-    from dicomref.aggregate import load_aggregate
+    from dicomref.formats.aggregate import load_aggregate
     from dicomref.site import build_site
     from dicomref.site.credits import credits_from_manifest
 
@@ -513,7 +514,7 @@ def show(
 
     Example: [bold]dicomref show 0018,0050 --json[/]
     """
-    from dicomref.aggregate import load_aggregate
+    from dicomref.formats.aggregate import load_aggregate
     from dicomref.standard import Dictionary
     from dicomref.standard.describe import describe
     from dicomref.standard.lookup import find_entry
@@ -716,8 +717,8 @@ def coverage(
 
     Example: [bold]dicomref coverage --by dataset --format markdown[/]
     """
-    from dicomref.aggregate import load_aggregate
     from dicomref.aggregate.report import render_coverage
+    from dicomref.formats.aggregate import load_aggregate
 
     data = load_aggregate(aggregate_file)
     report = render_coverage(data["coverage"], fmt.value, by.value if by else None)

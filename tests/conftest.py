@@ -15,6 +15,7 @@ import pytest
 
 from dicomref.aggregate import AggregateOptions, aggregate_to_file
 from dicomref.datasets import load_manifest
+from dicomref.formats.unreadable import FILENAME as UNREADABLE_CSV
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from dicomref.site import build_site
 from dicomref.standard import Standard, load_standard
@@ -51,7 +52,7 @@ def run_pipeline(
     aggregate = folder / "aggregate.json"
     result = aggregate_to_file([scraped], aggregate, standard, options)
     build_site(result, standard, folder / "site")
-    return Build(scraped, folder / "unreadable.csv", aggregate, folder / "site")
+    return Build(scraped, folder / UNREADABLE_CSV, aggregate, folder / "site")
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from pathlib import Path
+
+from dicomref.formats.scraped import ScrapedRecord, read_records
 
 
-def counted_records(lines: Iterable[str]) -> list[dict]:
+def counted_records(scraped: Path) -> list[ScrapedRecord]:
     """The scraped records that count: of records holding the same SOP Instance UID, only the first copy."""
-    records = [json.loads(line) for line in lines]
+    records = list(read_records(scraped))
     first: dict[str, tuple[str, str]] = {}
     instances = []
     for record in records:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pydicom.data import get_testdata_file
 
-from dicomref.aggregate import AggregateOptions, aggregate_to_file, load_aggregate
+from dicomref.aggregate import AggregateOptions, aggregate_to_file
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from dicomref.site import build_site
 from dicomref.standard import Standard, load_standard

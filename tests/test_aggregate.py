@@ -16,6 +16,7 @@ from dicomref.aggregate.examples import Example, choose_examples
 from dicomref.aggregate.sample import DistinctSketch, stable_hash
 from dicomref.cli import app
 from dicomref.errors import DicomrefError
+from dicomref.formats.aggregate import load_aggregate
 from tests.conftest import Build
 from tests.instances import counted_records
 
@@ -97,7 +98,7 @@ def recount(build: Build) -> tuple[dict[str, set], dict[str, int]]:
     """Distinct values (text, or byte length of binary values) and files, per entry, straight from the JSON Lines."""
     distinct: dict[str, set] = defaultdict(set)
     files: Counter[str] = Counter()
-    for record in counted_records(scraped_lines(build)):
+    for record in counted_records(build.scraped):
         keys_in_file = set()
         for element in record["elements"]:
             key = entry_key(element["tag"])
@@ -110,7 +111,7 @@ def recount(build: Build) -> tuple[dict[str, set], dict[str, int]]:
 
 
 def test_distinct_and_file_counts_match_a_recount(default_build: Build) -> None:
-    attributes = json.loads(default_build.aggregate.read_text())["attributes"]
+    attributes = load_aggregate(default_build.aggregate)["attributes"]
     distinct, files = recount(default_build)
     for key, values in distinct.items():
         assert attributes[key]["distinct"] == len(values), key
@@ -125,7 +126,7 @@ def test_examples_option_limits_each_attribute(default_build: Build, standard) -
 
 
 def test_empty_values_appear_only_when_nothing_else_exists(default_build: Build) -> None:
-    attributes = json.loads(default_build.aggregate.read_text())["attributes"]
+    attributes = load_aggregate(default_build.aggregate)["attributes"]
     distinct, _ = recount(default_build)
     mixed = [k for k, values in distinct.items() if "" in values and len(values) > 1]
     only_empty = [k for k, values in distinct.items() if values == {""}]
@@ -137,7 +138,7 @@ def test_empty_values_appear_only_when_nothing_else_exists(default_build: Build)
 
 
 def test_examples_prefer_new_modalities_and_rank_invalid_last(default_build: Build) -> None:
-    attributes = json.loads(default_build.aggregate.read_text())["attributes"]
+    attributes = load_aggregate(default_build.aggregate)["attributes"]
     modality = attributes["00080060"]["examples"]
     assert len({e["value"] for e in modality}) == 5 and modality[0]["count"] == max(e["count"] for e in modality)
     flagged = 0

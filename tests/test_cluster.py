@@ -4,7 +4,6 @@ listed as unreadable; workers that cannot see the inputs and a missing Dask are 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -28,6 +27,8 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import write_dataset, write_file_meta_info
 
+from dicomref.formats.scraped import read_records
+from dicomref.formats.unreadable import read_unreadable, unreadable_path
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from dicomref.scrape.tasks import KILLED
 from tests.test_hostile import CT_SMALL, TIME_LIMIT, build_tree
@@ -47,7 +48,7 @@ def run(command: list[str], **environment: str) -> subprocess.CompletedProcess:
 
 
 def outputs(out: Path) -> tuple[bytes, bytes]:
-    return out.read_bytes(), (out.parent / "unreadable.csv").read_bytes()
+    return out.read_bytes(), unreadable_path(out).read_bytes()
 
 
 @dataclass(frozen=True)
@@ -320,12 +321,8 @@ def test_a_file_that_kills_its_worker_each_time_is_listed(tmp_path: Path) -> Non
         ) as cluster,
     ):
         scrape([ScrapeInput("archive", folder)], out, ScrapeOptions(time_limit=0, cluster=cluster.scheduler_address))
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [record["source"]["path"] for record in records] == ["a_ct.dcm", "c_mr.dcm"]
-    assert (tmp_path / "unreadable.csv").read_text(encoding="utf-8").splitlines() == [
-        "path,reason",
-        f"archive/b_bomb.dcm,{KILLED}",
-    ]
+    assert [record["source"]["path"] for record in read_records(out)] == ["a_ct.dcm", "c_mr.dcm"]
+    assert read_unreadable(unreadable_path(out)) == [("archive/b_bomb.dcm", KILLED)]
 
 
 def test_a_batch_dask_gives_up_on_is_probed_file_by_file(hostile: Reference, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from dicomref.aggregate.report import BREAKDOWNS
 from dicomref.cli import app
+from dicomref.formats.aggregate import load_aggregate
 from tests.conftest import Build
 from tests.instances import counted_records
 
@@ -34,7 +35,7 @@ def recount(build: Build) -> tuple[set[str], dict[str, set[str]], set[str]]:
     covered: set[str] = set()
     seen: set[str] = set()
     per_dataset: dict[str, set[str]] = defaultdict(set)
-    for record in counted_records(build.scraped.read_text(encoding="utf-8").splitlines()):
+    for record in counted_records(build.scraped):
         for element in record["elements"]:
             number = int(element["tag"], 16)
             key = element["tag"] if number in DicomDictionary else (mask_match(number) or "").upper().replace("X", "x")
@@ -88,7 +89,7 @@ def test_breakdowns_are_consistent(default_build: Build) -> None:
     report = coverage_json(default_build)
     assert sum(r["total"] for r in report["by_vr"].values()) == report["overall"]["total"]
     assert sum(r["covered"] for r in report["by_group"].values()) == report["overall"]["covered"]
-    attributes = json.loads(default_build.aggregate.read_text())["attributes"]
+    attributes = load_aggregate(default_build.aggregate)["attributes"]
     for wanted in report["most_wanted"]:
         examples = attributes.get(wanted["tag"], {}).get("examples", [])
         assert all(e["value"] == "" or e["bulk_length"] == 0 for e in examples) and wanted["required_in_iods"] > 0

@@ -15,6 +15,8 @@ from pydicom.charset import CODES_TO_ENCODINGS, ENCODINGS_TO_CODES, python_encod
 from pydicom.data import get_testdata_file
 
 from dicomref.aggregate import AggregateOptions, aggregate
+from dicomref.formats.scraped import read_records
+from dicomref.formats.unreadable import FILENAME as UNREADABLE_CSV
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from dicomref.scrape.damage import DELIMITER, DUPLICATE, META_REPEATED, OUT_OF_ORDER, OVERRUN
 from dicomref.site.pages import visible
@@ -54,7 +56,7 @@ def replace_value(data: bytes, tag: int, value: bytes) -> bytes:
 
 def scraped(folder: Path, out: Path) -> list[dict]:
     scrape([ScrapeInput("damaged", folder)], out, ScrapeOptions(jobs=1))
-    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return list(read_records(out))
 
 
 def one_record(tmp_path: Path, data: bytes) -> dict:
@@ -147,7 +149,7 @@ def test_the_next_sound_file_of_the_series_is_preferred(tmp_path: Path, kind: st
     assert record["source"]["path"] == "2.dcm" and record["source"]["damage"] == []
     ((path, reason),) = record["source"]["skipped"]
     assert path == "1.dcm" and reason.startswith("damaged: ") and phrase in reason
-    assert "1.dcm" not in (tmp_path / "unreadable.csv").read_text(encoding="utf-8")  # read, just not preferred
+    assert "1.dcm" not in (tmp_path / UNREADABLE_CSV).read_text(encoding="utf-8")  # read, just not preferred
 
 
 def test_a_damaged_series_keeps_its_first_file(tmp_path: Path) -> None:

@@ -3,9 +3,7 @@ file ends scraped, a member of a scraped series, or in unreadable.csv with a rea
 
 from __future__ import annotations
 
-import csv
 import gzip
-import json
 import os
 import random
 import re
@@ -24,6 +22,9 @@ import pytest
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 
+from dicomref.formats.scraped import read_records
+from dicomref.formats.unreadable import FILENAME as UNREADABLE_CSV
+from dicomref.formats.unreadable import read_unreadable, unreadable_path
 from dicomref.scrape.discovery import ProbeError, probe_series_uid
 from dicomref.scrape.sources import printable_path
 from dicomref.scrape.tasks import reason_for
@@ -276,9 +277,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     finally:
         (root / "perm" / "locked_folder").chmod(0o755)
-    with open(out.parent / "unreadable.csv", encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))[1:]
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    rows = read_unreadable(unreadable_path(out))
+    records = list(read_records(out))
     return Outcome(root, expected, result.returncode, result.stderr, records, {path: reason for path, reason in rows})
 
 
@@ -406,6 +406,6 @@ def test_time_limit_holds_in_a_single_process_run(tmp_path: Path) -> None:
     own_series(folder, "b_fine.dcm")
     summary = scrape([ScrapeInput("files", folder)], tmp_path / "scraped.jsonl", ScrapeOptions(jobs=1, time_limit=0.5))
     assert summary.scraped == 1
-    assert (tmp_path / "unreadable.csv").read_text(
+    assert (tmp_path / UNREADABLE_CSV).read_text(
         encoding="utf-8"
     ) == "path,reason\nfiles/a_bomb.dcm,took longer than the time limit\n"

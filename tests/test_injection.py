@@ -16,7 +16,8 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from dicomref.aggregate import AggregateOptions, load_aggregate
+from dicomref.aggregate import AggregateOptions
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.scrape import ScrapeInput
 from dicomref.standard import Standard
 from tests.conftest import Build, run_pipeline, serve_under

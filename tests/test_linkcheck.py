@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dicomref.aggregate import load_aggregate
 from dicomref.errors import DicomrefError
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.site import build_site
 from dicomref.site.linkcheck import check_links
 from tests.conftest import Build, SmallBuild

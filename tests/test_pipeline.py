@@ -7,6 +7,8 @@ import json
 import pydicom
 from pydicom.data import get_testdata_file
 
+from dicomref.formats.aggregate import load_aggregate
+from dicomref.formats.scraped import read_records
 from tests.conftest import Build
 
 
@@ -23,7 +25,7 @@ def test_every_dictionary_entry_has_a_page(default_build: Build, standard) -> No
 
 def test_slice_thickness_page_shows_the_value_from_ct_small(default_build: Build) -> None:
     value = str(pydicom.dcmread(get_testdata_file("CT_small.dcm")).SliceThickness)
-    aggregate = json.loads(default_build.aggregate.read_text())
+    aggregate = load_aggregate(default_build.aggregate)
     examples = aggregate["attributes"]["00180050"]["examples"]
     assert any(e["value"] == value and "pydicom-test-files" in e["datasets"] for e in examples)
     page = (default_build.site / "attributes" / "00180050" / "index.html").read_text()
@@ -31,7 +33,7 @@ def test_slice_thickness_page_shows_the_value_from_ct_small(default_build: Build
 
 
 def test_scrape_reads_one_file_per_series(default_build: Build) -> None:
-    records = [json.loads(line) for line in default_build.scraped.read_text().splitlines()]
+    records = list(read_records(default_build.scraped))
     keys = [(r["source"]["dataset"], r["source"]["series_instance_uid"] or r["source"]["path"]) for r in records]
     assert len(keys) == len(set(keys))
     assert all(r["source"]["series_files"] >= 1 for r in records)

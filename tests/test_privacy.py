@@ -20,6 +20,7 @@ from dicomref.aggregate.privacy import (
     shown_uid,
     uid_root,
 )
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.scrape import ScrapeInput
 from tests.conftest import Build, run_pipeline
 
@@ -91,7 +92,7 @@ def test_no_planted_value_reaches_the_aggregate_or_any_site_file(planted_build: 
 
 
 def test_withheld_values_say_why(standard, planted_build: Build) -> None:
-    attributes = json.loads(planted_build.aggregate.read_text())["attributes"]
+    attributes = load_aggregate(planted_build.aggregate)["attributes"]
     for keyword in PLANTED:
         (example,) = attributes[standard.dictionary.by_keyword(keyword).tag]["examples"]
         assert example["value"] is None and example["withheld"] == WITHHELD and example["length"] is None

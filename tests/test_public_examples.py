@@ -17,6 +17,7 @@ from dicomref.aggregate import AggregateOptions, aggregate, aggregate_to_file
 from dicomref.cli import app
 from dicomref.datasets import load_manifest
 from dicomref.errors import DicomrefError
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from dicomref.site import build_site
 from tests.conftest import MANIFEST, Build
@@ -75,7 +76,7 @@ def test_the_home_page_shows_real_values(public_build: Build) -> None:
         li.select_one("code.tag").get_text(): li.select_one("code.value")
         for li in _soup(public_build, "index.html").select("section[aria-labelledby=popular-title] li")
     }
-    attributes = json.loads(public_build.aggregate.read_text())["attributes"]
+    attributes = load_aggregate(public_build.aggregate)["attributes"]
     for tag, key in (("(0008,0020)", "00080020"), ("(0010,0010)", "00100010"), ("(0020,000D)", "0020000D")):
         value = popular[tag]
         assert value is not None, tag
@@ -85,7 +86,7 @@ def test_the_home_page_shows_real_values(public_build: Build) -> None:
 
 
 def test_software_identifiers_and_icon_codes_are_shown(public_build: Build) -> None:
-    attributes = json.loads(public_build.aggregate.read_text())["attributes"]
+    attributes = load_aggregate(public_build.aggregate)["attributes"]
     for key in ("00020012", "00020013", "00100010", "00080020"):
         assert all(e["withheld"] is None for e in attributes[key]["examples"]), key
 
@@ -98,12 +99,12 @@ def test_the_about_page_shows_each_dataset_licence_and_why_values_show(public_bu
     names = {row[0] for row in rows}
     assert NEW_DATASETS | {"pydicom-test-files", "pydicom-data", "deid-data"} <= names
     assert all(row[-2] == "published: public" and row[-1].startswith("MIT") for row in rows)
-    datasets = json.loads(public_build.aggregate.read_text())["datasets"]
+    datasets = load_aggregate(public_build.aggregate)["datasets"]
     assert all(d["public"] and d["licence"] for d in datasets)
 
 
 def test_the_coverage_page_lists_entries_seen_only_empty(public_build: Build) -> None:
-    coverage = json.loads(public_build.aggregate.read_text())["coverage"]
+    coverage = load_aggregate(public_build.aggregate)["coverage"]
     soup = _soup(public_build, "coverage/index.html")
     listed = [a.get_text() for a in soup.select("#empty-only ~ div table td.tag a")]
     assert len(listed) == coverage["empty_only"]["covered"] == len(coverage["empty_only"]["entries"]) > 0

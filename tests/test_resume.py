@@ -3,7 +3,6 @@ never interrupted, whatever the number of workers; re-running appends only what 
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -13,6 +12,9 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 
+from dicomref.formats.scraped import read_records
+from dicomref.formats.unreadable import FILENAME as UNREADABLE_CSV
+from dicomref.formats.unreadable import unreadable_path
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from tests.conftest import MANIFEST, manifest_inputs
 from tests.interrupt import kill_at
@@ -78,13 +80,13 @@ def test_sigkill_midway_then_rerun_gives_the_uninterrupted_output(uninterrupted:
     killed_at = total // 3
     kill_at(scrape_command(out), f"scrape-record:{killed_at}")
     assert lines(out) == killed_at
-    assert not (tmp_path / "unreadable.csv").exists()  # written only at the end
+    assert not (tmp_path / UNREADABLE_CSV).exists()  # written only at the end
 
     rerun = subprocess.run(scrape_command(out), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert f"({killed_at} already done)" in rerun.stderr.replace(",", "")
     assert out.read_bytes() == uninterrupted.read_bytes()
-    assert (tmp_path / "unreadable.csv").read_bytes() == (uninterrupted.parent / "unreadable.csv").read_bytes()
+    assert (tmp_path / UNREADABLE_CSV).read_bytes() == unreadable_path(uninterrupted).read_bytes()
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the workers")
@@ -133,13 +135,13 @@ def test_rerun_reads_nothing_again_and_new_folders_are_appended(tmp_path: Path) 
     fresh = tmp_path / "fresh" / "scraped.jsonl"
     scrape([ScrapeInput("first", first), ScrapeInput("second", second)], fresh, ScrapeOptions(jobs=2))
     assert out.read_bytes() == fresh.read_bytes()
-    unreadable = (out.parent / "unreadable.csv").read_text(encoding="utf-8")
-    assert unreadable == (fresh.parent / "unreadable.csv").read_text(encoding="utf-8")
+    unreadable = unreadable_path(out).read_text(encoding="utf-8")
+    assert unreadable == unreadable_path(fresh).read_text(encoding="utf-8")
     assert unreadable == "path,reason\nfirst/stray.txt,not DICOM\nsecond/notes.txt,not DICOM\n"
 
     only_second = scrape([ScrapeInput("second", second)], out, ScrapeOptions(jobs=1))
     assert only_second.resumed == 2  # rows of the dataset not walked this time are kept
-    assert (out.parent / "unreadable.csv").read_text(encoding="utf-8") == unreadable
+    assert unreadable_path(out).read_text(encoding="utf-8") == unreadable
 
 
 def test_all_files_resumes_file_by_file(tmp_path: Path) -> None:
@@ -151,7 +153,7 @@ def test_all_files_resumes_file_by_file(tmp_path: Path) -> None:
     summary = scrape([ScrapeInput("s", folder)], out, ScrapeOptions(jobs=1, all_files=True))
     assert (summary.resumed, summary.scraped) == (1, 3)
     assert out.read_bytes() == reference.read_bytes()
-    assert [json.loads(line)["source"]["path"] for line in out.read_text().splitlines()] == ["a.dcm", "b.dcm", "c.dcm"]
+    assert [record["source"]["path"] for record in read_records(out)] == ["a.dcm", "b.dcm", "c.dcm"]
 
 
 def test_files_skipped_in_a_series_stay_listed_after_a_resume(tmp_path: Path) -> None:
@@ -161,11 +163,11 @@ def test_files_skipped_in_a_series_stay_listed_after_a_resume(tmp_path: Path) ->
     (folder / "a.dcm").write_bytes(CT_SMALL.read_bytes()[: histogram.value_tell + histogram.length // 2])
     out = tmp_path / "scraped.jsonl"
     scrape([ScrapeInput("s", folder)], out, ScrapeOptions(jobs=1))
-    listed = (tmp_path / "unreadable.csv").read_text(encoding="utf-8")
-    (record,) = [json.loads(line) for line in out.read_text().splitlines()]
+    listed = (tmp_path / UNREADABLE_CSV).read_text(encoding="utf-8")
+    (record,) = list(read_records(out))
     assert record["source"]["path"] == "b.dcm" and record["source"]["skipped"] == [
         ["a.dcm", "truncated in (0043,1029)"]
     ]
     assert listed == 'path,reason\ns/a.dcm,"truncated in (0043,1029)"\n'
     again = scrape([ScrapeInput("s", folder)], out, ScrapeOptions(jobs=1))
-    assert again.resumed == 1 and (tmp_path / "unreadable.csv").read_text(encoding="utf-8") == listed
+    assert again.resumed == 1 and (tmp_path / UNREADABLE_CSV).read_text(encoding="utf-8") == listed

@@ -3,7 +3,6 @@ README specifies them, compressed inputs read in place, and one-line errors for 
 
 from __future__ import annotations
 
-import csv
 import gzip
 import json
 import os
@@ -24,6 +23,9 @@ from typer.testing import CliRunner
 
 from dicomref.cli import app
 from dicomref.errors import DicomrefError
+from dicomref.formats.scraped import ScrapedRecord, read_records
+from dicomref.formats.unreadable import FILENAME as UNREADABLE_CSV
+from dicomref.formats.unreadable import read_unreadable, unreadable_path
 from dicomref.scrape import ExtractOptions, ScrapeInput, ScrapeOptions, scrape
 from dicomref.scrape.extract import value_text
 from dicomref.scrape.workers import Workers
@@ -37,15 +39,13 @@ DEID_DATA = Path(deid_data.__file__).parent / "data"
 runner = CliRunner()
 
 
-def records(out: Path) -> list[dict]:
-    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+def records(out: Path) -> list[ScrapedRecord]:
+    return list(read_records(out))
 
 
 def unreadable(csv_path: Path) -> dict[str, str]:
-    with open(csv_path, encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    assert rows[0] == ["path", "reason"]
-    return {path: reason for path, reason in rows[1:]}
+    assert csv_path.read_text(encoding="utf-8").startswith("path,reason\n")
+    return dict(read_unreadable(csv_path))
 
 
 def top_level(record: dict) -> dict[str, dict]:
@@ -111,7 +111,7 @@ def test_corpora_give_exactly_the_series_pydicom_finds(corpora: Path, tmp_path: 
     for key, record in zip(keys, found):
         assert record["source"]["path"] == series[key][0]  # the first file of the series
         assert record["source"]["series_files"] == len(series[key])
-    rows = unreadable(tmp_path / "unreadable.csv")
+    rows = unreadable(tmp_path / UNREADABLE_CSV)
     assert rows["siemens-xa30/XA_validation.pdf"] == "not DICOM"
     assert set(rows) == not_dicom
     assert f"{len(series)} series" in result.output and "files seen" in result.output
@@ -183,7 +183,7 @@ def test_every_file_pydicom_reads_is_in_a_scraped_series(default_scrape: Path) -
     scraped = {
         (r["source"]["dataset"], r["source"]["series_instance_uid"] or "path:" + r["source"]["path"]) for r in found
     }
-    listed = unreadable(default_scrape.parent / "unreadable.csv")
+    listed = unreadable(unreadable_path(default_scrape))
     files = 0
     for item in manifest_inputs():
         for path in walk_order(item.root):
@@ -394,7 +394,7 @@ def test_gzip_and_zip_are_read_in_place(tmp_path: Path) -> None:
     assert [r["source"]["path"] for r in from_packed] == ["ct.dcm.gz", "download.zip/study/series/mr.dcm"]
     assert [r["elements"] for r in from_packed] == [r["elements"] for r in from_plain]
     assert from_packed[1]["source"]["size"] == MR_SMALL.stat().st_size
-    assert unreadable(tmp_path / "unreadable.csv") == {"x/download.zip/study/README.txt": "not DICOM"}
+    assert unreadable(tmp_path / UNREADABLE_CSV) == {"x/download.zip/study/README.txt": "not DICOM"}
 
 
 def test_deid_data_zip_archives_are_scraped_in_place(tmp_path: Path) -> None:
@@ -413,7 +413,7 @@ def test_an_input_folder_named_in_bytes_that_are_not_utf8(tmp_path: Path) -> Non
     folder_of(Path(folder), **{"ct.dcm": CT_SMALL, "notes.txt": Path(__file__)})
     scrape_cli(folder, "--out", str(tmp_path / "out" / "scraped.jsonl"), "--jobs", "1")
     assert records(tmp_path / "out" / "scraped.jsonl")[0]["source"]["dataset"] == "caf\ufffd"
-    assert unreadable(tmp_path / "out" / "unreadable.csv") == {"caf\ufffd/notes.txt": "not DICOM"}
+    assert unreadable(tmp_path / "out" / UNREADABLE_CSV) == {"caf\ufffd/notes.txt": "not DICOM"}
 
 
 # Streaming ------------------------------------------------------------------------------

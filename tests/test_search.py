@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dicomref.cli import app
+from dicomref.formats.aggregate import load_aggregate, write_aggregate
 from dicomref.search import (
     INDEX_DIR,
     SearchResult,
@@ -349,15 +350,15 @@ def test_parse_query() -> None:
 
 def test_index_rebuilt_when_the_aggregate_changes(tmp_path: Path, default_build: Build, standard: Standard) -> None:
     aggregate = tmp_path / "aggregate.json"
-    data = json.loads(default_build.aggregate.read_text(encoding="utf-8"))
-    aggregate.write_text(json.dumps(data), encoding="utf-8")
+    data = load_aggregate(default_build.aggregate)
+    write_aggregate(aggregate, data)
     first = index_beside(aggregate, standard=standard)
     assert (tmp_path / INDEX_DIR).is_dir() and current_index(aggregate) is not None
     assert search(first, "zebrastripe") == []
     data["attributes"].setdefault("00081030", {"examples": []}).setdefault("examples", []).append(
         {"value": "ZEBRASTRIPE"}
     )
-    aggregate.write_text(json.dumps(data), encoding="utf-8")
+    write_aggregate(aggregate, data)
     assert current_index(aggregate) is None
     rebuilt = index_beside(aggregate, standard=standard)
     assert [r.tag for r in search(rebuilt, "zebrastripe")] == ["00081030"]
@@ -431,7 +432,7 @@ def test_site_index_size_and_contents(default_build: Build, standard: Standard) 
     print(f"\nsite search index: {len(script):,} bytes for {len(search_documents(standard)):,} documents")
     assert len(script) <= SITE_INDEX_BUDGET
     assert b"<" not in script  # nothing in it can close the script element
-    aggregate = json.loads(default_build.aggregate.read_text(encoding="utf-8"))
+    aggregate = load_aggregate(default_build.aggregate)
     assert script.decode("utf-8") == search_index_script(standard, aggregate)  # deterministic
     text = script.decode("utf-8")
     index = json.loads(text[text.index("=") + 1 : text.rindex(";")])

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from dicomref.aggregate import AggregateOptions, aggregate_to_file
 from dicomref.cli import app
 from dicomref.errors import DicomrefError
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from dicomref.standard import Standard
 from dicomref.standard.describe import describe
@@ -128,7 +129,7 @@ def test_an_unknown_name_is_a_one_line_error_with_the_closest_matches(query: str
 
 
 def test_describe_is_the_library_behind_show(standard: Standard, aggregate: Path) -> None:
-    attributes = json.loads(aggregate.read_text(encoding="utf-8"))["attributes"]
+    attributes = load_aggregate(aggregate)["attributes"]
     info = describe(standard, "(0008,0060)", attributes)
     assert {e["value"] for e in info["examples"]} == {"CT", "MR"}
     assert info["value_sets"][0]["kind"] == "defined" and "CT" in info["value_sets"][0]["values"]

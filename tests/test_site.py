@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from dicomref.aggregate import load_aggregate
 from dicomref.errors import DicomrefError
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.site import build_site
 from dicomref.site.build import base_url_path, html_safe_json
 from dicomref.site.charts import Bar, bar_chart

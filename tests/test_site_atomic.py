@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dicomref.aggregate import load_aggregate
 from dicomref.errors import DicomrefError
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.site import build_site
 from tests.conftest import SmallBuild
 

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
 from dicomref.cli import app
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.site.fold import MacroFinder, fold
 from dicomref.site.weight import MAX_PAGE_BYTES, MAX_PAGE_ELEMENTS, count_elements, largest_pages
 from dicomref.standard import Standard
@@ -127,7 +128,7 @@ def test_sequence_page_lists_its_item_attributes(default_build: Build) -> None:
 
 
 def test_found_inside_shows_names(default_build: Build) -> None:
-    attributes = json.loads(default_build.aggregate.read_text())["attributes"]
+    attributes = load_aggregate(default_build.aggregate)["attributes"]
     tag = next(t for t, info in sorted(attributes.items()) if info.get("paths") and any(info["paths"]))
     soup = _soup(default_build.site, f"attributes/{tag}/index.html")
     found = next(p for p in soup.select("p.small") if p.get_text().startswith("Found inside"))
@@ -178,7 +179,7 @@ def test_editions_in_footer_about_and_version(default_build: Build) -> None:
 
 
 def test_api_and_show_give_the_same_document(default_build: Build, standard: Standard) -> None:
-    attributes = json.loads(default_build.aggregate.read_text())["attributes"]
+    attributes = load_aggregate(default_build.aggregate)["attributes"]
     items = ItemIndex(standard)
     for tag in ("00180050", "00081115", "00189087"):
         published = json.loads((default_build.site / f"api/attributes/{tag}.json").read_text())

@@ -9,7 +9,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from pydicom.uid import UID_dictionary
 
-from dicomref.aggregate import load_aggregate
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.standard import Standard
 from dicomref.standard.uids import SOP_CLASS, TRANSFER_SYNTAX, load_uid_registry, uid_order
 from tests.conftest import Build

@@ -11,10 +11,10 @@ from dicomref.aggregate.coverage import Source, compute_coverage
 from dicomref.aggregate.examples import candidate_examples, choose_examples
 from dicomref.aggregate.privacy import PrivacyPolicy
 from dicomref.aggregate.sample import stable_hash
-from dicomref.aggregate.schema import SCHEMA, Aggregate, write_aggregate
 from dicomref.aggregate.validate import Validator
 from dicomref.errors import DicomrefError
-from dicomref.scrape.output import read_records
+from dicomref.formats.aggregate import SCHEMA, Aggregate, write_aggregate
+from dicomref.formats.scraped import read_records
 from dicomref.standard import Standard
 
 # Distinct values tracked per attribute before a deterministic sample takes over (see sample.py).

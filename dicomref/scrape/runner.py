@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dicomref.errors import DicomrefError
+from dicomref.formats.scraped import Done, RecordWriter, read_done
+from dicomref.formats.unreadable import kept_unreadable, unreadable_path, write_unreadable
 from dicomref.scrape.extract import ExtractOptions
-from dicomref.scrape.output import Done, RecordWriter, kept_unreadable, read_done, write_unreadable
 from dicomref.scrape.sources import Candidate, Unreadable, walk
 from dicomref.scrape.tasks import ProbeBatch, ReadResult, ReadTask, probe_batch, read_series
 from dicomref.scrape.workers import Workers
@@ -263,7 +264,7 @@ def scrape(
     """
     started = time.monotonic()
     check_inputs(inputs)
-    unreadable_csv = unreadable_csv or out.parent / "unreadable.csv"
+    unreadable_csv = unreadable_csv or unreadable_path(out)
     run = _Run(inputs, options, read_done(out), on_progress or (lambda progress: None))
     run.unreadable |= kept_unreadable(unreadable_csv, {item.name for item in inputs})
     with _workers(inputs, options) as workers, RecordWriter(out) as writer:

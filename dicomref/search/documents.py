@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pydicom.uid import UID_dictionary
 
-from dicomref.aggregate.schema import Aggregate
+from dicomref.formats.aggregate import Aggregate
 from dicomref.search.query import normal_value
 from dicomref.standard import Module, Standard
 

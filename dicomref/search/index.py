@@ -14,8 +14,8 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.filedb.filestore import RamStorage
 from whoosh.index import EmptyIndexError, Index, create_in, open_dir
 
-from dicomref.aggregate.schema import load_aggregate
 from dicomref.files import replace_dir, write_text_atomic
+from dicomref.formats.aggregate import load_aggregate
 from dicomref.search.documents import SearchDocument, search_documents
 from dicomref.search.query import normal_value
 from dicomref.standard import Standard

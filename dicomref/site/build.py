@@ -18,9 +18,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from dicomref import __version__
-from dicomref.aggregate.schema import Aggregate, check_aggregate
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
+from dicomref.formats.aggregate import Aggregate, check_aggregate
 from dicomref.pause import pause_point
 from dicomref.site.credits import Credits
 from dicomref.site.linkcheck import LinkReport, check_links

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from html import escape as escape_html
 from typing import Any
 
-from dicomref.aggregate.schema import Aggregate
+from dicomref.formats.aggregate import Aggregate
 from dicomref.site.charts import Bar, bar_chart
 from dicomref.site.credits import Credits
 from dicomref.site.fold import Folded, MacroFinder, Node, fold

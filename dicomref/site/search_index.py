@@ -29,7 +29,7 @@ import math
 import re
 from collections import Counter
 
-from dicomref.aggregate.schema import Aggregate
+from dicomref.formats.aggregate import Aggregate
 from dicomref.search.documents import SearchDocument, search_documents
 from dicomref.standard import Standard
 

@@ -1,19 +1,50 @@
-"""The scrape outputs: scraped.jsonl (written a whole line at a time, read back to resume and by the aggregate
-stage) and unreadable.csv. The only module that reads or writes either."""
+"""scraped.jsonl: one record per scraped file, written a whole line at a time, read back to resume a scrape and by
+the aggregate stage. The only module that reads or writes it."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from dicomref.errors import DicomrefError
-from dicomref.files import write_text_atomic
 from dicomref.pause import pause_point
+
+
+class ScrapedElement(TypedDict):
+    """One element of a scraped file; bulk binary elements carry no `value`."""
+
+    tag: str  # 8 uppercase hex digits
+    vr: str
+    value: NotRequired[str]
+    length: int
+    truncated: bool
+    path: list[str]  # tags of the enclosing sequences, outermost first
+
+
+class ScrapedSource(TypedDict):
+    """Where a record comes from; `skipped` lists the files of its series tried before it, with why."""
+
+    dataset: str
+    path: str  # relative to the dataset's root
+    series_instance_uid: str
+    series_files: int
+    sop_class_uid: str
+    modality: str
+    transfer_syntax_uid: str
+    manufacturer: str
+    size: int
+    skipped: list[list[str]]
+    damage: list[str]
+
+
+class ScrapedRecord(TypedDict):
+    source: ScrapedSource
+    elements: list[ScrapedElement]
+
 
 # Every record line starts so (keys are sorted): how a line cut short by a kill is told from foreign data.
 _RECORD_START = b'{"elements": '
@@ -60,7 +91,7 @@ def read_done(out: Path) -> Done:
     return done
 
 
-def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[dict]:
+def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[ScrapedRecord]:
     """Records of one scraped file; a last line cut short by a killed scrape is skipped."""
     try:
         handle = open(path, "rb")
@@ -97,7 +128,7 @@ class RecordWriter:
             raise DicomrefError(f"cannot write {out}: {exc.strerror or exc}") from None
         self.written = 0
 
-    def write(self, record: dict) -> None:
+    def write(self, record: ScrapedRecord) -> None:
         data = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8", "replace")
         while data:
             data = data[os.write(self._fd, data) :]
@@ -112,26 +143,3 @@ class RecordWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def kept_unreadable(path: Path, datasets: set[str]) -> set[tuple[str, str]]:
-    """Rows of an earlier unreadable.csv for datasets this run does not walk (it recomputes its own)."""
-    if not path.is_file():
-        return set()
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except (UnicodeDecodeError, csv.Error):
-        raise DicomrefError(
-            f"{path} is not an unreadable.csv written by dicomref (move it, or choose another --out)"
-        ) from None
-    return {(row[0], row[1]) for row in rows[1:] if len(row) == 2 and row[0].split("/", 1)[0] not in datasets}
-
-
-def write_unreadable(path: Path, rows: set[tuple[str, str]]) -> None:
-    """`path,reason`, sorted; paths are `<dataset>/<path in dataset>` and reasons never hold values."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["path", "reason"])
-    writer.writerows(sorted(rows))
-    write_text_atomic(path, buffer.getvalue())
