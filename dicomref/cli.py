@@ -27,6 +27,7 @@ from typer.core import TyperGroup
 from dicomref import __version__
 from dicomref.errors import DicomrefError
 from dicomref.formats.unreadable import unreadable_path
+from dicomref.urls import KIND_NAMES
 
 
 class _Commands(TyperGroup):
@@ -613,12 +614,10 @@ def _search_index(aggregate_file: Path, standard: Path | None, model=None):
     return index
 
 
-class SearchKind(str, Enum):
-    attribute = "attribute"
-    module = "module"
-    macro = "macro"
-    iod = "iod"
-    uid = "uid"
+def _known_kind(kind: str | None) -> str | None:
+    if kind is not None and kind not in KIND_NAMES:
+        raise typer.BadParameter(f"{kind!r} is not one of {', '.join(KIND_NAMES)}")
+    return kind
 
 
 @app.command()
@@ -631,7 +630,10 @@ def search(
         ),
     ],
     limit: Annotated[int, typer.Option(help="Most results shown.", min=1)] = 10,
-    kind: Annotated[SearchKind | None, typer.Option(help="Only attributes, modules, macros, IODs or UIDs.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help=f"Only one kind: {', '.join(KIND_NAMES)}.", callback=_known_kind, metavar="KIND"),
+    ] = None,
     as_json: Annotated[
         bool,
         typer.Option(
@@ -654,7 +656,7 @@ def search(
     """
     from dicomref.search import search as run_search
 
-    results = run_search(_search_index(aggregate_file, standard), query, limit, kind.value if kind else None)
+    results = run_search(_search_index(aggregate_file, standard), query, limit, kind)
     if as_json:
         typer.echo(json.dumps([r.as_json() for r in results], indent=1, ensure_ascii=False))
         return

@@ -34,10 +34,10 @@ from dicomref.search import (
     search,
     search_documents,
 )
-from dicomref.search.engine import FOLDERS
 from dicomref.site.search_index import INDEX_FILE, keyword_from_name, search_index_script
 from dicomref.site.serve import make_server
 from dicomref.standard import Standard
+from dicomref.urls import FOLDERS
 from tests.conftest import Build
 
 SITE_INDEX_BUDGET = 400 * 1024

@@ -26,7 +26,7 @@ KIND_LABELS = {"attribute": "Attribute", "module": "Module", "macro": "Macro", "
 
 @dataclass(frozen=True)
 class SearchDocument:
-    kind: str  # attribute, module, macro, iod or uid (see query.KINDS)
+    kind: str  # attribute, module, macro, iod or uid (see urls.KINDS)
     id: str  # the tag, the module, macro or IOD id, or the UID
     keyword: str  # the attribute's or UID's keyword; empty for the others
     name: str

@@ -20,7 +20,8 @@ from whoosh.index import Index
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from dicomref.search.query import KINDS, Query, parse_query, tag_matches
+from dicomref.search.query import Query, parse_query, tag_matches
+from dicomref.urls import KIND_NAMES, folder_url
 
 # How much one step of prominence (0..15) weighs against BM25F within a tier.
 PROMINENCE_WEIGHT = 0.15
@@ -33,8 +34,6 @@ REQUIRED_SPAN = 40.0
 MOST_IODS = 200
 TEXT_SPAN = 0.19
 WEIGHED_BY_REQUIRED = frozenset({"NAME", "VALUE", "NAME_PARTIAL"})
-# The site's folder of each kind's pages.
-FOLDERS = {"attribute": "attributes", "module": "modules", "macro": "macros", "iod": "iods", "uid": "uids"}
 
 
 class Tier(IntEnum):
@@ -84,8 +83,8 @@ class SearchResult:
 
     @property
     def url(self) -> str:
-        """The page's folder in the site: 'attributes/00180050/', 'uids/1.2.840.10008.1.2.4.50/'."""
-        return f"{FOLDERS[self.kind]}/{self.id}/"
+        """The page's folder in the site, as urls.folder_url gives it."""
+        return folder_url(self.kind, self.id)
 
     @property
     def match(self) -> str:
@@ -209,7 +208,7 @@ def _id_key(result: SearchResult) -> str:
 
 def rank_key(result: SearchResult) -> tuple:
     """Best first: tier, relevance, then IODs before modules, macros, UIDs and attributes, then id."""
-    return (-result.tier, -round(result.relevance, 3), KINDS.index(result.kind), _id_key(result))
+    return (-result.tier, -round(result.relevance, 3), KIND_NAMES.index(result.kind), _id_key(result))
 
 
 def search(index: Index, text: str, limit: int | None = 10, kind: str | None = None) -> list[SearchResult]:

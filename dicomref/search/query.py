@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dicomref.urls import KIND_NAMES
+
 # Longer input is cut: no attribute needs more, and the work per keystroke stays bounded.
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 12
@@ -24,8 +26,6 @@ _HEX_RUN = re.compile(r"^\(?\s*(?:0x)?([0-9a-fx]{1,8})\s*\)?$", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
 # '1.2.840.10008.1.2.4.50', or its start ('1.2.840.10008.5.'): digits and dots, at least one dot
 _UID = re.compile(r"^[0-9]+(?:\.[0-9]*)+$")
-# What a search finds, in the order results of equal rank are listed.
-KINDS = ("iod", "module", "macro", "uid", "attribute")
 _YES = frozenset({"y", "ye", "yes", "t", "tr", "tru", "true", "1"})
 _NO = frozenset({"n", "no", "f", "fa", "fal", "fals", "false", "0"})
 
@@ -37,7 +37,7 @@ class Query:
     vr: str | None = None  # upper case
     retired: str | None = None  # 'yes', 'no', or the unrecognised value typed (which matches nothing)
     module: str | None = None  # a module id, or the start of one
-    kind: str | None = None  # one of KINDS, or the unrecognised value typed (which matches nothing)
+    kind: str | None = None  # one of urls.KIND_NAMES, or the unrecognised value typed (which matches nothing)
     uid: str | None = None  # the UID typed, or its start
 
     @property
@@ -89,7 +89,7 @@ def _kind_value(value: str) -> str | None:
     value = value.lower().removesuffix("s")
     if not value:
         return None
-    matches = [kind for kind in KINDS if kind.startswith(value)]
+    matches = [kind for kind in KIND_NAMES if kind.startswith(value)]
     return matches[0] if len(matches) == 1 else value
 
 

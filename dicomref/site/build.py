@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from dicomref import __version__
+from dicomref import __version__, urls
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
 from dicomref.formats.aggregate import Aggregate, check_aggregate
@@ -65,6 +65,7 @@ def _environment(targets: dict[str, str]) -> Environment:
     )
     env.globals["version"] = __version__
     env.globals["nav"] = NAV
+    env.globals["urls"] = urls
     env.filters["num"] = "{:,}".format
     env.filters["localised"] = lambda html, root: localised(html, targets, root)
     return env
@@ -108,10 +109,10 @@ def html_safe_json(data: object) -> str:
 def _api(model: SiteModel, writer: _Writer) -> None:
     for entry in attribute_entries(model.standard):
         document = attribute_document(model.standard, entry, model.attribute_info(entry.tag), model.items)
-        writer.write(f"api/attributes/{entry.tag}.json", html_safe_json(document).encode("utf-8"))
+        writer.write(urls.api_url("attribute", entry.tag), html_safe_json(document).encode("utf-8"))
     for path, document in uid_documents(model):
         writer.write(path, html_safe_json(document).encode("utf-8"))
-    writer.write("api/coverage.json", html_safe_json(model.coverage).encode("utf-8"))
+    writer.write(urls.COVERAGE_API, html_safe_json(model.coverage).encode("utf-8"))
 
 
 def _sitemap(pages: list[Page], base_url: str) -> str:
@@ -161,6 +162,7 @@ def _write_everything(
     for asset in sorted(static.iterdir(), key=lambda a: a.name):
         if asset.is_file():
             writer.write(f"static/{asset.name}", asset.read_bytes())
+    writer.write(urls.SCRIPT_FILE, urls.urls_script().encode("utf-8"))
     writer.write(INDEX_FILE, search_index_script(standard, model.aggregate).encode("utf-8"))
     _api(model, writer)
     writer.write("sitemap.xml", _sitemap(pages, base_url).encode("utf-8"))

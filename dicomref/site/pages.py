@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from html import escape as escape_html
 from typing import Any
 
+from dicomref import urls
 from dicomref.formats.aggregate import Aggregate
 from dicomref.site.charts import Bar, bar_chart
 from dicomref.site.credits import Credits
@@ -27,6 +28,18 @@ from dicomref.site.values import attribute_values, referred_values
 from dicomref.standard import DictEntry, Module, Standard, display_tag
 from dicomref.standard.places import ItemIndex, Place, iods_reaching, places, why_in_no_table
 from dicomref.standard.uids import UidRegistry, load_uid_registry
+from dicomref.urls import (
+    api_url,
+    attribute_url,
+    group_url,
+    iod_url,
+    letter_url,
+    macro_url,
+    module_url,
+    root_of,
+    table_url,
+    uid_url,
+)
 
 # The registry of data elements in PS3.6, where every attribute is defined.
 NEMA_PART06 = "https://dicom.nema.org/medical/dicom/current/output/chtml/part06/chapter_6.html"
@@ -41,12 +54,12 @@ CHART_MODULE_MIN_ATTRIBUTES = 5  # smaller modules reach 100% with one file and 
 CHART_IODS = 20
 
 NAV = (
-    ("iods", "IODs", "iods/index.html"),
-    ("modules", "Modules", "modules/index.html"),
-    ("attributes", "Attributes", "browse/groups/index.html"),
-    ("uids", "UIDs", "uids/index.html"),
-    ("coverage", "Coverage", "coverage/index.html"),
-    ("about", "About", "about/index.html"),
+    ("iods", "IODs", urls.IODS),
+    ("modules", "Modules", urls.MODULES),
+    ("attributes", "Attributes", urls.GROUPS),
+    ("uids", "UIDs", urls.UIDS),
+    ("coverage", "Coverage", urls.COVERAGE),
+    ("about", "About", urls.ABOUT),
 )
 
 
@@ -71,43 +84,6 @@ class Page:
     def root(self) -> str:
         """The relative prefix from this page back to the site root ('' or '../../')."""
         return "" if self.base else root_of(self.path)
-
-
-def root_of(path: str) -> str:
-    return "../" * path.count("/")
-
-
-def attribute_url(key: str) -> str:
-    return f"attributes/{key}/index.html"
-
-
-def module_url(module_id: str) -> str:
-    return f"modules/{module_id}/index.html"
-
-
-def macro_url(macro_id: str) -> str:
-    return f"macros/{macro_id}/index.html"
-
-
-def table_url(kind: str, table_id: str) -> str:
-    """The page of a module or a macro."""
-    return module_url(table_id) if kind == "module" else macro_url(table_id)
-
-
-def iod_url(iod_id: str) -> str:
-    return f"iods/{iod_id}/index.html"
-
-
-def uid_url(uid: str) -> str:
-    return f"uids/{uid}/index.html"
-
-
-def group_url(group: str) -> str:
-    return f"browse/groups/{group}/index.html"
-
-
-def letter_url(letter: str) -> str:
-    return f"browse/keywords/{letter}/index.html"
 
 
 def pydicom_access(entry: DictEntry) -> list[str]:
@@ -302,7 +278,7 @@ class SiteModel:
 
 
 def _crumbs(*pairs: tuple[str, str | None]) -> tuple[Crumb, ...]:
-    return (Crumb("Home", "index.html"), *(Crumb(label, url) for label, url in pairs))
+    return (Crumb("Home", urls.HOME), *(Crumb(label, url) for label, url in pairs))
 
 
 def attribute_entries(standard: Standard) -> list[DictEntry]:
@@ -359,7 +335,7 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 ],
                 "identifying": entry.tag in standard.identifying,
                 "nema_url": NEMA_PART06,
-                "api_url": f"api/attributes/{entry.tag}.json",
+                "api_url": api_url("attribute", entry.tag),
             },
             section="attributes",
             summary=f"DICOM attribute {entry.display} {entry.name or '(no name)'} ({entry.keyword or 'no keyword'}), "
@@ -367,7 +343,7 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
             crumbs=_crumbs(
                 (f"Group {entry.group}", part_path(group_url(entry.group), model.index_in_group(entry.tag)))
                 if entry.tag in standard.dictionary.entries
-                else ("Attributes", "browse/groups/index.html"),
+                else ("Attributes", urls.GROUPS),
                 (entry.display, None),
             ),
         )
@@ -466,7 +442,7 @@ def _module_pages(model: SiteModel) -> Iterator[Page]:
                 f"The {module.name} Module of the DICOM standard: "
                 "its attributes, nested sequences, types and real example values."
             ),
-            crumbs=_crumbs(("Modules", "modules/index.html"), (module.name, None)),
+            crumbs=_crumbs(("Modules", urls.MODULES), (module.name, None)),
         )
 
 
@@ -500,7 +476,7 @@ def _macro_pages(model: SiteModel) -> Iterator[Page]:
             section="modules",
             summary=f"The {macro.name} Macro of the DICOM standard: its attributes, the modules including it "
             "and the IODs using it as a functional group.",
-            crumbs=_crumbs(("Macros", "macros/index.html"), (macro.name, None)),
+            crumbs=_crumbs(("Macros", urls.MACROS), (macro.name, None)),
         )
 
 
@@ -579,7 +555,7 @@ def _iod_pages(model: SiteModel) -> Iterator[Page]:
                 f"The {iod.name} IOD of the DICOM standard: "
                 "its modules by information entity, with usage and conditions."
             ),
-            crumbs=_crumbs(("IODs", "iods/index.html"), (iod.name, None)),
+            crumbs=_crumbs(("IODs", urls.IODS), (iod.name, None)),
         )
 
 
@@ -587,7 +563,7 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
     standard = model.standard
     coverage = model.coverage
     yield Page(
-        "modules/index.html",
+        urls.MODULES,
         "modules.html",
         "Modules",
         {
@@ -609,7 +585,7 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
         crumbs=_crumbs(("Modules", None)),
     )
     yield Page(
-        "macros/index.html",
+        urls.MACROS,
         "macros.html",
         "Macros",
         {
@@ -629,7 +605,7 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
         crumbs=_crumbs(("Macros", None)),
     )
     yield Page(
-        "iods/index.html",
+        urls.IODS,
         "iods.html",
         "Information Object Definitions",
         {
@@ -652,7 +628,7 @@ def _listing_pages(model: SiteModel) -> Iterator[Page]:
     yield from _group_pages(model)
     yield from _keyword_pages(model)
     retired = [model.attribute_row(e) for e in standard.dictionary if e.retired]
-    for part in split("browse/retired/index.html", retired, lambda r: r["display"]):
+    for part in split(urls.RETIRED, retired, lambda r: r["display"]):
         yield _browse_page(
             (part.path, "retired.html", "Retired attributes" + _part_title(part.number, part.nav)),
             "retired",
@@ -668,9 +644,9 @@ def _part_title(number: int, nav: list[dict]) -> str:
 
 def _browse_links(current: str) -> list[dict]:
     links = (
-        ("groups", "By group", "browse/groups/index.html"),
-        ("keywords", "By keyword", "browse/keywords/index.html"),
-        ("retired", "Retired", "browse/retired/index.html"),
+        ("groups", "By group", urls.GROUPS),
+        ("keywords", "By keyword", urls.KEYWORDS),
+        ("retired", "Retired", urls.RETIRED),
     )
     return [{"label": label, "url": url, "current": key == current} for key, label, url in links]
 
@@ -688,7 +664,7 @@ def _browse_page(
         {**context, "browse": _browse_links(tab)},
         section="attributes",
         summary=summary,
-        crumbs=_crumbs(("Attributes", "browse/groups/index.html"), *crumbs),
+        crumbs=_crumbs(("Attributes", urls.GROUPS), *crumbs),
     )
 
 
@@ -726,7 +702,7 @@ def _group_pages(model: SiteModel) -> Iterator[Page]:
                 (f"Group {group}", None),
             )
     yield Page(
-        "browse/groups/index.html",
+        urls.GROUPS,
         "groups.html",
         "Attributes by group",
         {"groups": summary, "total": len(model.standard.dictionary), "browse": _browse_links("groups")},
@@ -757,11 +733,11 @@ def _keyword_pages(model: SiteModel) -> Iterator[Page]:
                 "keywords",
                 {"letter": letter, "rows": part.rows, "parts": part.nav, "letters": index},
                 f"DICOM attribute keywords starting with {letter}.",
-                ("Keywords", "browse/keywords/index.html"),
+                ("Keywords", urls.KEYWORDS),
                 (letter, None),
             )
     yield _browse_page(
-        ("browse/keywords/index.html", "keyword_index.html", "Keyword index"),
+        (urls.KEYWORDS, "keyword_index.html", "Keyword index"),
         "keywords",
         {"letters": index},
         "Every DICOM attribute keyword, A to Z.",
@@ -770,7 +746,7 @@ def _keyword_pages(model: SiteModel) -> Iterator[Page]:
 
 
 def _coverage_page(model: SiteModel) -> Page:
-    path = "coverage/index.html"
+    path = urls.COVERAGE
     root = root_of(path)
     coverage = model.coverage
     total = coverage["overall"]["total"]
@@ -864,7 +840,7 @@ def _home_page(model: SiteModel) -> Page:
     )
     by_iod = sorted(model.coverage.get("by_iod", {}).items(), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
     return Page(
-        "index.html",
+        urls.HOME,
         "home.html",
         "DICOM standard reference with real examples",
         {
@@ -898,7 +874,7 @@ def _home_page(model: SiteModel) -> Page:
 def all_pages(model: SiteModel) -> Iterator[Page]:
     yield _home_page(model)
     yield Page(
-        "about/index.html",
+        urls.ABOUT,
         "about.html",
         "About",
         {
@@ -922,7 +898,7 @@ def all_pages(model: SiteModel) -> Iterator[Page]:
 def search_page() -> Page:
     """The results page (`search/?q=`): its script lists every match of the query in the address."""
     return Page(
-        "search/index.html",
+        urls.SEARCH,
         "search.html",
         "Search",
         summary="Search every attribute, module, macro, IOD and UID of the DICOM standard.",
@@ -932,4 +908,6 @@ def search_page() -> Page:
 
 def not_found_page(base_path: str) -> Page:
     """GitHub Pages serves 404.html at any depth, so its links resolve from the site's absolute base path."""
-    return Page("404.html", "404.html", "Page not found", summary="There is no page at this address.", base=base_path)
+    return Page(
+        urls.NOT_FOUND, "404.html", "Page not found", summary="There is no page at this address.", base=base_path
+    )

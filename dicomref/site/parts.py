@@ -21,7 +21,7 @@ class Part:
 
 
 def part_path(path: str, index: int) -> str:
-    """The page holding the listing's row at index: 'browse/groups/0018/index.html', 700 -> '.../0018/3/index.html'."""
+    """The page holding the listing's row at index: the listing's page, or its N-th part (.../3/index.html)."""
     number = index // ROWS_PER_PART + 1
     return path if number == 1 else path.removesuffix("index.html") + f"{number}/index.html"
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from whoosh.index import Index
 
 from dicomref.search import search
-from dicomref.search.query import KINDS
+from dicomref.urls import KIND_NAMES
 
 SEARCH_PATH = "/api/search"
 DEFAULT_LIMIT = 10
@@ -43,8 +43,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.send_error(404, "search is not available: no search index")
             return
         kind = params.get("kind", [""])[0]
-        if kind and kind not in KINDS:
-            self.send_error(400, f"kind must be one of {', '.join(KINDS)}")
+        if kind and kind not in KIND_NAMES:
+            self.send_error(400, f"kind must be one of {', '.join(KIND_NAMES)}")
             return
         results = search(self.index, params.get("q", [""])[0], _limit(params.get("limit", [])), kind or None)
         body = json.dumps([r.as_json() for r in results], ensure_ascii=False).encode("utf-8")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from dicomref.site.pages import Crumb, Page, SiteModel, attribute_url, iod_url, uid_url
+from dicomref import urls
+from dicomref.site.pages import Crumb, Page, SiteModel
 from dicomref.standard import display_tag
 from dicomref.standard.uids import SOP_CLASS, TRANSFER_SYNTAX, RegisteredUid
+from dicomref.urls import attribute_url, iod_url, uid_url
 
-BROWSE_URL = "uids/index.html"
 # Example values shown per attribute on a SOP class page.
 VALUES_SHOWN = 3
 KIND_INTROS = {
@@ -103,21 +104,21 @@ def _uid_page(model: SiteModel, uses: UidUses, registered: RegisteredUid) -> Pag
         f"{registered.title} ({registered.uid})" if registered.name else registered.uid,
         {
             "uid": registered,
-            "kind_url": f"{BROWSE_URL}#{kind_id(registered.kind)}",
+            "kind_url": f"{urls.UIDS}#{kind_id(registered.kind)}",
             "iods": _iods(model, registered),
             "is_sop_class": registered.kind == SOP_CLASS,
             "seen_as": seen_as,
             "files": uses.files(registered.uid),
             "attributes": attributes,
-            "api_url": f"api/uids/{registered.uid}.json",
+            "api_url": urls.api_url("uid", registered.uid),
         },
         section="uids",
         summary=f"DICOM {registered.kind} {registered.uid}: {registered.label}"
         + (", with the attributes seen in real files of it." if attributes else "."),
         crumbs=(
-            Crumb("Home", "index.html"),
-            Crumb("UIDs", BROWSE_URL),
-            Crumb(registered.kind, f"{BROWSE_URL}#{kind_id(registered.kind)}"),
+            Crumb("Home", urls.HOME),
+            Crumb("UIDs", urls.UIDS),
+            Crumb(registered.kind, f"{urls.UIDS}#{kind_id(registered.kind)}"),
             Crumb(registered.title),
         ),
     )
@@ -148,13 +149,13 @@ def _browse_page(model: SiteModel, uses: UidUses) -> Page:
             }
         )
     return Page(
-        BROWSE_URL,
+        urls.UIDS,
         "uids.html",
         "UIDs",
         {"kinds": kinds, "total": len(model.uids)},
         section="uids",
         summary=f"The {len(model.uids)} UIDs the DICOM standard registers: SOP classes, transfer syntaxes and more.",
-        crumbs=(Crumb("Home", "index.html"), Crumb("UIDs")),
+        crumbs=(Crumb("Home", urls.HOME), Crumb("UIDs")),
     )
 
 
@@ -167,11 +168,11 @@ def uid_pages(model: SiteModel) -> Iterator[Page]:
 
 
 def uid_documents(model: SiteModel) -> Iterator[tuple[str, dict]]:
-    """`api/uids/<uid>.json`: what the UID's page shows, as data."""
+    """The JSON document of each UID: what its page shows, as data."""
     uses = UidUses.of(model)
     for registered in model.uids:
         yield (
-            f"api/uids/{registered.uid}.json",
+            urls.api_url("uid", registered.uid),
             {
                 "uid": registered.uid,
                 "name": registered.name,

@@ -11,9 +11,9 @@
     TAG_PREFIX: 7, KEYWORD: 8, TAG: 9
   };
   var CURRENT = 50, REQUIRED_SPAN = 40, MOST_IODS = 200, TEXT_SPAN = 0.19;
-  var KINDS = ["iod", "module", "macro", "uid", "attribute"];
-  var FOLDERS = { attribute: "attributes", module: "modules", macro: "macros", iod: "iods", uid: "uids" };
-  var KIND_NAMES = { attribute: "Attributes", module: "Modules", macro: "Macros", iod: "IODs", uid: "UIDs" };
+  // The kinds and their folders, from dicomref/urls.py through the generated static/urls.js.
+  var URLS = window.DICOMREF_URLS;
+  var KINDS = URLS.kinds, FOLDERS = URLS.folders, KIND_NAMES = URLS.titles;
   var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
   // Whoosh's stop words: the description field does not index them.
   var STOP = {};
