@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -18,6 +20,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -28,6 +31,9 @@ from dicomref import __version__
 from dicomref.errors import DicomrefError
 from dicomref.formats.unreadable import unreadable_path
 from dicomref.urls import KIND_NAMES
+
+if TYPE_CHECKING:
+    from dicomref.scrape import ScrapeInput, ScrapeOptions, ScrapeProgress, ScrapeSummary
 
 
 class _Commands(TyperGroup):
@@ -162,19 +168,16 @@ def _progress() -> Progress:
     )
 
 
-def _run_scrape(inputs, out: Path, options) -> None:
-    from dicomref.scrape import ScrapeProgress, scrape
-
-    labels = {
-        "discover": "Reading every file" if options.all_files else "Discovering series",
-        "extract": "Reading first files",
-    }
+@contextmanager
+def _scrape_progress(all_files: bool) -> Iterator[Callable[[ScrapeProgress], None]]:
+    """Progress bars for a scrape, started at its first report so an error before it stays one line."""
+    labels = {"discover": "Reading every file" if all_files else "Discovering series", "extract": "Reading first files"}
     progress = _progress()
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def report(event: ScrapeProgress) -> None:
         if not tasks:
-            progress.start()  # only once the checks have passed, so an error stays one line
+            progress.start()
         if event.phase not in tasks:
             tasks[event.phase] = progress.add_task(labels[event.phase], total=event.total, rate="", series=0)
         task = tasks[event.phase]
@@ -183,10 +186,21 @@ def _run_scrape(inputs, out: Path, options) -> None:
         progress.update(task, completed=event.done, total=event.total, rate=rate, series=event.series)
 
     try:
-        summary = scrape(inputs, out, options, on_progress=report)
+        yield report
     finally:
         if tasks:
             progress.stop()
+
+
+def _run_scrape(inputs: list[ScrapeInput], out: Path, options: ScrapeOptions) -> None:
+    from dicomref.scrape import scrape
+
+    with _scrape_progress(options.all_files) as report:
+        summary = scrape(inputs, out, options, on_progress=report)
+    _report_scrape(summary, out)
+
+
+def _report_scrape(summary: ScrapeSummary, out: Path) -> None:
     unreadable = unreadable_path(out)
     err_console.print(
         f"{summary.files_seen:,} files seen · {summary.dicom_files:,} DICOM · {summary.series:,} series · "
@@ -249,6 +263,7 @@ def scrape(
 
     On a Dask cluster: [bold]dicomref scrape /shared/archive --cluster tcp://scheduler:8786[/]
     """
+    from dicomref.pipeline import manifest_inputs
     from dicomref.scrape import ExtractOptions, ScrapeOptions
 
     options = ScrapeOptions(
@@ -260,7 +275,7 @@ def scrape(
         time_limit=time_limit,
         cluster=cluster,
     )
-    _run_scrape(_inputs(paths) if paths else _manifest_inputs(datasets), out, options)
+    _run_scrape(_inputs(paths) if paths else manifest_inputs(datasets), out, options)
 
 
 def _inputs(paths: list[Path]):
@@ -268,33 +283,6 @@ def _inputs(paths: list[Path]):
     from dicomref.scrape.sources import printable_path
 
     return [ScrapeInput(printable_path(path.resolve().name) or "root", path) for path in paths]
-
-
-def _manifest_inputs(manifest: Path):
-    from dicomref.datasets import load_manifest
-    from dicomref.scrape import ScrapeInput
-
-    entries = load_manifest(manifest)
-    missing = [d for d in entries if d.root is None]
-    if missing:
-        raise DicomrefError(f"dataset {missing[0].name}: {missing[0].missing}")
-    if not entries:
-        raise DicomrefError(f"manifest {manifest} lists no datasets")
-    return [ScrapeInput(d.name, d.root) for d in entries if d.root is not None]
-
-
-def _manifest_options(manifest: Path, **options):
-    """Aggregate options with what the manifest declares: datasets de-identified or public, and licences."""
-    from dicomref.aggregate import AggregateOptions
-    from dicomref.datasets import load_manifest
-
-    entries = load_manifest(manifest) if manifest.exists() else []
-    return AggregateOptions(
-        deidentified=frozenset(d.name for d in entries if d.deidentified),
-        public=frozenset(d.name for d in entries if d.public),
-        licences=tuple((d.name, d.licence) for d in entries if d.licence),
-        **options,
-    )
 
 
 @app.command()
@@ -317,8 +305,10 @@ def aggregate(
 
     Example: [bold]dicomref aggregate data/shard-a.jsonl data/shard-b.jsonl --out data/aggregate.json[/]
     """
+    from dicomref.pipeline import manifest_options
+
     model = _load_standard(standard)
-    options = _manifest_options(datasets, examples=examples, include_identifying=include_identifying)
+    options = manifest_options(datasets, examples=examples, include_identifying=include_identifying)
     result = _run_aggregate(scraped or [SCRAPED], out, model, options)
     overall = result["coverage"]["overall"]
     err_console.print(
@@ -428,23 +418,33 @@ def build(
 
     Example: [bold]dicomref build --datasets data/datasets.toml --out site[/]
     """
+    from dicomref.pipeline import BuildPaths, BuildProgress
+    from dicomref.pipeline import build as run_build
     from dicomref.scrape import ScrapeOptions
-    from dicomref.site import build_site
-    from dicomref.site.credits import credits_from_manifest
 
-    data_dir = datasets.parent
-    scraped = data_dir / "scraped.jsonl"
-    _run_scrape(_manifest_inputs(datasets), scraped, ScrapeOptions(jobs=jobs))
     model = _load_standard(standard)
-    options = _manifest_options(datasets)
-    result = _run_aggregate([scraped], data_dir / "aggregate.json", model, options)
-    with err_console.status("Rendering the site…"):
-        summary = build_site(result, model, out, base_url, credits=credits_from_manifest(datasets))
-    _search_index(data_dir / "aggregate.json", standard, model)
-    overall = result["coverage"]["overall"]
+    paths = BuildPaths(datasets, out)
+    stages = {"aggregate": "Aggregating…", "site": "Rendering the site…", "search index": "Building the search index…"}
+    status = err_console.status("Scraping…")
+
+    def stage_started(stage: str) -> None:
+        if stage == "aggregate":
+            status.start()
+        if stage in stages:
+            status.update(stages[stage])
+
+    with _scrape_progress(all_files=False) as report:
+        try:
+            result = run_build(
+                paths, model, ScrapeOptions(jobs=jobs), base_url, BuildProgress(report, stage=stage_started), standard
+            )
+        finally:
+            status.stop()
+    _report_scrape(result.scrape, paths.scraped)
+    overall = result.aggregate["coverage"]["overall"]
     err_console.print(
         f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · "
-        f"{summary.pages:,} pages → {out}/index.html",
+        f"{result.site.pages:,} pages → {out}/index.html",
         highlight=False,
     )
 
