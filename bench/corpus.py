@@ -86,7 +86,7 @@ def _uid_span(raw: bytes, element: object) -> tuple[int, int] | None:
 
 def _cut_short(dataset: pydicom.Dataset) -> bool:
     """Whether a top-level value holds fewer bytes than its header declares: the file is damaged."""
-    for tag in dataset.keys():
+    for tag in dataset.keys():  # noqa: SIM118 (iterating a Dataset gives its elements)
         raw = dataset.get_item(tag)
         if (
             isinstance(raw, RawDataElement)

@@ -7,9 +7,9 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -78,7 +78,7 @@ SCRAPED = Path("data/scraped.jsonl")
 AGGREGATE = Path("data/aggregate.json")
 SITE = Path("site")
 StandardOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--standard",
         help=(
@@ -230,7 +230,7 @@ def _exclusions(values: list[str]) -> frozenset[int]:
 @app.command()
 def scrape(
     paths: Annotated[
-        Optional[list[Path]],
+        list[Path] | None,
         typer.Argument(
             help="Folders or files to scrape; each is a dataset named after it. None: the manifest's datasets."
         ),
@@ -239,9 +239,7 @@ def scrape(
     out: Annotated[Path, typer.Option(help="JSON Lines output; re-running with the same file resumes.")] = SCRAPED,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).", min=0)] = 0,
     max_length: Annotated[int, typer.Option(help="Cut values longer than this many characters.", min=1)] = 64,
-    exclude: Annotated[
-        Optional[list[str]], typer.Option(help="Drop this attribute (tag or keyword); repeatable.")
-    ] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Drop this attribute (tag or keyword); repeatable.")] = None,
     top_level_only: Annotated[bool, typer.Option(help="Skip attributes nested inside sequences.")] = False,
     all_files: Annotated[bool, typer.Option(help="Scrape every file, not only the first of each series.")] = False,
     time_limit: Annotated[
@@ -249,7 +247,7 @@ def scrape(
         typer.Option(help="Seconds any one file may take before it is listed as unreadable (0: no limit).", min=0),
     ] = 120.0,
     cluster: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="Run on a Dask cluster: a scheduler's address (tcp://host:8786), or 'local' for --jobs worker "
             "processes here. Workers must see the inputs at the same paths. Needs dicomref[cluster].",
@@ -287,7 +285,7 @@ def _inputs(paths: list[Path]):
 
 @app.command()
 def aggregate(
-    scraped: Annotated[Optional[list[Path]], typer.Argument(help="Scraped JSON Lines files (shards merge).")] = None,
+    scraped: Annotated[list[Path] | None, typer.Argument(help="Scraped JSON Lines files (shards merge).")] = None,
     out: Annotated[Path, typer.Option(help="Aggregate JSON output.")] = AGGREGATE,
     examples: Annotated[int, typer.Option(help="Examples kept per attribute.", min=1)] = 5,
     include_identifying: Annotated[
@@ -360,6 +358,7 @@ def site(
     datasets: Annotated[
         Path, typer.Option(help="Manifest whose attribution folders credit collections on About (when it exists).")
     ] = DATASETS,
+    jobs: Annotated[int, typer.Option(help="Processes rendering pages (0: one per core).", min=0)] = 0,
 ) -> None:
     """Render the static site: a page per attribute, module and IOD, coverage, JSON API and search index.
 
@@ -388,7 +387,14 @@ def site(
             progress.update(tasks[phase], completed=done, total=total)
 
         summary = build_site(
-            data, model, out, base_url, on_progress=report, check=check, credits=credits_from_manifest(datasets)
+            data,
+            model,
+            out,
+            base_url,
+            on_progress=report,
+            check=check,
+            credits=credits_from_manifest(datasets),
+            jobs=jobs,
         )
     err_console.print(
         f"{summary.pages:,} pages, {summary.files:,} files, {summary.bytes / 1e6:.1f} MB → {out}/index.html "
@@ -409,7 +415,9 @@ def build(
     datasets: Annotated[Path, typer.Option(help="Curated datasets manifest.")] = DATASETS,
     out: Annotated[Path, typer.Option(help="Site output folder.")] = SITE,
     base_url: BaseUrlOption = "http://127.0.0.1:8000/",
-    jobs: Annotated[int, typer.Option(help="Worker processes for scraping (0: one per core).", min=0)] = 0,
+    jobs: Annotated[
+        int, typer.Option(help="Worker processes for scraping and rendering (0: one per core).", min=0)
+    ] = 0,
     standard: StandardOption = None,
 ) -> None:
     """Run all three stages over the curated datasets: scrape, aggregate, site.
@@ -676,14 +684,14 @@ def search(
     out_console.print(table)
 
 
-class CoverageFormat(str, Enum):
+class CoverageFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
     csv = "csv"
 
 
-class CoverageBreakdown(str, Enum):
+class CoverageBreakdown(StrEnum):
     vr = "vr"
     group = "group"
     module = "module"
@@ -702,7 +710,7 @@ def coverage(
         typer.Option("--format", help="Rich tables, JSON (with an `overall` object), Markdown or CSV (one table)."),
     ] = CoverageFormat.table,
     by: Annotated[
-        Optional[CoverageBreakdown],
+        CoverageBreakdown | None,
         typer.Option(
             "--by",
             help=(
@@ -768,22 +776,22 @@ def idc_plan(
     out: Annotated[Path, typer.Option(help="The plan: CSV, one row per series.")] = Path("data/idc-plan.csv"),
     budget: Annotated[int, typer.Option(help="Most series to plan.", min=1)] = 1500,
     dimension: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             help="Dimension to cover (repeatable): modality, sop_class, manufacturer, model, collection, "
             "transfer_syntax, photometric, body_part. Default: all."
         ),
     ] = None,
     licence: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(help="Licence allowed, as the index names it (repeatable). Default: CC BY 4.0 and CC BY 3.0."),
     ] = None,
     non_commercial: Annotated[
         bool, typer.Option("--non-commercial", help="Also allow CC BY-NC 4.0 and CC BY-NC 3.0.")
     ] = False,
-    max_series_mb: Annotated[Optional[float], typer.Option(help="Skip series larger than this (MB).", min=0)] = None,
+    max_series_mb: Annotated[float | None, typer.Option(help="Skip series larger than this (MB).", min=0)] = None,
     max_instance_mb: Annotated[
-        Optional[float], typer.Option(help="Skip series whose mean instance is larger than this (MB).", min=0)
+        float | None, typer.Option(help="Skip series whose mean instance is larger than this (MB).", min=0)
     ] = None,
 ) -> None:
     """Choose series for variety from the installed IDC index, offline; the same index and options give the same plan.
@@ -832,11 +840,11 @@ def idc_fetch(
     jobs: Annotated[int, typer.Option(help="Downloads at a time.", min=1)] = 8,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be fetched and its size only.")] = False,
     endpoint_url: Annotated[
-        Optional[str], typer.Option(help="Another S3-compatible server than AWS (for a mirror or tests).")
+        str | None, typer.Option(help="Another S3-compatible server than AWS (for a mirror or tests).")
     ] = None,
     name: Annotated[str, typer.Option(help="The dataset's name in the manifest.")] = "idc",
     add_to: Annotated[
-        Optional[Path], typer.Option(help="Also add the dataset to this manifest (e.g. data/datasets.toml).")
+        Path | None, typer.Option(help="Also add the dataset to this manifest (e.g. data/datasets.toml).")
     ] = None,
 ) -> None:
     """Fetch the smallest instance of every planned series, anonymously, checking each is DICOM of its series.

@@ -102,7 +102,9 @@ def build(
     )
     started("site")
     credits = credits_from_manifest(paths.manifest)
-    site = build_site(aggregate, standard, paths.site, base_url, on_progress=progress.site, credits=credits)
+    site = build_site(
+        aggregate, standard, paths.site, base_url, on_progress=progress.site, credits=credits, jobs=scrape_options.jobs
+    )
     started("search index")
     index_beside(paths.aggregate, standard_folder, standard)
     return BuildResult(scraped, aggregate, site)

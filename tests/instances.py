@@ -18,4 +18,4 @@ def counted_records(scraped: Path) -> list[ScrapedRecord]:
         instance = top.get("00080018") or top.get("00020003") or repr(where)
         instances.append((instance, where))
         first[instance] = min(first.get(instance, where), where)
-    return [record for record, (instance, where) in zip(records, instances) if first[instance] == where]
+    return [record for record, (instance, where) in zip(records, instances, strict=True) if first[instance] == where]

@@ -19,7 +19,7 @@ from dicomref.formats.scraped import read_records
 from dicomref.formats.unreadable import FILENAME as UNREADABLE_CSV
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from dicomref.scrape.damage import DELIMITER, DUPLICATE, META_REPEATED, OUT_OF_ORDER, OVERRUN
-from dicomref.site.pages import visible
+from dicomref.site.page import visible
 
 CT_SMALL = Path(get_testdata_file("CT_small.dcm"))
 DATASET_START = 336  # CT_small.dcm: preamble, DICM and 204 bytes of file meta

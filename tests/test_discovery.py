@@ -102,9 +102,8 @@ def test_agrees_with_pydicom_on_corpora(path: Path) -> None:
 @pytest.mark.corpora
 @requires_corpora
 def test_pdf_is_not_dicom() -> None:
-    with (CORPORA / "siemens-xa30" / "XA_validation.pdf").open("rb") as stream:
-        with pytest.raises(ProbeError) as caught:
-            probe_series_uid(stream)
+    with (CORPORA / "siemens-xa30" / "XA_validation.pdf").open("rb") as stream, pytest.raises(ProbeError) as caught:
+        probe_series_uid(stream)
     assert caught.value.reason == "not DICOM"
 
 

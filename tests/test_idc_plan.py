@@ -38,7 +38,7 @@ def _allowed_combinations(licences: tuple[str, ...]) -> set[tuple[str, str, str]
     values = [table.column(name).to_pylist() for name in columns]
     return {
         (modality or "", sop_class or "", manufacturer or "")
-        for modality, sop_class, manufacturer, licence in zip(*values)
+        for modality, sop_class, manufacturer, licence in zip(*values, strict=True)
         if licence in licences
     }
 

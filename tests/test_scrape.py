@@ -108,7 +108,7 @@ def test_corpora_give_exactly_the_series_pydicom_finds(corpora: Path, tmp_path: 
         (r["source"]["dataset"], r["source"]["series_instance_uid"] or "path:" + r["source"]["path"]) for r in found
     ]
     assert sorted(keys) == sorted(series)  # every series once, no other
-    for key, record in zip(keys, found):
+    for key, record in zip(keys, found, strict=True):
         assert record["source"]["path"] == series[key][0]  # the first file of the series
         assert record["source"]["series_files"] == len(series[key])
     rows = unreadable(tmp_path / UNREADABLE_CSV)

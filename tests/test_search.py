@@ -297,7 +297,7 @@ def test_current_before_retired_within_a_tier(index) -> None:
     checked = 0
     for text in ["0008,00", "0028,01", "vr:US", "overlay", "retired:no", "command", "monochrome", "pixel value"]:
         results = search(index, text, limit=None)
-        for before, after in zip(results, results[1:]):
+        for before, after in zip(results, results[1:], strict=False):
             if before.tier == after.tier and before.retired != after.retired:
                 assert not before.retired, (text, before, after)
                 checked += 1

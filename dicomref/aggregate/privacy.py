@@ -113,6 +113,6 @@ def _reduce_uids(value: str) -> Redaction | None:
     shown = [u if not u or is_public_uid(u) else uid_root(u) for u in uids]
     if shown == uids:
         return None
-    if not all(r or not u for r, u in zip(shown, uids)):
+    if not all(r or not u for r, u in zip(shown, uids, strict=True)):
         return Redaction(None, UID_HIDDEN)
-    return Redaction("\\".join(r if r == u else f"{r}.…" for r, u in zip(shown, uids)), UID_ROOT_ONLY)
+    return Redaction("\\".join(r if r == u else f"{r}.…" for r, u in zip(shown, uids, strict=True)), UID_ROOT_ONLY)

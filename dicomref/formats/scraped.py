@@ -93,13 +93,11 @@ def read_done(out: Path) -> Done:
 
 def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[ScrapedRecord]:
     """Records of one scraped file; a last line cut short by a killed scrape is skipped."""
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise DicomrefError(f"{path} not found (run `dicomref scrape` first)") from None
-    except IsADirectoryError:
-        raise DicomrefError(f"{path} is a folder, not a scraped JSON Lines file") from None
-    with handle:
+    if path.is_dir():
+        raise DicomrefError(f"{path} is a folder, not a scraped JSON Lines file")
+    if not path.exists():
+        raise DicomrefError(f"{path} not found (run `dicomref scrape` first)")
+    with open(path, "rb") as handle:
         for number, line in enumerate(handle, 1):
             if on_bytes is not None:
                 on_bytes(len(line))

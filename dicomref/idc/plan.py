@@ -143,7 +143,17 @@ def read_candidates(index: IdcIndex, options: PlanOptions) -> list[Candidate]:
         size, uid, collection, study, crdc, bucket, count, licence, doi, analysis = row[-1]
         candidates.append(
             Candidate(
-                dict(zip(columns, row[:-1])), collection, uid, study, crdc, bucket, count, size, licence, doi, analysis
+                dict(zip(columns, row[:-1], strict=True)),
+                collection,
+                uid,
+                study,
+                crdc,
+                bucket,
+                count,
+                size,
+                licence,
+                doi,
+                analysis,
             )
         )
     candidates.sort(key=lambda c: (c.series_size_mb, c.series_instance_uid, tuple(c.values.values())))
@@ -170,7 +180,10 @@ def _greedy(
     candidates: list[Candidate], features: list[set[str]], covered: set[str], budget: int
 ) -> list[PlannedSeries]:
     """Lazy greedy maximum coverage: gains only shrink as features get covered, so a stale entry is an upper bound."""
-    heap = [(-len(f), c.series_size_mb, c.series_instance_uid, i) for i, (c, f) in enumerate(zip(candidates, features))]
+    heap = [
+        (-len(f), c.series_size_mb, c.series_instance_uid, i)
+        for i, (c, f) in enumerate(zip(candidates, features, strict=True))
+    ]
     heapq.heapify(heap)
     chosen: list[PlannedSeries] = []
     while heap and len(chosen) < budget:

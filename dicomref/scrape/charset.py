@@ -40,7 +40,7 @@ def decode_text(raw: bytes, encodings: list[str], delimiters: set[int]) -> str:
     if ESC not in raw:
         return decode_bytes(raw, encodings, delimiters)
     starts = [0, *(index for index, byte in enumerate(raw) if byte == ESC)]
-    pieces = [raw[start:end] for start, end in zip(starts, [*starts[1:], len(raw)]) if end > start]
+    pieces = [raw[start:end] for start, end in zip(starts, [*starts[1:], len(raw)], strict=True) if end > start]
     return "".join(
         _fragment(piece, encodings, delimiters) if piece[0] == ESC else piece.decode(encodings[0], "replace")
         for piece in pieces

@@ -124,7 +124,9 @@ def _as_written(raw: bytes, vr: str, encodings: list[str], little: bool) -> str 
     count = len(raw) // size
     numbers = struct.unpack(f"{'<' if little else '>'}{code * count}", raw[: count * size])
     if vr == "AT":
-        return "\\".join(f"({group:04X},{element:04X})" for group, element in zip(numbers[::2], numbers[1::2]))
+        return "\\".join(
+            f"({group:04X},{element:04X})" for group, element in zip(numbers[::2], numbers[1::2], strict=False)
+        )
     return "\\".join(_format_one(number, vr) for number in numbers)
 
 

@@ -132,7 +132,7 @@ class _Run:
         series: dict[tuple[str, str], _Series] = {}
         member_of = array("i")  # per file in walk order: its series number, -1 if not DICOM
         for candidates, found in workers.map(probe_batch, self._probe_batches()):
-            for candidate, (uid, reason) in zip(candidates, found):
+            for candidate, (uid, reason) in zip(candidates, found, strict=True):
                 if reason is not None:
                     self.unreadable.add(_row(candidate, reason))
                     member_of.append(-1)
@@ -185,7 +185,7 @@ class _Run:
         rest: dict[int, list[Candidate]] = {entry.number: [] for entry in entries}
         tried = {candidate for entry in entries for candidate in entry.members}
         files = (found for found in _walk(self.inputs) if isinstance(found, Candidate))
-        for candidate, number in zip(files, member_of):
+        for candidate, number in zip(files, member_of, strict=True):
             if number in rest and candidate not in tried:
                 rest[number].append(candidate)
         tasks = ((entry, self.read_task(entry, rest[entry.number])) for entry in entries)

@@ -233,7 +233,7 @@ def _check_dicom(dataset: pydicom.Dataset) -> None:
     keeps a value cut short by the end of the file, but such a file is truncated, not read."""
     if not any(tag in DicomDictionary for tag in [*dataset.file_meta.keys(), *dataset.keys()]):
         raise ProbeError("not DICOM (no known attribute)")
-    for tag in dataset.keys():
+    for tag in dataset.keys():  # noqa: SIM118 (iterating a Dataset gives its elements, read in full)
         raw = dataset.get_item(tag, keep_deferred=True)
         value = raw.value if isinstance(raw, RawDataElement) else None
         if isinstance(value, bytes) and raw.length != 0xFFFFFFFF and len(value) < raw.length:

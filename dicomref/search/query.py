@@ -95,7 +95,7 @@ def _kind_value(value: str) -> str | None:
 
 def tag_matches(key: str, typed: str) -> bool:
     """Whether dictionary key `key` starts with `typed`; an 'x' in the key stands for any digit."""
-    return len(typed) <= len(key) and all(k == t or k == "x" for k, t in zip(key, typed))
+    return len(typed) <= len(key) and all(k == t or k == "x" for k, t in zip(key, typed, strict=False))
 
 
 def _retired_value(value: str) -> str | None:

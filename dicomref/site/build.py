@@ -1,37 +1,46 @@
 """The site stage: render every page, the JSON API and the search index into a folder swapped in whole.
 
 The build writes into `.<out>.building` beside the output and renames it over the output only
-when everything is written, so a failed or killed build leaves the last good site in place.
+when everything is written, so a failed or killed build leaves the last good site in place. Pages and
+API documents are made independently of each other, so forked processes share them out and the files are
+the same whatever their number.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import shutil
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 
 from dicomref import __version__, urls
 from dicomref.errors import DicomrefError
-from dicomref.files import dumps_json, replace_dir
+from dicomref.files import replace_dir
 from dicomref.formats.aggregate import Aggregate, check_aggregate
 from dicomref.pause import pause_point
+from dicomref.site.api import Document, api_documents, html_safe_json
 from dicomref.site.credits import Credits
+from dicomref.site.front_pages import not_found_page
 from dicomref.site.linkcheck import LinkReport, check_links
-from dicomref.site.pages import NAV, Page, SiteModel, all_pages, attribute_entries, not_found_page
+from dicomref.site.model import SiteModel
+from dicomref.site.page import NAV, PageSource, ready
+from dicomref.site.pages import all_pages
 from dicomref.site.search_index import INDEX_FILE, search_index_script
-from dicomref.site.uid_pages import uid_documents, uid_pages
 from dicomref.standard import Standard
-from dicomref.standard.describe import attribute_document
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 _HREF = re.compile(r'href="([^"]*)"')
+# Pages a worker writes between two reports of its progress.
+REPORT_EVERY = 25
 
 
 @dataclass(frozen=True)
@@ -71,54 +80,128 @@ def _environment(targets: dict[str, str]) -> Environment:
     return env
 
 
-class _Writer:
-    """Writes files under one folder, creating each directory once and counting what it wrote."""
+@dataclass(frozen=True)
+class Output:
+    """A file of the site, made when its turn comes: a page (rendered from its source) or an API document."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.bytes = 0
-        self.files = 0
-        self.largest = ("", 0)
-        self.pages = 0
-        self._made: set[Path] = set()
+    path: str
+    make: Callable[[], bytes]
+    page: bool
 
-    def write(self, relative: str, data: bytes) -> None:
-        path = self.folder / relative
-        if path.parent not in self._made:
+
+@dataclass
+class Written:
+    """What a share of the outputs came to."""
+
+    bytes: int = 0
+    files: int = 0
+    pages: int = 0
+    largest: tuple[int, int, str] = (0, 0, "")  # (bytes, -index, path): the largest page, the first of equals
+
+    def add(self, other: Written) -> None:
+        self.bytes += other.bytes
+        self.files += other.files
+        self.pages += other.pages
+        self.largest = max(self.largest, other.largest)
+
+
+def _write_share(folder: Path, outputs: list[Output], share: range, report: Callable[[int], None]) -> Written:
+    """Make and write the outputs at the indices of `share`; `report` hears of every REPORT_EVERY pages."""
+    written = Written()
+    made: set[Path] = set()
+    reported = 0
+    for index in share:
+        output = outputs[index]
+        data = output.make()
+        path = folder / output.path
+        if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(path.parent)
+            made.add(path.parent)
         with open(path, "wb") as handle:
             handle.write(data)
-        self.bytes += len(data)
-        self.files += 1
-
-    def page(self, relative: str, html: str) -> None:
-        data = html.encode("utf-8")
-        if len(data) > self.largest[1]:
-            self.largest = (relative, len(data))
-        self.write(relative, data)
-        self.pages += 1
-        pause_point("site-page", self.pages)
-
-
-def html_safe_json(data: object) -> str:
-    """Canonical JSON in which no string can open or close markup, wherever the document ends up."""
-    return dumps_json(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        written.bytes += len(data)
+        written.files += 1
+        if output.page:
+            written.pages += 1
+            written.largest = max(written.largest, (len(data), -index, output.path))
+            if written.pages - reported >= REPORT_EVERY:
+                report(written.pages - reported)
+                reported = written.pages
+    report(written.pages - reported)
+    return written
 
 
-def _api(model: SiteModel, writer: _Writer) -> None:
-    for entry in attribute_entries(model.standard):
-        document = attribute_document(model.standard, entry, model.attribute_info(entry.tag), model.items)
-        writer.write(urls.api_url("attribute", entry.tag), html_safe_json(document).encode("utf-8"))
-    for path, document in uid_documents(model):
-        writer.write(path, html_safe_json(document).encode("utf-8"))
-    writer.write(urls.COVERAGE_API, html_safe_json(model.coverage).encode("utf-8"))
+def _write_outputs(folder: Path, outputs: list[Output], jobs: int, on_pages: Callable[[int], None]) -> Written:
+    """Every output written under `folder`, by `jobs` forked processes each taking every jobs-th one.
+
+    Forked workers share the model and the compiled templates with this process as they are; this process
+    counts their pages (the `site-page` pause points are passed here) and raises what a worker raised.
+    """
+    pages_done = 0
+
+    def count(pages: int) -> None:
+        nonlocal pages_done
+        for done in range(pages_done + 1, pages_done + pages + 1):
+            pause_point("site-page", done)
+        pages_done += pages
+        if pages:
+            on_pages(pages_done)
+
+    if jobs <= 1:
+        return _write_share(folder, outputs, range(len(outputs)), count)
+    context = multiprocessing.get_context("fork")
+    pipes: list[multiprocessing.connection.Connection] = []
+    workers = []
+    for worker in range(jobs):
+        receiver, sender = context.Pipe(duplex=False)
+        share = range(worker, len(outputs), jobs)
+        process = context.Process(target=_worker, args=(folder, outputs, share, sender), daemon=True)
+        process.start()
+        sender.close()
+        pipes.append(receiver)
+        workers.append(process)
+    written = Written()
+    try:
+        while pipes:
+            for ready_pipe in multiprocessing.connection.wait(pipes):
+                assert isinstance(ready_pipe, multiprocessing.connection.Connection)
+                try:
+                    kind, value = ready_pipe.recv()
+                except EOFError:
+                    raise DicomrefError("a site worker process ended before writing its pages") from None
+                if kind == "pages":
+                    count(value)
+                elif kind == "done":
+                    written.add(value)
+                    pipes.remove(ready_pipe)
+                else:
+                    raise value
+    finally:
+        for process in workers:
+            if process.is_alive():
+                process.kill()
+            process.join()
+    return written
 
 
-def _sitemap(pages: list[Page], base_url: str) -> str:
+def _worker(folder: Path, outputs: list[Output], share: range, pipe: multiprocessing.connection.Connection) -> None:
+    try:
+        pipe.send(("done", _write_share(folder, outputs, share, lambda pages: pipe.send(("pages", pages)))))
+    except BaseException as exc:  # raised again by the building process, as a build in one process would
+        exc.add_note("in a site worker:\n" + "".join(traceback.format_exception(exc)))
+        try:
+            pipe.send(("error", exc))
+        except Exception:  # an exception that does not pickle
+            pipe.send(("error", DicomrefError(f"a site worker failed: {type(exc).__name__}: {exc}")))
+
+
+def _sitemap(pages: list[PageSource], base_url: str) -> str:
     base = base_url.rstrip("/") + "/"
-    urls = "".join(f"<url><loc>{base}{p.path.removesuffix('index.html')}</loc></url>\n" for p in pages)
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n'
+    listed = "".join(f"<url><loc>{base}{p.path.removesuffix('index.html')}</loc></url>\n" for p in pages)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{listed}</urlset>\n"
+    )
 
 
 def base_url_path(base_url: str) -> str:
@@ -135,40 +218,48 @@ def _recover_interrupted_swap(out: Path) -> None:
         os.replace(old, out)
 
 
-def _render(
-    model: SiteModel, standard: Standard, writer: _Writer, base_url: str, on_progress: ProgressCallback | None
-) -> list[Page]:
-    env = _environment(model.local_targets)
-    templates: dict[str, object] = {}
-    pages = [*all_pages(model), *uid_pages(model)]
-    extra = 1  # the 404 page
-    for done, page in enumerate([*pages, not_found_page(base_url_path(base_url))], start=1):
-        if page.template not in templates:
-            templates[page.template] = env.get_template(page.template)
-        writer.page(
-            page.path,
-            templates[page.template].render(page=page, root=page.root, release=standard.release, **page.context),
-        )
-        if on_progress and (done % 50 == 0 or done == len(pages) + extra):
-            on_progress("render", done, len(pages) + extra)
-    return pages
+def _page_output(source: PageSource, templates: dict[str, Template], release: str) -> Output:
+    def render() -> bytes:
+        page = source.build()
+        variables = vars(page.context)  # each field of the typed context is a variable of the template
+        return templates[page.template].render(page=page, root=page.root, release=release, **variables).encode()
+
+    return Output(source.path, render, page=True)
+
+
+def _document_output(path: str, document: Document) -> Output:
+    return Output(path, lambda: html_safe_json(document()).encode("utf-8"), page=False)
 
 
 def _write_everything(
-    model: SiteModel, standard: Standard, writer: _Writer, base_url: str, on_progress: ProgressCallback | None
-) -> int:
-    pages = _render(model, standard, writer, base_url, on_progress)
+    model: SiteModel, folder: Path, base_url: str, jobs: int, on_progress: ProgressCallback | None
+) -> Written:
+    env = _environment(model.local_targets)
+    templates = {name: env.get_template(name) for name in env.list_templates(extensions=["html"])}
+    pages = [*all_pages(model), ready(not_found_page(base_url_path(base_url)))]
+    outputs = [_page_output(source, templates, model.standard.release) for source in pages]
+    outputs += [_document_output(path, document) for path, document in api_documents(model)]
+
+    def report(done: int) -> None:
+        if on_progress:
+            on_progress("render", done, len(pages))
+
+    written = _write_outputs(folder, outputs, jobs, report)
     static = files("dicomref") / "templates" / "static"
-    for asset in sorted(static.iterdir(), key=lambda a: a.name):
-        if asset.is_file():
-            writer.write(f"static/{asset.name}", asset.read_bytes())
-    writer.write(urls.SCRIPT_FILE, urls.urls_script().encode("utf-8"))
-    writer.write(INDEX_FILE, search_index_script(standard, model.aggregate).encode("utf-8"))
-    _api(model, writer)
-    writer.write("sitemap.xml", _sitemap(pages, base_url).encode("utf-8"))
-    writer.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base_url.rstrip('/')}/sitemap.xml\n".encode())
-    writer.write(".nojekyll", b"")
-    return len(pages) + 1
+    assets = sorted((a for a in static.iterdir() if a.is_file()), key=lambda a: a.name)
+    extra = [(f"static/{asset.name}", asset.read_bytes()) for asset in assets]
+    extra += [
+        (urls.SCRIPT_FILE, urls.urls_script().encode("utf-8")),
+        (INDEX_FILE, search_index_script(model.standard, model.aggregate).encode("utf-8")),
+        ("sitemap.xml", _sitemap(pages[:-1], base_url).encode("utf-8")),
+        ("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base_url.rstrip('/')}/sitemap.xml\n".encode()),
+        (".nojekyll", b""),
+    ]
+    for path, data in extra:
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
+        written.add(Written(bytes=len(data), files=1))
+    return written
 
 
 def build_site(
@@ -179,10 +270,12 @@ def build_site(
     on_progress: ProgressCallback | None = None,
     check: bool = False,
     credits: Credits | None = None,
+    jobs: int = 0,
 ) -> SiteSummary:
     """Render into a sibling folder, then swap it in: a failed build leaves the last good site.
 
     With `check`, every internal link and anchor is checked before the swap, and a broken link fails the build.
+    `jobs` processes write the pages and documents (0: one per core).
     """
     _recover_interrupted_swap(out)
     check_aggregate(aggregate)
@@ -190,11 +283,9 @@ def build_site(
     if building.exists():
         shutil.rmtree(building)
     building.mkdir(parents=True)
-    writer = _Writer(building)
+    model = SiteModel(standard, aggregate, credits or Credits())
     try:
-        pages = _write_everything(
-            SiteModel(standard, aggregate, credits or Credits()), standard, writer, base_url, on_progress
-        )
+        written = _write_everything(model, building, base_url, jobs or os.cpu_count() or 1, on_progress)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         shutil.rmtree(building, ignore_errors=True)
         raise DicomrefError(
@@ -207,12 +298,12 @@ def build_site(
     links = _check(building, base_url, on_progress) if check else None
     replace_dir(building, out)
     return SiteSummary(
-        pages=pages,
-        bytes=writer.bytes,
+        pages=written.pages,
+        bytes=written.bytes,
         out=out,
-        files=writer.files,
-        largest_page=writer.largest[0],
-        largest_page_bytes=writer.largest[1],
+        files=written.files,
+        largest_page=written.largest[2],
+        largest_page_bytes=written.largest[0],
         links=links,
     )
 

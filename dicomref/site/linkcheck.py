@@ -120,7 +120,7 @@ def _parse_all(
     parsed: dict[str, _Parsed] = {}
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
         results = pool.map(_parse_file, paths, chunksize=64) if pool else map(_parse_file, paths)
-        for done, (page, result) in enumerate(zip(pages, results), start=1):
+        for done, (page, result) in enumerate(zip(pages, results, strict=True), start=1):
             parsed[page] = result
             if on_progress and (done % 200 == 0 or done == len(pages)):
                 on_progress(done, len(pages))

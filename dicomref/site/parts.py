@@ -32,9 +32,9 @@ def split(path: str, rows: list[dict], label: Callable[[dict], str]) -> list[Par
     paths = [part_path(path, i * ROWS_PER_PART) for i in range(len(chunks))]
     labels = [f"{label(c[0])} – {label(c[-1])}" if c else "" for c in chunks]
     parts = []
-    for number, (chunk, own) in enumerate(zip(chunks, paths), start=1):
+    for number, (chunk, own) in enumerate(zip(chunks, paths, strict=True), start=1):
         nav = (
-            [{"label": text, "url": p, "current": p == own} for text, p in zip(labels, paths)]
+            [{"label": text, "url": p, "current": p == own} for text, p in zip(labels, paths, strict=True)]
             if len(chunks) > 1
             else []
         )

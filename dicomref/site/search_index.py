@@ -82,7 +82,7 @@ def _description_terms(documents: list[SearchDocument]) -> list[list[str]]:
     frequency = Counter(term for terms in tokens for term in set(terms))
     described = sum(1 for terms in tokens if terms)
     chosen = []
-    for document, terms in zip(documents, tokens):
+    for document, terms in zip(documents, tokens, strict=True):
         in_name = set(re.findall(r"[a-z0-9]+", document.name.lower()))
         counts = Counter(t for t in terms if t not in in_name)
         weight = {t: n * math.log(described / frequency[t]) for t, n in counts.items()}
@@ -115,7 +115,7 @@ def compact_index(documents: list[SearchDocument], module_names: dict[str, str],
     values = _table(Counter(v for d in documents for v in d.values), most=None)  # written as numbers
     rows, others, examples, valued, group = [], [], [], [], None
     attribute_rows = 0
-    for document, chosen in zip(documents, descriptions):
+    for document, chosen in zip(documents, descriptions, strict=True):
         name = "".join(_id(words[w]) for w in document.name.split() if w in words)
         flags = _id(document.prominence + 16 * document.retired, 1)
         described = "".join(_id(terms[t]) for t in chosen if t in terms)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -62,8 +63,5 @@ def make_server(folder: Path, port: int, index: Index | None = None) -> Threadin
 
 
 def serve_folder(folder: Path, port: int, index: Index | None = None) -> None:
-    with make_server(folder, port, index) as server:
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    with make_server(folder, port, index) as server, contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dicomref import urls
-from dicomref.site.pages import Crumb, Page, SiteModel
+from dicomref.site.model import SiteModel
+from dicomref.site.page import Crumb, Page, PageContext, PageSource, noun, plural, ready
 from dicomref.standard import display_tag
 from dicomref.standard.uids import SOP_CLASS, TRANSFER_SYNTAX, RegisteredUid
 from dicomref.urls import attribute_url, iod_url, uid_url
@@ -17,6 +19,25 @@ KIND_INTROS = {
     SOP_CLASS: "What a stored or exchanged object is (its IOD) and what may be done with it.",
     TRANSFER_SYNTAX: "How a data set is encoded: byte order, explicit or implicit VR, pixel data compression.",
 }
+
+
+@dataclass(frozen=True)
+class UidContext(PageContext):
+    uid: RegisteredUid
+    kind_url: str
+    iods: list[dict]
+    is_sop_class: bool
+    seen_as: list[dict]
+    files: int
+    files_text: str  # 'seen in 3 scraped files', '' when none
+    attributes: list[dict]
+    api_url: str
+
+
+@dataclass(frozen=True)
+class UidBrowseContext(PageContext):
+    kinds: list[dict]
+    total: int
 
 
 def kind_id(kind: str) -> str:
@@ -52,7 +73,13 @@ class UidUses:
 
 def _seen_as(model: SiteModel, uses: UidUses, uid: str) -> list[dict]:
     return [
-        {"display": display_tag(tag), "name": model.name_of(tag), "url": attribute_url(tag), "files": files}
+        {
+            "display": display_tag(tag),
+            "name": model.name_of(tag),
+            "url": attribute_url(tag),
+            "files": files,
+            "files_text": f"in {plural(files, 'file')}",
+        }
         for tag, files in sorted(uses.as_value.get(uid, {}).items())
     ]
 
@@ -95,23 +122,26 @@ def _iods(model: SiteModel, registered: RegisteredUid) -> list[dict]:
     ]
 
 
-def _uid_page(model: SiteModel, uses: UidUses, registered: RegisteredUid) -> Page:
+def _uid_page(model: SiteModel, known: Callable[[], UidUses], registered: RegisteredUid) -> Page:
+    uses = known()
     seen_as = _seen_as(model, uses, registered.uid)
     attributes = _attributes_seen(model, uses, registered.uid) if registered.kind == SOP_CLASS else []
+    files = uses.files(registered.uid)
     return Page(
         uid_url(registered.uid),
         "uid.html",
         f"{registered.title} ({registered.uid})" if registered.name else registered.uid,
-        {
-            "uid": registered,
-            "kind_url": f"{urls.UIDS}#{kind_id(registered.kind)}",
-            "iods": _iods(model, registered),
-            "is_sop_class": registered.kind == SOP_CLASS,
-            "seen_as": seen_as,
-            "files": uses.files(registered.uid),
-            "attributes": attributes,
-            "api_url": urls.api_url("uid", registered.uid),
-        },
+        UidContext(
+            uid=registered,
+            kind_url=f"{urls.UIDS}#{kind_id(registered.kind)}",
+            iods=_iods(model, registered),
+            is_sop_class=registered.kind == SOP_CLASS,
+            seen_as=seen_as,
+            files=files,
+            files_text=f"seen in {plural(files, 'scraped file')}" if files else "",
+            attributes=attributes,
+            api_url=urls.api_url("uid", registered.uid),
+        ),
         section="uids",
         summary=f"DICOM {registered.kind} {registered.uid}: {registered.label}"
         + (", with the attributes seen in real files of it." if attributes else "."),
@@ -135,16 +165,19 @@ def _browse_page(model: SiteModel, uses: UidUses) -> Page:
                 "retired": u.retired,
                 "iods": _iods(model, u),
                 "files": uses.files(u.uid),
+                "files_word": noun(uses.files(u.uid), "file"),
             }
             for u in model.uids.of_kind(kind)
         ]
+        current = sum(1 for r in rows if not r["retired"])
         kinds.append(
             {
                 "kind": kind,
                 "id": kind_id(kind),
                 "intro": KIND_INTROS.get(kind, ""),
                 "rows": rows,
-                "current": sum(1 for r in rows if not r["retired"]),
+                "current": current,
+                "retired": len(rows) - current,
                 "is_sop_class": kind == SOP_CLASS,
             }
         )
@@ -152,37 +185,20 @@ def _browse_page(model: SiteModel, uses: UidUses) -> Page:
         urls.UIDS,
         "uids.html",
         "UIDs",
-        {"kinds": kinds, "total": len(model.uids)},
+        UidBrowseContext(kinds=kinds, total=len(model.uids)),
         section="uids",
         summary=f"The {len(model.uids)} UIDs the DICOM standard registers: SOP classes, transfer syntaxes and more.",
         crumbs=(Crumb("Home", urls.HOME), Crumb("UIDs")),
     )
 
 
-def uid_pages(model: SiteModel) -> Iterator[Page]:
+def uid_pages(model: SiteModel) -> list[PageSource]:
     """The browse page, then one page per registered UID."""
-    uses = UidUses.of(model)
-    yield _browse_page(model, uses)
-    for registered in model.uids:
-        yield _uid_page(model, uses, registered)
-
-
-def uid_documents(model: SiteModel) -> Iterator[tuple[str, dict]]:
-    """The JSON document of each UID: what its page shows, as data."""
-    uses = UidUses.of(model)
-    for registered in model.uids:
-        yield (
-            urls.api_url("uid", registered.uid),
-            {
-                "uid": registered.uid,
-                "name": registered.name,
-                "keyword": registered.keyword,
-                "kind": registered.kind,
-                "info": registered.info,
-                "retired": registered.retired,
-                "iods": list(registered.iods),
-                "files": uses.files(registered.uid),
-                "seen_as": {tag: files for tag, files in sorted(uses.as_value.get(registered.uid, {}).items())},
-                "attributes": sorted(uses.by_sop_class.get(registered.uid, {})),
-            },
-        )
+    uses = functools.cache(lambda: UidUses.of(model))
+    return [
+        ready(_browse_page(model, uses())),
+        *(
+            PageSource(uid_url(registered.uid), functools.partial(_uid_page, model, uses, registered))
+            for registered in model.uids
+        ),
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dicomref.site.page import noun, plural
 from dicomref.standard import Standard, display_tag
 from dicomref.standard.places import ItemNode, Place, Reach
 
@@ -34,9 +35,10 @@ TableUrl = Callable[[str, str], str]
 RowUrl = Callable[[Place, str], str]
 
 
-def split(links: list[dict]) -> dict:
-    """The links shown at once and those folded."""
-    return {"shown": links[:SHOWN_IN_GROUP], "folded": links[SHOWN_IN_GROUP:], "count": len(links)}
+def split(links: list[dict], more: str = "more") -> dict:
+    """The links shown at once and those folded, with what the fold says: '12 more modules'."""
+    folded = links[SHOWN_IN_GROUP:]
+    return {"shown": links[:SHOWN_IN_GROUP], "folded": folded, "count": len(links), "more": f"{len(folded)} {more}"}
 
 
 def place_groups(standard: Standard, key: str, found: list[Place], row_url: RowUrl) -> list[dict]:
@@ -54,6 +56,7 @@ def place_groups(standard: Standard, key: str, found: list[Place], row_url: RowU
         same = seen.get((said, place.id))
         if same is not None:
             same["more_paths"] += 1
+            same["more_paths_text"] = f"and at {plural(same['more_paths'], 'more place')}"
             continue
         link = {
             "name": place.name,
@@ -62,11 +65,20 @@ def place_groups(standard: Standard, key: str, found: list[Place], row_url: RowU
             "type_meaning": TYPE_MEANINGS.get(place.attribute.type, ""),
             "path": [_name(standard, t) for t in place.attribute.path],
             "more_paths": 0,
+            "more_paths_text": "",
         }
         seen[(said, place.id)] = link
         group["tables"].append(link)
     ordered = sorted(groups.values(), key=lambda g: (-len(g["tables"]), g["description"]))
-    return [{"description": g["description"], **split(g["tables"])} for g in ordered]
+    kind = found[0].kind if found else "module"
+    return [
+        {
+            "description": g["description"],
+            "count_text": f"In {plural(len(g['tables']), kind)}:",
+            **split(g["tables"], f"more {noun(len(g['tables']) - SHOWN_IN_GROUP, kind)}"),
+        }
+        for g in ordered
+    ]
 
 
 def iod_groups(reaches: list[Reach], table_url: TableUrl, iod_url: Callable[[str], str]) -> dict:
@@ -97,10 +109,19 @@ def iod_groups(reaches: list[Reach], table_url: TableUrl, iod_url: Callable[[str
     every = [{"name": r.iod_name, "url": iod_url(r.iod_id)} for r in reaches]
     return {
         "listed": listed,
-        "all": {"shown": [], "folded": [] if listed else every, "count": len(every)},
+        "all": {
+            "shown": [],
+            "folded": [] if listed else every,
+            "count": len(every),
+            "more": f"{len(every)} {noun(len(every), 'IOD includes', 'IODs include')} this attribute",
+        },
         "groups": [
-            {**{k: v for k, v in g.items() if k != "iods"}, **split(g["iods"] if listed else [])}
-            | {"count": len(g["iods"])}
+            {**{k: v for k, v in g.items() if k != "iods"}, **split(g["iods"] if listed else [], "more IODs")}
+            | {
+                "count": len(g["iods"]),
+                "count_text": f"in {plural(len(g['iods']), 'IOD')}",
+                "via": "Functional group" if g["kind"] == "functional group" else "Module",
+            }
             for g in ordered
         ],
     }
@@ -119,7 +140,7 @@ def item_tree(standard: Standard, nodes: list[ItemNode], attribute_url: Callable
                 "url": attribute_url(node.tag) if entry else None,
                 "types": [{"type": t, "meaning": TYPE_MEANINGS.get(t, "")} for t in node.types],
                 "tables": tables[:ITEM_TABLES_SHOWN],
-                "more_tables": len(tables) - ITEM_TABLES_SHOWN,
+                "more_tables": f" and {len(tables) - ITEM_TABLES_SHOWN} more" if tables[ITEM_TABLES_SHOWN:] else "",
                 "children": item_tree(standard, list(node.children.values()), attribute_url, table_url),
             }
         )

@@ -8,8 +8,11 @@ from dicomref.standard.descriptions import ValueSet
 from dicomref.standard.model import ModuleAttribute, Standard
 from dicomref.standard.value_sets import KIND_LABELS, TermList, values_by_position
 
-# Lists longer than this are folded behind their count, so the page stays readable.
+# Lists longer than this are folded behind their count, so the page stays readable; on module rows, where
+# space is short, lists fold sooner. A folded list names its first terms in its summary.
 TERMS_OPEN = 12
+TERMS_OPEN_IN_ROW = 6
+TERMS_PREVIEWED = 6
 # How many modules or macros a list names before "and N more".
 PLACES_SHOWN = 3
 
@@ -20,8 +23,15 @@ def section_label(url: str) -> str:
     return "Section " + anchor.removeprefix("sect_") if anchor.startswith("sect_") else "PS3.3"
 
 
-def _terms(values: tuple[str, ...], meanings: tuple[str, ...]) -> list[dict]:
-    return [{"value": v, "meaning": m} for v, m in zip(values, meanings or ("",) * len(values))]
+def _terms(values: tuple[str, ...], meanings: tuple[str, ...], open_up_to: int) -> dict:
+    """A list of terms as a page shows it: open when short, else folded behind a summary naming the first few."""
+    terms = [{"value": v, "meaning": m} for v, m in zip(values, meanings or ("",) * len(values), strict=False)]
+    return {
+        "all": terms,
+        "open": len(terms) <= open_up_to,
+        "preview": terms[:TERMS_PREVIEWED],
+        "summary": f"{len(terms)} terms",
+    }
 
 
 def _places(standard: Standard, term_list: TermList, module_url: Callable[[str], str]) -> list[dict]:
@@ -45,14 +55,15 @@ def attribute_values(standard: Standard, key: str, module_url: Callable[[str], s
                     "kind": term_list.kind,
                     "retired": term_list.retired,
                     "condition": term_list.condition or "",
-                    "terms": _terms(term_list.values, term_list.meanings),
-                    "open": len(term_list.values) <= TERMS_OPEN,
+                    "terms": _terms(term_list.values, term_list.meanings, TERMS_OPEN),
                     "places": places[:PLACES_SHOWN],
-                    "more_places": len(places) - PLACES_SHOWN,
+                    "more_places": f" and {len(places) - PLACES_SHOWN} more" if len(places) > PLACES_SHOWN else "",
                     "sections": [{"label": section_label(u), "url": u} for u in term_list.sources],
                 }
             )
         positions.append({"label": position.label, "position": position.position, "lists": lists})
+    for position in positions:  # one list for the whole value needs no heading of its own
+        position["headed"] = len(positions) > 1 or bool(position["position"])
     return positions
 
 
@@ -66,6 +77,6 @@ def _referred(value_set: ValueSet) -> dict:
     return {
         "label": f"{which}{'Retired ' if value_set.retired else ''}{KIND_LABELS[value_set.kind]}",
         "condition": value_set.condition or "",
-        "terms": _terms(value_set.values, value_set.meanings),
+        "terms": _terms(value_set.values, value_set.meanings, TERMS_OPEN_IN_ROW),
         "section": {"label": section_label(value_set.source), "url": value_set.source},
     }

@@ -316,7 +316,7 @@ def _profile(rows: list[dict], dictionary: Dictionary) -> dict[str, ProfileActio
         if "x" not in pattern or pattern in dictionary.entries:
             keys = [pattern] if pattern in dictionary.entries else []
         else:
-            keys = [key for key in dictionary.entries if all(p in ("x", k) for p, k in zip(pattern, key))]
+            keys = [key for key in dictionary.entries if all(p in ("x", k) for p, k in zip(pattern, key, strict=False))]
         for key in keys:
             actions.setdefault(key, action)
     return dict(sorted(actions.items()))

@@ -89,7 +89,8 @@ _CLEANER = nh3.Cleaner(
 )  # fmt: skip
 
 _HTML_WHITESPACE = re.compile(r"[ \t\n\r\f]+")  # not \s: a no-break space is content
-_SPACE_AT_BLOCK_TAG = re.compile(r" ?(</?(?:%s)\b(?:[^>\"]|\"[^\"]*\")*>) ?" % "|".join(sorted(_BLOCK_TAGS)))
+_BLOCK_TAG_NAMES = "|".join(sorted(_BLOCK_TAGS))
+_SPACE_AT_BLOCK_TAG = re.compile(rf" ?(</?(?:{_BLOCK_TAG_NAMES})\b(?:[^>\"]|\"[^\"]*\")*>) ?")
 _ANY_TAG = re.compile(r"<(?:[^>\"]|\"[^\"]*\")*>")
 _VALUE_SET_HEADING = re.compile(
     r"(?:value\s+(\d+)\s+)?(retired\s+)?(enumerated|defined)\s+(?:value|term)s?\b[\s:]*(.*?)[\s:]*$", re.IGNORECASE

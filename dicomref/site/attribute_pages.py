@@ -1,0 +1,130 @@
+"""The page of each attribute: its dictionary entry, where the standard uses it, and the examples seen."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from dicomref import urls
+from dicomref.site.model import SiteModel, attribute_entries, pydicom_access
+from dicomref.site.page import Page, PageContext, PageSource, crumbs, plural
+from dicomref.site.parts import part_path
+from dicomref.site.usage import iod_groups, item_tree, place_groups
+from dicomref.site.values import attribute_values
+from dicomref.standard import DictEntry, display_tag
+from dicomref.standard.places import iods_reaching, places, why_in_no_table
+from dicomref.urls import api_url, attribute_url, group_url, iod_url, module_url, table_url
+
+# The registry of data elements in PS3.6, where every attribute is defined.
+NEMA_PART06 = "https://dicom.nema.org/medical/dicom/current/output/chtml/part06/chapter_6.html"
+# Sequences the attribute was found inside, named on the page; the rest are counted.
+PATHS_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class AttributeContext(PageContext):
+    entry: dict
+    kind: str
+    repeating: bool
+    unnamed: bool
+    only_in_modules_edition: bool
+    newer_than_modules: bool
+    modules_edition: str
+    dictionary_edition: str
+    pydicom: list[str]
+    description: str
+    values: list[dict]
+    module_groups: list[dict]
+    module_count: int
+    macro_groups: list[dict]
+    macro_count: int
+    in_no_module: str | None
+    iods: dict
+    items: list[dict]
+    examples: list[dict]
+    seen_text: str
+    unseen_text: str
+    paths: list[list[dict]]  # the first PATHS_SHOWN sequence paths the attribute was found at
+    more_paths: str  # how many more, as said after them ('' when none)
+    identifying: bool
+    nema_url: str
+    api_url: str
+
+
+def attribute_pages(model: SiteModel) -> list[PageSource]:
+    return [
+        PageSource(attribute_url(entry.tag), functools.partial(attribute_page, model, entry))
+        for entry in attribute_entries(model.standard)
+    ]
+
+
+def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
+    standard = model.standard
+    found = places(standard, entry.tag)
+    modules = [p for p in found if p.kind == "module"]
+    macros = [p for p in found if p.kind == "macro"]
+    info = model.attribute_info(entry.tag)
+    description = next((p.attribute.description.html for p in found if p.attribute.description.html), "")
+    examples = model.examples(entry.tag)
+    paths = [
+        [{"display": display_tag(t), "name": model.name_of(t), "url": attribute_url(t)} for t in p]
+        for p in info.get("paths", [])
+        if p
+    ]
+    context = AttributeContext(
+        entry=model.attribute_row(entry),
+        kind=entry.kind,
+        repeating=entry.repeating,
+        unnamed=not entry.name,
+        only_in_modules_edition=entry.tag not in standard.dictionary.entries,
+        newer_than_modules=standard.newer_than_modules(entry.tag),
+        modules_edition=standard.modules_edition,
+        dictionary_edition=standard.releases.get("data dictionary", ""),
+        pydicom=pydicom_access(entry) if entry.tag in standard.dictionary.entries else [],
+        description=description,
+        values=attribute_values(standard, entry.tag, module_url),
+        module_groups=place_groups(standard, entry.tag, modules, model.row_url),
+        module_count=len({p.id for p in modules}),
+        macro_groups=place_groups(standard, entry.tag, macros, model.row_url),
+        macro_count=len({p.id for p in macros}),
+        in_no_module=why_in_no_table(standard, entry.tag),
+        iods=iod_groups(iods_reaching(standard, entry.tag), table_url, iod_url),
+        items=item_tree(standard, model.items.items(entry.tag), attribute_url, table_url) if entry.vr == "SQ" else [],
+        examples=examples,
+        seen_text=_seen_text(info, len(examples)),
+        unseen_text="" if examples else _unseen_text(entry, info),
+        paths=paths[:PATHS_SHOWN],
+        more_paths=f" and {len(paths) - PATHS_SHOWN} more" if len(paths) > PATHS_SHOWN else "",
+        identifying=entry.tag in standard.identifying,
+        nema_url=NEMA_PART06,
+        api_url=api_url("attribute", entry.tag),
+    )
+    return Page(
+        attribute_url(entry.tag),
+        "attribute.html",
+        f"{entry.display} {entry.name}".strip(),
+        context,
+        section="attributes",
+        summary=f"DICOM attribute {entry.display} {entry.name or '(no name)'} ({entry.keyword or 'no keyword'}), "
+        f"VR {entry.vr}: its modules, macros, IODs and real example values.",
+        crumbs=crumbs(
+            (f"Group {entry.group}", part_path(group_url(entry.group), model.index_in_group(entry.tag)))
+            if entry.tag in standard.dictionary.entries
+            else ("Attributes", urls.GROUPS),
+            (entry.display, None),
+        ),
+    )
+
+
+def _seen_text(info: dict, shown: int) -> str:
+    if not shown:
+        return ""
+    text = f"Seen in {plural(info['files'], 'scraped file')}, with {plural(info['distinct'], 'distinct value')}"
+    return text + (f"; the {shown} most telling are shown." if shown < info["distinct"] else ".")
+
+
+def _unseen_text(entry: DictEntry, info: dict) -> str:
+    if info.get("files"):
+        why = "a sequence has no value of its own" if entry.vr == "SQ" else "its values are binary and not kept"
+        return f"Seen in {plural(info['files'], 'scraped file')}; {why}."
+    return "No example yet: none of the curated datasets holds this attribute."

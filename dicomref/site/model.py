@@ -1,0 +1,209 @@
+"""The standard joined with the aggregate: what every page draws from, each derived table built once."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from html import escape as escape_html
+
+from dicomref.formats.aggregate import Aggregate, Attribute, Coverage, DatasetSummary
+from dicomref.site.credits import Credits
+from dicomref.site.fold import Folded, MacroFinder, fold
+from dicomref.site.page import noun, plural, visible
+from dicomref.site.usage import USAGE_MEANINGS
+from dicomref.standard import DictEntry, Standard, display_tag
+from dicomref.standard.places import ItemIndex, Place
+from dicomref.standard.uids import UidRegistry, load_uid_registry
+from dicomref.urls import attribute_url, iod_url, macro_url, module_url, table_url, uid_url
+
+
+def pydicom_access(entry: DictEntry) -> list[str]:
+    """How a developer reaches the attribute with pydicom."""
+    if entry.repeating or entry.kind == "command":
+        return []
+    holder = "ds.file_meta" if entry.kind == "file meta" else "ds"
+    access = [f"{holder}[0x{entry.tag[:4]}, 0x{entry.tag[4:]}]"]
+    if entry.keyword:
+        access.insert(0, f"{holder}.{entry.keyword}")
+    return access
+
+
+def attribute_entries(standard: Standard) -> list[DictEntry]:
+    """The dictionary, and the few tags the modules list that only the modules' own dictionary names."""
+    extra = [
+        standard.edition_entries[key]
+        for key in sorted({*standard.usages, *standard.macro_usages})
+        if key not in standard.dictionary.entries and key in standard.edition_entries
+    ]
+    return [*standard.dictionary, *extra]
+
+
+@dataclass
+class SiteModel:
+    """The standard joined with the aggregate: what every page draws from."""
+
+    standard: Standard
+    aggregate: Aggregate
+    credits: Credits = field(default_factory=Credits)
+    _usage_in_iod: dict[tuple[str, str], str] = field(default_factory=dict)
+    _folded: dict[tuple[str, str], Folded] = field(default_factory=dict)
+    _finder: MacroFinder | None = None
+    _items: ItemIndex | None = None
+    _group_index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for iod in self.standard.iods.values():
+            for iod_module in iod.modules:
+                self._usage_in_iod.setdefault((iod.id, iod_module.module_id), iod_module.usage)
+
+    def index_in_group(self, key: str) -> int:
+        """Where the attribute stands in its group's listing, which may span several pages."""
+        if not self._group_index:
+            counts: dict[str, int] = {}
+            for entry in self.standard.dictionary:
+                self._group_index[entry.tag] = counts.get(entry.group, 0)
+                counts[entry.group] = counts.get(entry.group, 0) + 1
+        return self._group_index.get(key, 0)
+
+    def module_usage(self, iod_id: str, module_id: str) -> dict:
+        """How an IOD includes a module: M, C or U, and what that means."""
+        usage = self._usage_in_iod.get((iod_id, module_id), "")
+        return {"usage": usage, "usage_meaning": USAGE_MEANINGS.get(usage, "")}
+
+    def folded(self, kind: str, table_id: str) -> Folded:
+        """A module's or macro's rows as the page shows them, built once."""
+        if (kind, table_id) not in self._folded:
+            if self._finder is None:
+                self._finder = MacroFinder(self.standard)
+            table = (self.standard.modules if kind == "module" else self.standard.macros)[table_id]
+            self._folded[(kind, table_id)] = fold(table, self._finder)
+        return self._folded[(kind, table_id)]
+
+    @property
+    def items(self) -> ItemIndex:
+        if self._items is None:
+            self._items = ItemIndex(self.standard)
+        return self._items
+
+    def row_url(self, place: Place, key: str) -> str:
+        """The row (or the macro block) showing the attribute on its module's or macro's page."""
+        anchor = self.folded(place.kind, place.id).anchors[(place.attribute.path, key)]
+        return table_url(place.kind, place.id) + "#" + anchor
+
+    @property
+    def coverage(self) -> Coverage:
+        return self.aggregate["coverage"]
+
+    @property
+    def datasets(self) -> list[DatasetSummary]:
+        return self.aggregate["datasets"]
+
+    def attribute_info(self, key: str) -> Attribute | dict:
+        """The aggregate's record of the attribute; empty when no file held it."""
+        return self.aggregate["attributes"].get(key, {})
+
+    def example_status(self, key: str) -> dict:
+        """What a row says about the attribute's examples: values, seen without a value, or nothing."""
+        info = self.attribute_info(key)
+        if info.get("examples"):
+            return {
+                "kind": "values",
+                "label": plural(info["distinct"], "value"),
+                "url": attribute_url(key) + "#examples",
+            }
+        if info.get("files"):
+            return {"kind": "seen", "label": "seen", "url": attribute_url(key) + "#examples"}
+        return {"kind": "none", "label": "", "url": None}
+
+    @functools.cached_property
+    def uids(self) -> UidRegistry:
+        return load_uid_registry(self.standard)
+
+    def uid_link(self, uid: str) -> dict:
+        """A UID as provenance shows it: its registered name linked to its page, else the UID as written."""
+        registered = self.uids.get(uid)
+        if registered is None:
+            return {"name": uid, "uid": uid, "url": None}  # the registry holds every SOP class the standard names
+        return {"name": registered.label, "uid": uid, "url": uid_url(uid)}
+
+    def registered_uids_in(self, text: str | None, vr: str) -> list[dict]:
+        """The registered UIDs a UI value holds, each named and linked to its page."""
+        if not text or vr != "UI":
+            return []
+        return [self.uid_link(u.uid) for u in self.uids.registered_in(text)]
+
+    @functools.cached_property
+    def local_targets(self) -> dict[str, str]:
+        """Links of descriptions to a module, macro or IOD table of the standard, mapped to our page of it.
+
+        Both sides as they are written in the sanitised HTML's href attributes.
+        """
+        tables = {"module": (self.standard.modules, module_url), "macro": (self.standard.macros, macro_url)}
+        tables["iod"] = (self.standard.iods, iod_url)
+        described = [
+            *(
+                a.description
+                for t in [*self.standard.modules.values(), *self.standard.macros.values()]
+                for a in t.attributes
+            ),
+            *(t.description for t in [*self.standard.modules.values(), *self.standard.macros.values()]),
+            *(iod.description for iod in self.standard.iods.values()),
+        ]
+        targets: dict[str, str] = {}
+        for description in described:
+            for link in description.local:
+                known, url = tables[link.kind]
+                if link.id in known:
+                    targets[escape_html(link.href)] = escape_html(url(link.id))
+        return targets
+
+    def name_of(self, key: str) -> str:
+        entry = self.standard.any_entry(key)
+        return entry.name if entry and entry.name else display_tag(key)
+
+    def attribute_row(self, entry: DictEntry) -> dict:
+        return {
+            "tag": entry.tag,
+            "display": entry.display,
+            "name": entry.name,
+            "keyword": entry.keyword,
+            "vr": entry.vr,
+            "vm": entry.vm,
+            "retired": entry.retired,
+            "url": attribute_url(entry.tag),
+            "examples": self.example_status(entry.tag),
+        }
+
+    def examples(self, key: str) -> list[dict]:
+        entry = self.standard.entry(key)
+        vr = entry.vr if entry else ""
+        rows = []
+        for example in self.attribute_info(key).get("examples", []):
+            if example.get("bulk_length") is not None:
+                shown = "binary"
+            elif example.get("value") is None:
+                shown = "withheld"
+            else:
+                shown = "value"
+            file = example.get("file") or {}
+            rows.append(
+                {
+                    "shown": shown,
+                    "value": visible(example.get("value")),
+                    "truncated": example.get("truncated", False),
+                    "length": example.get("length"),
+                    "bulk_length": example.get("bulk_length"),
+                    "withheld": example.get("withheld"),
+                    "count": example["count"],
+                    "files_word": noun(example["count"], "file"),
+                    "valid": example["valid"],
+                    "problem": example.get("problem"),
+                    "modalities": example["modalities"],
+                    "sop_classes": [self.uid_link(u) for u in example["sop_classes"]],
+                    "uids": self.registered_uids_in(example.get("value"), vr),
+                    "datasets": example["datasets"],
+                    "file": f"{file['dataset']}/{file['path']}" if file else "",
+                    "collection": self.credits.collection_of(file["dataset"], file["path"]) if file else None,
+                }
+            )
+        return rows
