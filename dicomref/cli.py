@@ -33,13 +33,18 @@ from dicomref.formats.unreadable import unreadable_path
 from dicomref.urls import KIND_NAMES
 
 if TYPE_CHECKING:
+    from whoosh.index import Index
+
+    from dicomref.aggregate import AggregateOptions
+    from dicomref.formats.aggregate import Aggregate
     from dicomref.scrape import ScrapeInput, ScrapeOptions, ScrapeProgress, ScrapeSummary
+    from dicomref.standard import Standard
 
 
 class _Commands(TyperGroup):
     """Problems the user can fix become one line and a non-zero exit; tracebacks only with --debug."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]  # typer passes its own Context
         try:
             return super().invoke(ctx)
         except DicomrefError as exc:
@@ -143,7 +148,7 @@ def main(
     context.obj = Settings(debug=debug or os.environ.get("DICOMREF_DEBUG") == "1")
 
 
-def _load_standard(folder: Path | None):
+def _load_standard(folder: Path | None) -> Standard:
     """The model, from the cache when it is current; warnings about the sources go to stderr."""
     from dicomref.standard import load_standard
 
@@ -276,7 +281,7 @@ def scrape(
     _run_scrape(_inputs(paths) if paths else manifest_inputs(datasets), out, options)
 
 
-def _inputs(paths: list[Path]):
+def _inputs(paths: list[Path]) -> list[ScrapeInput]:
     from dicomref.scrape import ScrapeInput
     from dicomref.scrape.sources import printable_path
 
@@ -316,7 +321,7 @@ def aggregate(
     )
 
 
-def _run_aggregate(scraped: list[Path], out: Path, model, options) -> dict:
+def _run_aggregate(scraped: list[Path], out: Path, model: Standard, options: AggregateOptions) -> Aggregate:
     from dicomref.aggregate import AggregateProgress, aggregate_to_file
 
     with Progress(
@@ -379,7 +384,7 @@ def site(
         TimeElapsedColumn(),
         console=err_console,
     ) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(phase: str, done: int, total: int) -> None:
             if phase not in tasks:
@@ -611,7 +616,7 @@ def _print_attribute(info: dict) -> None:
         )
 
 
-def _search_index(aggregate_file: Path, standard: Path | None, model=None):
+def _search_index(aggregate_file: Path, standard: Path | None, model: Standard | None = None) -> Index:
     """The Whoosh index beside the aggregate, built (once per aggregate and standard) when missing or stale."""
     from dicomref.search import current_index, index_beside
 

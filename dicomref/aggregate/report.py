@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from rich.markup import escape
 from rich.table import Table
 
 from dicomref.errors import DicomrefError
+from dicomref.formats.aggregate import Coverage
 from dicomref.standard import display_tag
 
 FORMATS = ("table", "json", "markdown", "csv")
@@ -30,21 +33,26 @@ class ReportTable:
     rows: list[tuple]
 
 
-def _ratio_cells(ratio: dict) -> tuple:
+def _part(coverage: Coverage, key: str) -> Any:
+    """A part of the coverage named at run time (a summary ratio or a breakdown)."""
+    return cast(Mapping[str, Any], coverage)[key]
+
+
+def _ratio_cells(ratio: Mapping[str, Any]) -> tuple:
     return (ratio["covered"], ratio["total"], ratio["percent"])
 
 
 EMPTY_ONLY_LABEL = "Entries seen only with empty values (not covered)"
 
 
-def summary_table(coverage: dict) -> ReportTable:
-    rows = [(label, *_ratio_cells(coverage[key])) for key, label in SUMMARY]
+def summary_table(coverage: Coverage) -> ReportTable:
+    rows = [(label, *_ratio_cells(_part(coverage, key))) for key, label in SUMMARY]
     if "empty_only" in coverage:
         rows.append((EMPTY_ONLY_LABEL, *_ratio_cells(coverage["empty_only"])))
     return ReportTable("Coverage of the data dictionary", ("Scope", "Covered", "Total", "Percent"), rows)
 
 
-def _empty_only(coverage: dict) -> ReportTable:
+def _empty_only(coverage: Coverage) -> ReportTable:
     entries = coverage.get("empty_only", {}).get("entries", [])
     return ReportTable(
         "Seen only with empty values: in files, but never with a value (not counted as covered)",
@@ -53,8 +61,8 @@ def _empty_only(coverage: dict) -> ReportTable:
     )
 
 
-def _sources(coverage: dict, by: str, title: str, column: str) -> ReportTable:
-    rows = sorted(coverage[f"by_{by}"].items(), key=lambda kv: (-kv[1]["unique"], -kv[1]["contributed"], kv[0]))
+def _sources(coverage: Coverage, by: str, title: str, column: str) -> ReportTable:
+    rows = sorted(_part(coverage, f"by_{by}").items(), key=lambda kv: (-kv[1]["unique"], -kv[1]["contributed"], kv[0]))
     return ReportTable(
         title,
         (column, "Files", "Entries contributed", "Only from it"),
@@ -62,7 +70,7 @@ def _sources(coverage: dict, by: str, title: str, column: str) -> ReportTable:
     )
 
 
-def _wanted(coverage: dict, limit: int | None = None) -> ReportTable:
+def _wanted(coverage: Coverage, limit: int | None = None) -> ReportTable:
     rows = [
         (display_tag(w["tag"]), w["keyword"], w["name"], w["vr"], w["required_in_iods"])
         for w in coverage["most_wanted"][:limit]
@@ -74,7 +82,7 @@ def _wanted(coverage: dict, limit: int | None = None) -> ReportTable:
     )
 
 
-def breakdown_table(coverage: dict, by: str) -> ReportTable:
+def breakdown_table(coverage: Coverage, by: str) -> ReportTable:
     ratio_columns = ("Covered", "Total", "Percent")
     if by == "vr":
         return ReportTable(
@@ -86,6 +94,7 @@ def breakdown_table(coverage: dict, by: str) -> ReportTable:
             ("Group", *ratio_columns),
             [(group, *_ratio_cells(r)) for group, r in coverage["by_group"].items()],
         )
+    columns: tuple[str, ...]
     if by == "module":
         columns = (
             "Module",
@@ -129,14 +138,14 @@ def breakdown_table(coverage: dict, by: str) -> ReportTable:
     raise DicomrefError(f"--by {by}: choose one of {', '.join(BREAKDOWNS)}")
 
 
-def coverage_json(coverage: dict, by: str | None) -> dict:
+def coverage_json(coverage: Coverage, by: str | None) -> Mapping[str, Any]:
     """The whole coverage object, or the three summary ratios and the one breakdown asked for."""
     if by is None:
         return coverage
     breakdown_table(coverage, by)  # rejects an unknown breakdown
     name = {"wanted": "most_wanted", "empty": "empty_only"}.get(by, f"by_{by}")
     summary = [key for key, _ in SUMMARY] + ["empty_only"]
-    return {**{key: coverage[key] for key in summary if key in coverage}, name: coverage[name]}
+    return {**{key: _part(coverage, key) for key in summary if key in coverage}, name: _part(coverage, name)}
 
 
 def _cell(value: object) -> str:
@@ -144,7 +153,7 @@ def _cell(value: object) -> str:
 
 
 def _markdown(table: ReportTable) -> str:
-    def row(cells) -> str:
+    def row(cells: Iterable[object]) -> str:
         return "| " + " | ".join(_cell(c).replace("|", "\\|") for c in cells) + " |"
 
     align = ["---:" if isinstance(c, (int, float)) else "---" for c in (table.rows[0] if table.rows else table.columns)]
@@ -169,7 +178,7 @@ def _rich(table: ReportTable) -> Table:
     return rich_table
 
 
-def render_coverage(coverage: dict, fmt: str, by: str | None = None) -> str | list[Table]:
+def render_coverage(coverage: Coverage, fmt: str, by: str | None = None) -> str | list[Table]:
     """Without `by`: the summary, the datasets and the top of the most wanted list;
     with it: the summary and that breakdown.
 

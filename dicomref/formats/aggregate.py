@@ -48,6 +48,11 @@ class Attribute(TypedDict):
     examples: list[Example]
 
 
+def unseen_attribute() -> Attribute:
+    """The record of an attribute no file held."""
+    return Attribute(files=0, distinct=0, distinct_exact=True, invalid=0, paths=[], vrs=[], examples=[])
+
+
 class DatasetSummary(TypedDict):
     name: str
     files: int

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dicomref.errors import DicomrefError
 from dicomref.files import write_text_atomic
@@ -119,7 +120,7 @@ def read_plan(path: Path) -> list[PlanRow]:
     return rows
 
 
-def s3_client(endpoint_url: str | None, jobs: int):
+def s3_client(endpoint_url: str | None, jobs: int) -> Any:
     """An anonymous client: IDC's buckets are public, so requests are not signed and no credentials are read."""
     import boto3
     from botocore import UNSIGNED
@@ -129,7 +130,7 @@ def s3_client(endpoint_url: str | None, jobs: int):
     return boto3.session.Session().client("s3", endpoint_url=endpoint_url, config=config, region_name="us-east-1")
 
 
-def _smallest_object(client, row: PlanRow) -> tuple[str, int]:
+def _smallest_object(client: Any, row: PlanRow) -> tuple[str, int]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     objects = []
@@ -182,7 +183,7 @@ def check_dicom(path: Path, series_instance_uid: str) -> None:
 
 
 class _Fetcher:
-    def __init__(self, client, options: FetchOptions) -> None:
+    def __init__(self, client: Any, options: FetchOptions) -> None:
         self.client = client
         self.options = options
         self.lock = threading.Lock()
@@ -306,7 +307,7 @@ def fetch(
     options: FetchOptions,
     credits_for: Callable[[dict[str, set[str]]], list[CollectionCredit]] | None = None,
     on_progress: ProgressCallback | None = None,
-    client=None,
+    client: Any = None,
 ) -> FetchSummary:
     """Fetch (or with dry_run, list) the smallest object of every planned series, `jobs` at a time.
 

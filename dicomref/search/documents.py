@@ -64,8 +64,9 @@ def _prominence(iod_count: int) -> int:
     return min(MAX_PROMINENCE, round(2 * math.log2(1 + iod_count)))
 
 
-def _examples(aggregate: Aggregate, tag: str) -> tuple[str, ...]:
-    examples = aggregate.get("attributes", {}).get(tag, {}).get("examples", [])
+def _examples(aggregate: Aggregate | None, tag: str) -> tuple[str, ...]:
+    attribute = aggregate["attributes"].get(tag) if aggregate else None
+    examples = attribute["examples"] if attribute else []
     return tuple(str(example["value"]) for example in examples if example.get("value") not in (None, ""))
 
 
@@ -103,7 +104,7 @@ def attribute_documents(standard: Standard, aggregate: Aggregate | None = None) 
         descriptions = dict.fromkeys(
             usage.attribute.description.text for usage in usages if usage.attribute.description.text
         )
-        examples = _examples(aggregate or {}, entry.tag)
+        examples = _examples(aggregate, entry.tag)
         iods = {iod for module in modules for iod in standard.iods_by_module.get(module, [])}
         documents.append(
             SearchDocument(

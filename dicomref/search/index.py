@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from whoosh import fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
@@ -26,7 +27,7 @@ FINGERPRINT_FILE = "fingerprint"
 SCHEMA_VERSION = 2
 
 
-def _words():
+def _words() -> Any:
     """Letters and digits, lower case, nothing dropped: 'Number of Frames' keeps its 'of'."""
     return RegexTokenizer(r"[A-Za-z0-9]+") | LowercaseFilter()
 
@@ -54,7 +55,7 @@ def schema() -> fields.Schema:
     )
 
 
-def _add(writer, document: SearchDocument) -> None:
+def _add(writer: Any, document: SearchDocument) -> None:
     values = {
         "id": f"{document.kind} {document.id}",
         "kind": document.kind,

@@ -38,7 +38,7 @@ def api_documents(model: SiteModel) -> Iterator[tuple[str, Document]]:
     yield urls.COVERAGE_API, lambda: model.coverage
 
 
-def _attribute(model: SiteModel, entry: DictEntry, info: Attribute | dict) -> object:
+def _attribute(model: SiteModel, entry: DictEntry, info: Attribute) -> object:
     return attribute_document(model.standard, entry, info, model.items)
 
 

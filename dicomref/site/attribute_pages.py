@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from dicomref import urls
+from dicomref.formats.aggregate import Attribute
 from dicomref.site.model import SiteModel, attribute_entries, pydicom_access
 from dicomref.site.page import Page, PageContext, PageSource, crumbs, plural
 from dicomref.site.parts import part_path
@@ -116,14 +117,14 @@ def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
     )
 
 
-def _seen_text(info: dict, shown: int) -> str:
+def _seen_text(info: Attribute, shown: int) -> str:
     if not shown:
         return ""
     text = f"Seen in {plural(info['files'], 'scraped file')}, with {plural(info['distinct'], 'distinct value')}"
     return text + (f"; the {shown} most telling are shown." if shown < info["distinct"] else ".")
 
 
-def _unseen_text(entry: DictEntry, info: dict) -> str:
+def _unseen_text(entry: DictEntry, info: Attribute) -> str:
     if info.get("files"):
         why = "a sequence has no value of its own" if entry.vr == "SQ" else "its values are binary and not kept"
         return f"Seen in {plural(info['files'], 'scraped file')}; {why}."

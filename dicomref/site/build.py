@@ -77,7 +77,13 @@ def _environment(targets: dict[str, str]) -> Environment:
     env.globals["urls"] = urls
     env.filters["num"] = "{:,}".format
     env.filters["localised"] = lambda html, root: localised(html, targets, root)
+    env.filters["type_class"] = type_class
     return env
+
+
+def type_class(attribute_type: str) -> str:
+    """The badge of a Type: 't1', 't2', 't3', with 'cond' for 1C and 2C."""
+    return f"t{attribute_type[:1]}" + (" cond" if len(attribute_type) > 1 else "")
 
 
 @dataclass(frozen=True)

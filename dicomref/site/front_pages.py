@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from dicomref import urls
+from dicomref.formats.aggregate import Coverage, Ratio
 from dicomref.site.charts import Bar, bar_chart
 from dicomref.site.listing_pages import browse_links
 from dicomref.site.model import SiteModel
 from dicomref.site.page import Page, PageContext, PageSource, crumbs, plural, ready
-from dicomref.standard import display_tag
+from dicomref.standard import Standard, display_tag
 from dicomref.urls import attribute_url, iod_url, module_url, root_of
 
 # Entry points on the home page.
@@ -24,7 +27,7 @@ CHART_IODS = 20
 @dataclass(frozen=True)
 class HomeContext(PageContext):
     summary: list[dict]
-    overall: dict
+    overall: Ratio
     datasets: list
     counts: dict[str, int]
     popular: list[dict]
@@ -83,7 +86,7 @@ def _coverage_page(model: SiteModel) -> Page:
         key=lambda kv: (-kv[1]["percent"], kv[1]["name"]),
     )
     by_iod = sorted(coverage.get("by_iod", {}).items(), key=lambda kv: (-kv[1]["percent"], kv[1]["name"]))
-    datasets = [
+    datasets: list[dict[str, Any]] = [
         {
             **d,
             "contributed": coverage.get("by_dataset", {}).get(d["name"], {}).get("contributed", 0),
@@ -138,7 +141,7 @@ def _coverage_page(model: SiteModel) -> Page:
     )
 
 
-def _empty_only(coverage: dict) -> dict:
+def _empty_only(coverage: Coverage) -> dict:
     """Entries files hold only with empty values, apart from the covered ones (absent from older aggregates)."""
     empty = coverage.get("empty_only", {})
     entries = [
@@ -147,13 +150,14 @@ def _empty_only(coverage: dict) -> dict:
     return {"covered": empty.get("covered", 0), "entries": entries}
 
 
-def _coverage_summary(coverage: dict) -> list[dict]:
+def _coverage_summary(coverage: Coverage) -> list[dict]:
     labels = (
         ("overall", "All dictionary entries"),
         ("value_bearing", "Entries that carry a value (not SQ or OB)"),
         ("value_bearing_current", "Current (not retired) entries that carry a value"),
     )
-    return [{"label": label, **coverage[key]} for key, label in labels if key in coverage]
+    ratios = cast(Mapping[str, Ratio], coverage)
+    return [{"label": label, **ratios[key]} for key, label in labels if key in coverage]
 
 
 def _home_page(model: SiteModel) -> Page:
@@ -162,7 +166,7 @@ def _home_page(model: SiteModel) -> Page:
         (
             (info["files"], key)
             for key, info in model.aggregate["attributes"].items()
-            if info.get("examples") and standard.entry(key) and standard.entry(key).kind == "data"
+            if info.get("examples") and _is_data(standard, key)
         ),
         key=lambda fk: (-fk[0], fk[1]),
     )
@@ -194,6 +198,11 @@ def _home_page(model: SiteModel) -> Page:
             "with example values from real DICOM files."
         ),
     )
+
+
+def _is_data(standard: Standard, key: str) -> bool:
+    entry = standard.entry(key)
+    return entry is not None and entry.kind == "data"
 
 
 def _popular(model: SiteModel, key: str, files: int) -> dict:

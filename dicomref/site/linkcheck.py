@@ -87,7 +87,7 @@ class _Collector(ElementFilter):
 
 def parse_page(html: bytes) -> _Parsed:
     collector = _Collector()
-    BeautifulSoup(html, "lxml", parse_only=collector)
+    BeautifulSoup(html, "lxml", parse_only=collector)  # type: ignore[arg-type]  # bs4 types it too narrowly
     return _Parsed(frozenset(collector.ids), tuple(collector.links), collector.base)
 
 
@@ -98,7 +98,8 @@ class _Tree:
 
 
 def _tree(site: Path) -> _Tree:
-    files, folders = set(), set()
+    files: set[str] = set()
+    folders: set[str] = set()
     for folder, subfolders, names in os.walk(site):
         relative = Path(folder).relative_to(site).as_posix()
         prefix = "" if relative == "." else relative + "/"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from dicomref import urls
+from dicomref.formats.aggregate import Ratio
 from dicomref.site.model import SiteModel
 from dicomref.site.page import Page, PageContext, PageSource, crumbs, ready
 from dicomref.site.parts import split
@@ -34,7 +35,7 @@ class BrowseContext(PageContext):
     group: str = ""
     groups: list[dict] = field(default_factory=list)
     total: int = 0
-    coverage: dict | None = None
+    coverage: Ratio | None = None
     letter: str = ""
     letters: list[dict] = field(default_factory=list)
 

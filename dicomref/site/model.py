@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html import escape as escape_html
 
-from dicomref.formats.aggregate import Aggregate, Attribute, Coverage, DatasetSummary
+from dicomref.formats.aggregate import Aggregate, Attribute, Coverage, DatasetSummary, unseen_attribute
 from dicomref.site.credits import Credits
 from dicomref.site.fold import Folded, MacroFinder, fold
 from dicomref.site.page import noun, plural, visible
@@ -98,9 +99,9 @@ class SiteModel:
     def datasets(self) -> list[DatasetSummary]:
         return self.aggregate["datasets"]
 
-    def attribute_info(self, key: str) -> Attribute | dict:
-        """The aggregate's record of the attribute; empty when no file held it."""
-        return self.aggregate["attributes"].get(key, {})
+    def attribute_info(self, key: str) -> Attribute:
+        """The aggregate's record of the attribute; one of no files when no file held it."""
+        return self.aggregate["attributes"].get(key) or unseen_attribute()
 
     def example_status(self, key: str) -> dict:
         """What a row says about the attribute's examples: values, seen without a value, or nothing."""
@@ -138,8 +139,11 @@ class SiteModel:
 
         Both sides as they are written in the sanitised HTML's href attributes.
         """
-        tables = {"module": (self.standard.modules, module_url), "macro": (self.standard.macros, macro_url)}
-        tables["iod"] = (self.standard.iods, iod_url)
+        tables: dict[str, tuple[Mapping[str, object], Callable[[str], str]]] = {
+            "module": (self.standard.modules, module_url),
+            "macro": (self.standard.macros, macro_url),
+            "iod": (self.standard.iods, iod_url),
+        }
         described = [
             *(
                 a.description
@@ -185,7 +189,7 @@ class SiteModel:
                 shown = "withheld"
             else:
                 shown = "value"
-            file = example.get("file") or {}
+            file = example.get("file")
             rows.append(
                 {
                     "shown": shown,

@@ -7,6 +7,7 @@ import functools
 import json
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from whoosh.index import Index
@@ -30,7 +31,7 @@ def _limit(values: list[str]) -> int:
 class SiteHandler(SimpleHTTPRequestHandler):
     """The site's files, and GET /api/search?q=QUERY[&limit=N][&kind=K] answered as `dicomref search --json` would."""
 
-    def __init__(self, *args, index: Index | None, **kwargs) -> None:
+    def __init__(self, *args: Any, index: Index | None, **kwargs: Any) -> None:
         self.index = index
         super().__init__(*args, **kwargs)
 

@@ -175,7 +175,7 @@ def _tree_rows(model: SiteModel, nodes: list[Node], first_with: dict[str, dict])
         }
         first_with.setdefault(html, row)
         row["children"] = _tree_rows(model, node.children, first_with)
-        row["items_text"] = f"Items of {row['name']}: {plural(len(row['children']), 'row')}"
+        row["items_text"] = f"Items of {row['name']}: {plural(len(node.children), 'row')}"
         rows.append(row)
     return rows
 
@@ -192,7 +192,9 @@ def macro_functional_groups(standard: Standard, macro_id: str) -> list[dict]:
     rows = []
     for iod_id in sorted(set(standard.iods_by_macro.get(macro_id, []))):
         iod = standard.iods.get(iod_id)
-        for group in iod.functional_groups if iod else ():
+        if iod is None:
+            continue
+        for group in iod.functional_groups:
             if group.macro_id == macro_id:
                 rows.append(
                     {

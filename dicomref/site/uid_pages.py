@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dicomref import urls
+from dicomref.formats.aggregate import Example
 from dicomref.site.model import SiteModel
 from dicomref.site.page import Crumb, Page, PageContext, PageSource, noun, plural, ready
 from dicomref.standard import display_tag
@@ -50,7 +51,7 @@ class UidUses:
     """Where each UID shows up in the aggregate: as an example value, and as the SOP class of files."""
 
     as_value: dict[str, dict[str, int]] = field(default_factory=dict)  # uid -> tag -> files holding that value
-    by_sop_class: dict[str, dict[str, list[dict]]] = field(default_factory=dict)  # uid -> tag -> examples
+    by_sop_class: dict[str, dict[str, list[Example]]] = field(default_factory=dict)  # uid -> tag -> examples
 
     @classmethod
     def of(cls, model: SiteModel) -> UidUses:
@@ -60,8 +61,9 @@ class UidUses:
             for example in info.get("examples", []):
                 for sop_class in example.get("sop_classes", []):
                     uses.by_sop_class.setdefault(sop_class, {}).setdefault(tag, []).append(example)
-                if entry is not None and entry.vr == "UI" and example.get("value"):
-                    for registered in model.uids.registered_in(example["value"]):
+                value = example.get("value")
+                if entry is not None and entry.vr == "UI" and value:
+                    for registered in model.uids.registered_in(value):
                         counts = uses.as_value.setdefault(registered.uid, {})
                         counts[tag] = counts.get(tag, 0) + example["count"]
         return uses
@@ -84,12 +86,11 @@ def _seen_as(model: SiteModel, uses: UidUses, uid: str) -> list[dict]:
     ]
 
 
-def _shown(example: dict) -> str:
+def _shown(example: Example) -> str:
     if example.get("bulk_length") is not None:
         return f"binary, {example['bulk_length']:,} bytes"
-    if example.get("value") is None:
-        return "withheld"
-    return example["value"]
+    value = example.get("value")
+    return "withheld" if value is None else value
 
 
 def _attributes_seen(model: SiteModel, uses: UidUses, uid: str) -> list[dict]:

@@ -127,7 +127,9 @@ def iod_groups(reaches: list[Reach], table_url: TableUrl, iod_url: Callable[[str
     }
 
 
-def item_tree(standard: Standard, nodes: list[ItemNode], attribute_url: Callable[[str], str], table_url: TableUrl):
+def item_tree(
+    standard: Standard, nodes: list[ItemNode], attribute_url: Callable[[str], str], table_url: TableUrl
+) -> list[dict]:
     """A sequence's item attributes, nested sequences holding theirs, each linked to its page."""
     rows = []
     for node in nodes:

@@ -44,7 +44,7 @@ def _places(standard: Standard, term_list: TermList, module_url: Callable[[str],
 
 def attribute_values(standard: Standard, key: str, module_url: Callable[[str], str]) -> list[dict]:
     """The attribute page's Values section: one block per value position, each list with where it is given."""
-    positions = []
+    positions: list[dict] = []
     for position in values_by_position(standard, key):
         lists = []
         for term_list in position.lists:
@@ -62,8 +62,8 @@ def attribute_values(standard: Standard, key: str, module_url: Callable[[str], s
                 }
             )
         positions.append({"label": position.label, "position": position.position, "lists": lists})
-    for position in positions:  # one list for the whole value needs no heading of its own
-        position["headed"] = len(positions) > 1 or bool(position["position"])
+    for shown in positions:  # one list for the whole value needs no heading of its own
+        shown["headed"] = len(positions) > 1 or bool(shown["position"])
     return positions
 
 

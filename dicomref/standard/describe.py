@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from dicomref.standard.descriptions import ValueSet
 from dicomref.standard.dictionary import DictEntry
 from dicomref.standard.lookup import find_entry, parse_tag
@@ -22,7 +25,7 @@ def describe(standard: Standard, query: str, attributes: dict, items: ItemIndex 
     return {**document, "matched": key if key is not None and key != entry.tag else None}
 
 
-def attribute_document(standard: Standard, entry: DictEntry, info: dict, items: ItemIndex) -> dict:
+def attribute_document(standard: Standard, entry: DictEntry, info: Mapping[str, Any], items: ItemIndex) -> dict:
     """The attribute as `dicomref show --json` prints it and the site's JSON API publishes it.
 
     Dictionary entry; every module and macro listing it with Type, sequence path and sanitised
