@@ -13,11 +13,11 @@ BASE_URL ?= http://127.0.0.1:8000/
 SITE_FLAGS ?=
 PORT ?= 8000
 
-SHARED_CODE := $(wildcard dicomref/*.py)
+SHARED_CODE := $(wildcard dicomref/*.py dicomref/formats/*.py)
 SCRAPE_CODE := $(SHARED_CODE) $(wildcard dicomref/scrape/*.py)
 AGGREGATE_CODE := $(SHARED_CODE) $(wildcard dicomref/aggregate/*.py dicomref/standard/*.py)
-SITE_CODE := $(AGGREGATE_CODE) $(wildcard dicomref/site/*.py dicomref/search/*.py dicomref/templates/*.html \
-	dicomref/templates/static/*)
+SITE_CODE := $(AGGREGATE_CODE) $(wildcard dicomref/site/*.py dicomref/search/*.py dicomref/idc/*.py \
+	dicomref/templates/*.html dicomref/templates/static/*)
 
 .PHONY: site test test-long lint docs serve bench clean chromium
 
@@ -59,8 +59,10 @@ NODE_MODULES := node_modules/.package-lock.json
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
+# ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade, simplify) and mypy over the package.
 lint: $(DEV_INSTALLED)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 # The slowest 15 tests are printed at the end of every run (pytest options in pyproject.toml).
 test: lint chromium $(NODE_MODULES)
