@@ -24,7 +24,16 @@ IODS = ("ct-image", "enhanced-ct-image")
 MACROS = ("pixel-measures", "frame-content", "plane-position-patient")
 FILES = ("CT_small.dcm", "MR_small.dcm")
 # Filled in again by Standard.__post_init__ from the modules, macros and IODs kept.
-DERIVED = ("usages", "iods_by_module", "sop_class_names", "macro_usages", "iods_by_macro", "value_sets")
+DERIVED = (
+    "usages",
+    "iods_by_module",
+    "sop_class_names",
+    "macro_usages",
+    "iods_by_macro",
+    "module_inclusions",
+    "group_inclusions",
+    "value_sets",
+)
 
 
 def subset_standard(full: Standard) -> Standard:

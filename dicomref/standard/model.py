@@ -106,6 +106,9 @@ class Standard:
     macros: dict[str, Macro] = field(default_factory=dict)
     macro_usages: dict[str, list[MacroUsage]] = field(default_factory=dict)
     iods_by_macro: dict[str, list[str]] = field(default_factory=dict)  # functional groups only
+    # How each IOD includes a module, or a macro as a functional group: module or macro id -> (IOD id, inclusion).
+    module_inclusions: dict[str, list[tuple[str, IodModule]]] = field(default_factory=dict)
+    group_inclusions: dict[str, list[tuple[str, IodFunctionalGroup]]] = field(default_factory=dict)
     profile_actions: dict[str, ProfileAction] = field(default_factory=dict)
     value_sets: dict[str, tuple[ValueSet, ...]] = field(default_factory=dict)  # see value_sets_for
     releases: dict[str, str] = field(default_factory=dict)  # source -> the release it reflects
@@ -125,8 +128,10 @@ class Standard:
         for iod in self.iods.values():
             for im in iod.modules:
                 self.iods_by_module.setdefault(im.module_id, []).append(iod.id)
+                self.module_inclusions.setdefault(im.module_id, []).append((iod.id, im))
             for group in iod.functional_groups:
                 self.iods_by_macro.setdefault(group.macro_id, []).append(iod.id)
+                self.group_inclusions.setdefault(group.macro_id, []).append((iod.id, group))
             for sop in iod.sop_classes:
                 self.sop_class_names[sop.uid] = sop.name
         places: dict[str, list[tuple[ValueSet, ...]]] = {}

@@ -72,21 +72,14 @@ def places(standard: Standard, key: str) -> list[Place]:
 def iods_reaching(standard: Standard, key: str) -> list[Reach]:
     """Each IOD that includes a module, or a functional group macro, listing the attribute; sorted by name."""
     vias: dict[str, dict[tuple[str, str], Via]] = {}
-    for place in places(standard, key):
-        if place.kind == "module":
-            for iod_id in standard.iods_by_module.get(place.id, []):
-                iod = standard.iods.get(iod_id)
-                for included in iod.modules if iod else ():
-                    if included.module_id == place.id:
-                        via = Via("module", place.id, place.name, included.usage, included.condition)
-                        vias.setdefault(iod_id, {}).setdefault(("module", place.id), via)
-        else:
-            for iod_id in standard.iods_by_macro.get(place.id, []):
-                iod = standard.iods.get(iod_id)
-                for group in iod.functional_groups if iod else ():
-                    if group.macro_id == place.id:
-                        via = Via("functional group", place.id, place.name, group.usage, group.condition)
-                        vias.setdefault(iod_id, {}).setdefault(("functional group", place.id), via)
+    for table_id, name in {(p.id, p.name): None for p in places(standard, key) if p.kind == "module"}:
+        for iod_id, included in standard.module_inclusions.get(table_id, []):
+            via = Via("module", table_id, name, included.usage, included.condition)
+            vias.setdefault(iod_id, {}).setdefault(("module", table_id), via)
+    for table_id, name in {(p.id, p.name): None for p in places(standard, key) if p.kind == "macro"}:
+        for iod_id, group in standard.group_inclusions.get(table_id, []):
+            via = Via("functional group", table_id, name, group.usage, group.condition)
+            vias.setdefault(iod_id, {}).setdefault(("functional group", table_id), via)
     reaches = [
         Reach(iod_id, standard.iods[iod_id].name, tuple(found.values()))
         for iod_id, found in vias.items()
