@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from dicomref.aggregate.privacy import PrivacyPolicy, shown_uid
 from dicomref.aggregate.sample import SLACK, DistinctSketch, stable_hash
 from dicomref.aggregate.validate import Place, Validator
+from dicomref.formats.scraped import ScrapedRecord
 from dicomref.standard import Standard
 
 # Where a value was seen: (dataset, modality, SOP Class UID, keys of the enclosing sequences);
@@ -118,7 +119,7 @@ class Collector:
     _enclosing: dict[tuple[str, ...], tuple[str | None, ...]] = field(default_factory=dict)
     _grown: dict[tuple[frozenset[Context], Context], frozenset[Context]] = field(default_factory=dict)
 
-    def add_record(self, record: dict) -> None:
+    def add_record(self, record: ScrapedRecord) -> None:
         number = self.records
         self.records += 1
         source = record["source"]
@@ -213,7 +214,7 @@ class Collector:
         if tag not in self._tags:
             key = self.standard.dictionary.key_for(int(tag, 16))
             entry = self.standard.dictionary.get(key) if key else None
-            self._tags[tag] = None if entry is None else (key, None if " or " in entry.vr else entry.vr)
+            self._tags[tag] = None if entry is None or key is None else (key, None if " or " in entry.vr else entry.vr)
         return self._tags[tag]
 
     def _seen(self, key: str, number: int) -> AttributeStats:

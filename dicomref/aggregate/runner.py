@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from dicomref.aggregate.collect import Collector
 from dicomref.aggregate.coverage import Source, compute_coverage
@@ -13,8 +14,8 @@ from dicomref.aggregate.privacy import PrivacyPolicy
 from dicomref.aggregate.sample import stable_hash
 from dicomref.aggregate.validate import Validator
 from dicomref.errors import DicomrefError
-from dicomref.formats.aggregate import SCHEMA, Aggregate, write_aggregate
-from dicomref.formats.scraped import read_records
+from dicomref.formats.aggregate import SCHEMA, Aggregate, Attribute, Coverage, write_aggregate
+from dicomref.formats.scraped import ScrapedRecord, read_records
 from dicomref.standard import Standard
 
 # Distinct values tracked per attribute before a deterministic sample takes over (see sample.py).
@@ -42,7 +43,7 @@ MEDIA_STORAGE_SOP_INSTANCE_UID = "00020003"
 _INSTANCE_TAGS = frozenset({SOP_INSTANCE_UID, MEDIA_STORAGE_SOP_INSTANCE_UID})
 
 
-def instance_of(record: dict) -> str:
+def instance_of(record: ScrapedRecord) -> str:
     """What makes two records the same file: the SOP Instance UID, else the dataset and path."""
     uids = {e["tag"]: e.get("value") for e in record["elements"] if not e["path"] and e["tag"] in _INSTANCE_TAGS}
     uid = uids.get(SOP_INSTANCE_UID) or uids.get(MEDIA_STORAGE_SOP_INSTANCE_UID)
@@ -81,7 +82,7 @@ class _Tally:
     seen_files: set[int] = field(default_factory=set)
     first_copies: dict[int, tuple[str, str]] = field(default_factory=dict)
 
-    def add(self, record: dict) -> bool:
+    def add(self, record: ScrapedRecord) -> bool:
         """Count a scraped file; False when it was already counted (the same file in two shards) or is a copy of
         an instance counted from another file."""
         source = record["source"]
@@ -176,8 +177,8 @@ def aggregate(
             for name, d in sorted(tally.datasets.items())
         ],
         "unknown_tags": sorted(collector.unknown_tags),
-        "attributes": attributes,
-        "coverage": compute_coverage(standard, covered, datasets, modalities, empty_only),
+        "attributes": cast(dict[str, Attribute], attributes),
+        "coverage": cast(Coverage, compute_coverage(standard, covered, datasets, modalities, empty_only)),
     }
 
 

@@ -198,7 +198,11 @@ class _Harvest:
         if _is_bulk(tag, vr):
             value = element.value
             self.add(
-                key, vr, path, None, len(value) if isinstance(value, (bytes, bytearray)) else int(element.length or 0)
+                key,
+                vr,
+                path,
+                None,
+                len(value) if isinstance(value, (bytes, bytearray)) else int(getattr(element, "length", 0) or 0),
             )
             return
         try:

@@ -15,7 +15,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple, cast
 
 # More members than this in one archive is treated as a zip bomb.
 MAX_MEMBERS = 100_000
@@ -75,7 +75,7 @@ class Opener:
         """The file's bytes, decompressed for .gz files and zip members; `buffered` for many small reads."""
         if isinstance(location, tuple):
             relpath, member = location
-            return self._zip(relpath).open(member)
+            return cast(BinaryIO, self._zip(relpath).open(member))
         path = os.path.join(self._root, location)
         if location.lower().endswith(".gz"):
             with open(path, "rb", buffering=0) as raw:

@@ -12,13 +12,14 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import pydicom
 from pydicom.datadict import DicomDictionary
 from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
 
+from dicomref.formats.scraped import ScrapedRecord
 from dicomref.scrape.damage import META_REPEATED, find_damage, true_file_meta
 from dicomref.scrape.discovery import ProbeError, probe_series_uid
 from dicomref.scrape.extract import DEFER_BYTES, ExtractOptions, extract_elements
@@ -54,7 +55,7 @@ class ReadTask:
 
 @dataclass
 class ReadResult:
-    record: dict | None = None
+    record: ScrapedRecord | None = None
     failures: list[tuple[Candidate, str]] = field(default_factory=list)
     damaged: list[tuple[Candidate, str]] = field(default_factory=list)  # read, but passed over for a sound file
     dicom: bool = False  # with `probe`: whether the file is DICOM at all
@@ -115,7 +116,7 @@ def read_series(task: ReadTask) -> ReadResult:
     """The record of the first member that reads in full and sound, else of the first damaged one that reads;
     the members tried before it, with their reasons."""
     result = ReadResult()
-    damaged: list[tuple[Candidate, dict]] = []
+    damaged: list[tuple[Candidate, ScrapedRecord]] = []
     with Opener(task.members[0].root) as opener, file_deadline(task.seconds) as deadline:
         for candidate in task.members:
             try:
@@ -137,7 +138,7 @@ def read_series(task: ReadTask) -> ReadResult:
     return result
 
 
-def _damage_reason(record: dict) -> str:
+def _damage_reason(record: ScrapedRecord) -> str:
     return "damaged: " + "; ".join(record["source"]["damage"])
 
 
@@ -163,7 +164,7 @@ def probe_files_apart(
 def read_members_apart(task: ReadTask, run: Callable[[ReadTask], ReadResult | None]) -> ReadResult:
     """read_series for a task whose worker died each time: one task per member, in order, until one reads sound."""
     result = ReadResult()
-    damaged: list[tuple[Candidate, dict]] = []
+    damaged: list[tuple[Candidate, ScrapedRecord]] = []
     for candidate in task.members:
         one = run(replace(task, members=[candidate]))
         if one is None:
@@ -189,7 +190,7 @@ def _probe(opener: Opener, candidate: Candidate) -> str | None:
         return probe_series_uid(stream)
 
 
-def _read(opener: Opener, candidate: Candidate, uid: str | None, task: ReadTask) -> dict:
+def _read(opener: Opener, candidate: Candidate, uid: str | None, task: ReadTask) -> ScrapedRecord:
     with opener.open(candidate.location, buffered=True) as stream:
         dataset = _dcmread(stream, DEFER_BYTES)
         source: BinaryIO | None = stream
@@ -203,7 +204,7 @@ def _read(opener: Opener, candidate: Candidate, uid: str | None, task: ReadTask)
             warnings.simplefilter("ignore")
             elements = extract_elements(dataset, task.options, source)
         record_source = _source(dataset, candidate, opener, uid, task.series_files)
-        return {"source": record_source | {"damage": damage}, "elements": elements}
+        return cast(ScrapedRecord, {"source": record_source | {"damage": damage}, "elements": elements})
 
 
 def _damage(stream: BinaryIO, dataset: pydicom.Dataset, deflated: bool) -> list[str]:
@@ -236,7 +237,7 @@ def _check_dicom(dataset: pydicom.Dataset) -> None:
     for tag in dataset.keys():  # noqa: SIM118 (iterating a Dataset gives its elements, read in full)
         raw = dataset.get_item(tag, keep_deferred=True)
         value = raw.value if isinstance(raw, RawDataElement) else None
-        if isinstance(value, bytes) and raw.length != 0xFFFFFFFF and len(value) < raw.length:
+        if isinstance(value, bytes) and raw.length != 0xFFFFFFFF and len(value) < raw.length:  # type: ignore[unreachable]
             raise Truncated(int(tag))
 
 

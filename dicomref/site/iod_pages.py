@@ -74,8 +74,7 @@ def iod_page(model: SiteModel, iod: Iod) -> Page:
         ),
         section="iods",
         summary=(
-            f"The {iod.name} IOD of the DICOM standard: "
-            "its modules by information entity, with usage and conditions."
+            f"The {iod.name} IOD of the DICOM standard: its modules by information entity, with usage and conditions."
         ),
         crumbs=crumbs(("IODs", urls.IODS), (iod.name, None)),
     )
