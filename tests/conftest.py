@@ -42,6 +42,17 @@ def manifest_inputs(manifest: Path = MANIFEST) -> list[ScrapeInput]:
     return [ScrapeInput(d.name, d.root) for d in load_manifest(manifest) if d.root is not None]
 
 
+def manifest_options(manifest: Path = MANIFEST) -> AggregateOptions:
+    """What `dicomref build` passes: the manifest's declarations, licences and order."""
+    entries = load_manifest(manifest)
+    return AggregateOptions(
+        deidentified=frozenset(d.name for d in entries if d.deidentified),
+        public=frozenset(d.name for d in entries if d.public),
+        licences=tuple((d.name, d.licence) for d in entries if d.licence),
+        order=tuple(d.name for d in entries),
+    )
+
+
 def run_pipeline(
     inputs: list[ScrapeInput], folder: Path, standard: Standard, options: AggregateOptions = AggregateOptions()
 ) -> Build:
@@ -56,8 +67,8 @@ def run_pipeline(
 
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard) -> Build:
-    """The site built from the embedded default datasets, once per test session."""
-    return run_pipeline(manifest_inputs(), tmp_path_factory.mktemp("default-build"), standard)
+    """The site built from the embedded default datasets as `dicomref build` builds it, once per test session."""
+    return run_pipeline(manifest_inputs(), tmp_path_factory.mktemp("default-build"), standard, manifest_options())
 
 
 @dataclass(frozen=True)

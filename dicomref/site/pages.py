@@ -294,11 +294,23 @@ class SiteModel:
                     "sop_classes": [self.uid_link(u) for u in example["sop_classes"]],
                     "uids": self.registered_uids_in(example.get("value"), vr),
                     "datasets": example["datasets"],
-                    "file": f"{file['dataset']}/{file['path']}" if file else "",
-                    "collection": self.credits.collection_of(file["dataset"], file["path"]) if file else None,
+                    "file": _provenance_file(file),
+                    "collection": (
+                        self.credits.collection_of(file["dataset"], file["path"]) if file.get("path") else None
+                    ),
                 }
             )
         return rows
+
+
+def _provenance_file(file: dict) -> str:
+    """'dataset/path/of/file.dcm', or for a dataset declared neither de-identified nor public 'dataset, series-…'
+    (its paths are never published)."""
+    if not file:
+        return ""
+    if file.get("path"):
+        return f"{file['dataset']}/{file['path']}"
+    return f"{file['dataset']}, {file['series']}" if file.get("series") else file["dataset"]
 
 
 def _crumbs(*pairs: tuple[str, str | None]) -> tuple[Crumb, ...]:
