@@ -220,7 +220,12 @@ def scrape(
         ),
     ] = None,
     datasets: Annotated[Path, typer.Option(help="Manifest scraped when no PATH is given.")] = DATASETS,
-    out: Annotated[Path, typer.Option(help="JSON Lines output; re-running with the same file resumes.")] = SCRAPED,
+    out: Annotated[
+        Path, typer.Option(help="JSON Lines output; re-running with the same inputs and file resumes.")
+    ] = SCRAPED,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Add to an output that already holds records of other inputs.")
+    ] = False,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).", min=0)] = 0,
     max_length: Annotated[int, typer.Option(help="Cut values longer than this many characters.", min=1)] = 64,
     exclude: Annotated[
@@ -257,6 +262,7 @@ def scrape(
         all_files=all_files,
         time_limit=time_limit,
         cluster=cluster,
+        resume=resume,
     )
     _run_scrape(_inputs(paths) if paths else _manifest_inputs(datasets), out, options)
 
@@ -291,6 +297,7 @@ def _manifest_options(manifest: Path, **options):
         deidentified=frozenset(d.name for d in entries if d.deidentified),
         public=frozenset(d.name for d in entries if d.public),
         licences=tuple((d.name, d.licence) for d in entries if d.licence),
+        order=tuple(d.name for d in entries),
         **options,
     )
 
@@ -310,8 +317,10 @@ def aggregate(
 ) -> None:
     """Merge scraped records into example values per attribute, with coverage statistics.
 
-    Identifying values (PS3.15 Basic Profile) are withheld and UIDs cut to their organisation root,
-    except from datasets the manifest declares de-identified or public, or with --include-identifying.
+    From a dataset the manifest declares neither de-identified nor public, only values that cannot identify are
+    published (coded and numeric values, UIDs the standard defines, the equipment's make, model and software) and
+    files are named by a series label, never their path; --include-identifying publishes everything. The labels'
+    secret is series-labels.key beside the first scraped file.
 
     Example: [bold]dicomref aggregate data/shard-a.jsonl data/shard-b.jsonl --out data/aggregate.json[/]
     """
@@ -416,21 +425,31 @@ def site(
 def build(
     datasets: Annotated[Path, typer.Option(help="Curated datasets manifest.")] = DATASETS,
     out: Annotated[Path, typer.Option(help="Site output folder.")] = SITE,
+    data: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Folder of scraped.jsonl, unreadable.csv, aggregate.json, the search index and the series-label "
+            "key (default: the manifest's folder).",
+            file_okay=False,
+        ),
+    ] = None,
     base_url: BaseUrlOption = "http://127.0.0.1:8000/",
     jobs: Annotated[int, typer.Option(help="Worker processes for scraping (0: one per core).", min=0)] = 0,
     standard: StandardOption = None,
 ) -> None:
     """Run all three stages over the curated datasets: scrape, aggregate, site.
 
-    Outputs go beside the manifest (scraped.jsonl, unreadable.csv, aggregate.json) and into --out.
+    Outputs go into --data (scraped.jsonl, unreadable.csv, aggregate.json) and the site into --out; a scrape
+    output holding other datasets than the manifest's is refused, never added to.
 
-    Example: [bold]dicomref build --datasets data/datasets.toml --out site[/]
+    Example: [bold]dicomref build --datasets data/datasets.toml --out site[/]; your own data:
+    [bold]dicomref build --datasets mine/datasets.toml --out mine/site[/]
     """
     from dicomref.scrape import ScrapeOptions
     from dicomref.site import build_site
     from dicomref.site.credits import credits_from_manifest
 
-    data_dir = datasets.parent
+    data_dir = data if data is not None else datasets.parent
     scraped = data_dir / "scraped.jsonl"
     _run_scrape(_manifest_inputs(datasets), scraped, ScrapeOptions(jobs=jobs))
     model = _load_standard(standard)
@@ -444,6 +463,12 @@ def build(
         f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · "
         f"{summary.pages:,} pages → {out}/index.html",
         highlight=False,
+    )
+    aggregate_option = "" if data_dir / "aggregate.json" == AGGREGATE else f" --aggregate {data_dir / 'aggregate.json'}"
+    err_console.print(
+        f"next: dicomref serve {out} · dicomref show TAG{aggregate_option} · dicomref coverage{aggregate_option}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -475,15 +500,18 @@ def list_datasets(
         ]
         out_console.print_json(json.dumps(rows))
         return
-    table = Table("Dataset", "Location", "Available", "Values published", "Licence", "Description")
+    table = Table("Dataset", "Here", "Values", "Licence", title="Datasets (--json: locations and descriptions)")
+    table.columns[0].no_wrap = True
     for d in entries:
         table.add_row(
             escape(d.name),
-            escape(d.location),
             "yes" if d.root else f"[red]no[/]: {escape(d.missing or '')}",
-            "de-identified" if d.deidentified else "public" if d.public else "no: identifying values withheld",
-            escape(d.licence),
-            escape(d.description),
+            "published: de-identified"
+            if d.deidentified
+            else "published: public"
+            if d.public
+            else "only what cannot identify",
+            escape(d.licence or "not stated"),
         )
     out_console.print(table)
 
@@ -590,13 +618,15 @@ def _print_attribute(info: dict) -> None:
     if len(info["items"]) > 30:
         out_console.print(f"  … and {len(info['items']) - 30} more item attributes", highlight=False)
     for example in info["examples"]:
-        shown = (
-            example["value"]
-            if example["value"] is not None
-            else example["withheld"] or f"binary, {example['bulk_length']} bytes"
-        )
+        if example["value"] is not None:
+            shown = escape(repr(example["value"]))
+        elif example["bulk_length"] is not None:
+            shown = f"binary, {example['bulk_length']} bytes"
+        else:
+            shown = "[yellow]withheld[/]"
+        why = f" [dim]({escape(example['withheld'])})[/]" if example["withheld"] else ""
         out_console.print(
-            f"  example {escape(repr(shown))} ×{example['count']}{'' if example['valid'] else ' [red]invalid[/]'}",
+            f"  example {shown} ×{example['count']}{'' if example['valid'] else ' [red]invalid[/]'}{why}",
             highlight=False,
         )
 
@@ -732,22 +762,22 @@ def coverage(
 def serve(
     folder: Annotated[Path, typer.Argument(help="Built site folder.")] = SITE,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
-    aggregate_file: Annotated[
-        Path, typer.Option("--aggregate", help="Aggregate JSON beside which the search index for /api/search lives.")
-    ] = AGGREGATE,
     standard: StandardOption = None,
 ) -> None:
-    """Preview the built site on http://127.0.0.1:PORT/, with /api/search?q=QUERY answered from the search index.
+    """Preview the built site on http://127.0.0.1:PORT/, with /api/search?q=QUERY answering from that site's examples.
 
     Example: [bold]dicomref serve site --port 8000[/]
     """
-    from dicomref.site.serve import serve_folder
+    from dicomref.site.serve import make_server, serve_forever, site_index
 
     if not (folder / "index.html").exists():
         raise DicomrefError(f"{folder}/index.html not found (run `dicomref build` first)")
-    index = _search_index(aggregate_file, standard)
+    server = make_server(folder, port)  # a busy port fails here, before anything says "Serving"
+    model = _load_standard(standard)
+    with err_console.status(f"Indexing the examples of {folder} for /api/search…"):
+        server.index = site_index(folder, model)
     err_console.print(f"Serving {folder} on http://127.0.0.1:{port}/ and /api/search?q= (Ctrl+C to stop)")
-    serve_folder(folder, port, index)
+    serve_forever(server)
 
 
 idc_app = typer.Typer(

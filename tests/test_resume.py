@@ -4,6 +4,7 @@ never interrupted, whatever the number of workers; re-running appends only what 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 
+from dicomref.errors import DicomrefError
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from tests.conftest import MANIFEST, manifest_inputs
 from tests.interrupt import kill_at
@@ -137,7 +139,9 @@ def test_rerun_reads_nothing_again_and_new_folders_are_appended(tmp_path: Path) 
     assert unreadable == (fresh.parent / "unreadable.csv").read_text(encoding="utf-8")
     assert unreadable == "path,reason\nfirst/stray.txt,not DICOM\nsecond/notes.txt,not DICOM\n"
 
-    only_second = scrape([ScrapeInput("second", second)], out, ScrapeOptions(jobs=1))
+    with pytest.raises(DicomrefError, match=f"{re.escape(str(out))} already holds records of other inputs \\(first\\)"):
+        scrape([ScrapeInput("second", second)], out, ScrapeOptions(jobs=1))  # never added to without --resume
+    only_second = scrape([ScrapeInput("second", second)], out, ScrapeOptions(jobs=1, resume=True))
     assert only_second.resumed == 2  # rows of the dataset not walked this time are kept
     assert (out.parent / "unreadable.csv").read_text(encoding="utf-8") == unreadable
 

@@ -1,7 +1,9 @@
-"""Preview a built site on 127.0.0.1 with the standard library's HTTP server, plus /api/search from the Whoosh index."""
+"""Preview a built site on 127.0.0.1 with the standard library's HTTP server, plus /api/search from a Whoosh index
+of that site's own examples (its api/attributes/*.json), whatever aggregate lies elsewhere."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -10,8 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from whoosh.index import Index
 
-from dicomref.search import search
+from dicomref.errors import DicomrefError
+from dicomref.search import memory_index, search, search_documents
 from dicomref.search.query import KINDS
+from dicomref.standard import Standard
 
 SEARCH_PATH = "/api/search"
 DEFAULT_LIMIT = 10
@@ -29,24 +33,21 @@ def _limit(values: list[str]) -> int:
 class SiteHandler(SimpleHTTPRequestHandler):
     """The site's files, and GET /api/search?q=QUERY[&limit=N][&kind=K] answered as `dicomref search --json` would."""
 
-    def __init__(self, *args, index: Index | None, **kwargs) -> None:
-        self.index = index
-        super().__init__(*args, **kwargs)
-
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         if url.path != SEARCH_PATH:
             super().do_GET()
             return
         params = parse_qs(url.query)
-        if self.index is None:
+        index = self.server.index  # type: ignore[attr-defined]
+        if index is None:
             self.send_error(404, "search is not available: no search index")
             return
         kind = params.get("kind", [""])[0]
         if kind and kind not in KINDS:
             self.send_error(400, f"kind must be one of {', '.join(KINDS)}")
             return
-        results = search(self.index, params.get("q", [""])[0], _limit(params.get("limit", [])), kind or None)
+        results = search(index, params.get("q", [""])[0], _limit(params.get("limit", [])), kind or None)
         body = json.dumps([r.as_json() for r in results], ensure_ascii=False).encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -56,13 +57,43 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def make_server(folder: Path, port: int, index: Index | None = None) -> ThreadingHTTPServer:
-    handler = functools.partial(SiteHandler, directory=str(folder), index=index)
-    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+def site_examples(folder: Path) -> dict:
+    """The examples the site publishes, per tag, read back from its API documents."""
+    attributes = {}
+    for document in sorted((folder / "api" / "attributes").glob("*.json")):
+        try:
+            examples = json.loads(document.read_text(encoding="utf-8")).get("examples", [])
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            raise DicomrefError(f"{document} is not an attribute document (rebuild the site)") from None
+        attributes[document.stem] = {"examples": examples}
+    return {"attributes": attributes}
 
 
-def serve_folder(folder: Path, port: int, index: Index | None = None) -> None:
-    with make_server(folder, port, index) as server:
+def site_index(folder: Path, standard: Standard) -> Index:
+    """A search index of the standard and of the examples this site shows, held in memory."""
+    return memory_index(search_documents(standard, site_examples(folder)))  # type: ignore[arg-type]
+
+
+class SiteServer(ThreadingHTTPServer):
+    index: Index | None = None  # answers /api/search; set once built
+
+
+def make_server(folder: Path, port: int, index: Index | None = None) -> SiteServer:
+    """Bound to 127.0.0.1:port; a port in use (or not allowed) is one clear error naming it."""
+    try:
+        server = SiteServer(("127.0.0.1", port), functools.partial(SiteHandler, directory=str(folder)))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise DicomrefError(f"port {port} is already in use on 127.0.0.1: choose another with --port") from None
+        if exc.errno == errno.EACCES:
+            raise DicomrefError(f"port {port} may not be opened by this user: choose another with --port") from None
+        raise
+    server.index = index
+    return server
+
+
+def serve_forever(server: SiteServer) -> None:
+    with server:
         try:
             server.serve_forever()
         except KeyboardInterrupt:
