@@ -223,6 +223,17 @@ def test_no_planted_value_is_published_anywhere(private_build: PrivateBuild) -> 
         folded = data.lower()
         for secret, low in zip(secrets, lowered):
             assert secret not in data and low not in folded, f"{secret!r} in {path}"
+    planted = private_build.planted
+    by_vr: dict[str, list[str]] = {}
+    for tag, (vr, _) in sorted(planted.values.items()):
+        by_vr.setdefault(vr, []).append(tag)
+    print(f"planted in {private_build.copies} files of private datasets, and in the folders {'/'.join(FOLDERS)}:")
+    for vr, tags in sorted(by_vr.items()):
+        print(f"  {vr}: {', '.join(tags)} = {planted.values[tags[0]][1]!r}")
+    print(f"  nested: Code Meaning {NESTED_MEANING!r}, Scheduled Procedure Step Start Date {NESTED_DATE!r}")
+    print(f"  nothing identifying to plant (every attribute may be shown): {', '.join(planted.allowed_vrs)}")
+    counts = {kind: sum(1 for p in files if p.suffix == kind) for kind in sorted(kinds)}
+    print(f"looked for {len(secrets)} values in {len(files)} files: {counts}")
 
 
 def test_no_planted_value_in_reports_show_or_search(private_build: PrivateBuild, standard: Standard) -> None:
