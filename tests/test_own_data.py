@@ -94,7 +94,7 @@ def test_the_guide_commands_run_as_written(followed) -> None:
     assert [d.name for d in load_manifest(cwd / "mine" / "datasets.toml")] == [
         "our-exports",
         "our-trial",
-        "pydicom-test-files",
+        "pydicom-charset-files",
     ]
 
 

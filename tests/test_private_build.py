@@ -138,9 +138,14 @@ def plant(source: Path, target: Path, planted: Planted, number: int) -> bool:
     return True
 
 
-def private_copy(source: Path, root: Path, planted: Planted, start: int) -> int:
+def private_copy(source: Path, root: Path, planted: Planted, start: int, per_folder: int | None = None) -> int:
+    """Planted copies of the files under `source` (the first `per_folder` of each folder, enough when only the
+    first file of a series is read)."""
     count = 0
-    for index, path in enumerate(sorted(p for p in source.rglob("*") if p.is_file())):
+    files = sorted(p for p in source.rglob("*") if p.is_file())
+    if per_folder is not None:
+        files = [p for p in files if sorted(p.parent.iterdir()).index(p) < per_folder]
+    for index, path in enumerate(files):
         count += plant(path, root.joinpath(*FOLDERS, path.relative_to(source)), planted, start + index)
     return count
 
@@ -164,15 +169,16 @@ PRIVATE = ("clinic-ct", "clinic-mr", "mirror")
 
 
 @pytest.fixture(scope="module")
-def private_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard) -> PrivateBuild:
+def private_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard, default_build: Build) -> PrivateBuild:
+    """One `dicomref build` of the default datasets and the private ones. It resumes from the default build's
+    scraped records (the same files at the same paths), so only the private datasets are read in full."""
     folder = tmp_path_factory.mktemp("private-build")
     planted = plan(standard)
     copies = {"clinic-ct": private_copy(PYDICOM_FILES, folder / "clinic-ct", planted, 0)}
     if CORPORA.is_dir():
-        copies["clinic-mr"] = sum(
-            private_copy(CORPORA / name, folder / "clinic-mr" / name, planted, 100_000 * (i + 1))
-            for i, name in enumerate(("transfer-syntaxes", "siemens-xa30"))
-        )
+        copies["clinic-mr"] = private_copy(
+            CORPORA / "transfer-syntaxes", folder / "clinic-mr" / "ts", planted, 100_000
+        ) + private_copy(CORPORA / "siemens-xa30", folder / "clinic-mr" / "xa30", planted, 200_000, per_folder=2)
     shutil.copytree(CHARSET_FILES, folder / "mirror" / "Zebedee_Quokkaplanted")  # verbatim copies
     defaults = "\n".join(line for line in MANIFEST.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
     mine = "".join(
@@ -181,6 +187,8 @@ def private_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard) 
     )
     manifest = folder / "datasets.toml"
     manifest.write_text(mine + "\n" + defaults + "\n", encoding="utf-8")
+    shutil.copy(default_build.scraped, folder / "scraped.jsonl")
+    shutil.copy(default_build.unreadable, folder / "unreadable.csv")
     result = runner.invoke(app, ["build", "--datasets", str(manifest), "--out", str(folder / "site"), "--jobs", "2"])
     assert result.exit_code == 0, result.output
     return PrivateBuild(folder, planted, copies)

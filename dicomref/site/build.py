@@ -6,6 +6,7 @@ when everything is written, so a failed or killed build leaves the last good sit
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -112,6 +113,18 @@ def _api(model: SiteModel, writer: _Writer) -> None:
     for path, document in uid_documents(model):
         writer.write(path, html_safe_json(document).encode("utf-8"))
     writer.write("api/coverage.json", html_safe_json(model.coverage).encode("utf-8"))
+
+
+def published_examples(site: Path) -> dict:
+    """The examples a built site publishes, per tag, read back from its api/attributes documents."""
+    attributes = {}
+    for document in sorted((site / "api" / "attributes").glob("*.json")):
+        try:
+            examples = json.loads(document.read_text(encoding="utf-8")).get("examples", [])
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            raise DicomrefError(f"{document} is not an attribute document (rebuild the site)") from None
+        attributes[document.stem] = {"examples": examples}
+    return {"attributes": attributes}
 
 
 def _sitemap(pages: list[Page], base_url: str) -> str:

@@ -15,6 +15,7 @@ from whoosh.index import Index
 from dicomref.errors import DicomrefError
 from dicomref.search import memory_index, search, search_documents
 from dicomref.search.query import KINDS
+from dicomref.site.build import published_examples
 from dicomref.standard import Standard
 
 SEARCH_PATH = "/api/search"
@@ -57,21 +58,9 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def site_examples(folder: Path) -> dict:
-    """The examples the site publishes, per tag, read back from its API documents."""
-    attributes = {}
-    for document in sorted((folder / "api" / "attributes").glob("*.json")):
-        try:
-            examples = json.loads(document.read_text(encoding="utf-8")).get("examples", [])
-        except (ValueError, UnicodeDecodeError, AttributeError):
-            raise DicomrefError(f"{document} is not an attribute document (rebuild the site)") from None
-        attributes[document.stem] = {"examples": examples}
-    return {"attributes": attributes}
-
-
 def site_index(folder: Path, standard: Standard) -> Index:
     """A search index of the standard and of the examples this site shows, held in memory."""
-    return memory_index(search_documents(standard, site_examples(folder)))  # type: ignore[arg-type]
+    return memory_index(search_documents(standard, published_examples(folder)))  # type: ignore[arg-type]
 
 
 class SiteServer(ThreadingHTTPServer):
