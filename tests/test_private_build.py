@@ -58,7 +58,7 @@ TEXT_VALUES = {
     "UT": "Quokkaplanted UT Zebedee",
 }
 NUMBER_VALUES = {"US": 58472, "UL": 3584729137, "SS": -28472, "SL": -284729137, "FL": 8472.5, "FD": 84729.125}
-# What the report names: attributes outside the 2020 Basic Profile that still identify.
+# Attributes outside the 2020 Basic Profile table that still identify: dates, machine and application names.
 NAMED = {
     "00321000": "DA",  # Scheduled Study Start Date
     "00402004": "DA",  # Issue Date of Imaging Service Request
