@@ -248,7 +248,7 @@ def scrape(
 ) -> None:
     """Scrape the first file of every series into JSON Lines; unreadable files go to unreadable.csv beside it.
 
-    Example: [bold]dicomref scrape ~/tcia/LIDC ~/pacs-export --out data/scraped.jsonl --jobs 4[/]
+    Example: [bold]dicomref scrape ~/tcia/LIDC ~/pacs-export --out mine/scraped.jsonl --jobs 4[/]
 
     On a Dask cluster: [bold]dicomref scrape /shared/archive --cluster tcp://scheduler:8786[/]
     """
