@@ -241,7 +241,12 @@ def scrape(
         ),
     ] = None,
     datasets: Annotated[Path, typer.Option(help="Manifest scraped when no PATH is given.")] = DATASETS,
-    out: Annotated[Path, typer.Option(help="JSON Lines output; re-running with the same file resumes.")] = SCRAPED,
+    out: Annotated[
+        Path, typer.Option(help="JSON Lines output; re-running with the same inputs and file resumes.")
+    ] = SCRAPED,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Add to an output that already holds records of other inputs.")
+    ] = False,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).", min=0)] = 0,
     max_length: Annotated[int, typer.Option(help="Cut values longer than this many characters.", min=1)] = 64,
     exclude: Annotated[list[str] | None, typer.Option(help="Drop this attribute (tag or keyword); repeatable.")] = None,
@@ -262,7 +267,7 @@ def scrape(
 ) -> None:
     """Scrape the first file of every series into JSON Lines; unreadable files go to unreadable.csv beside it.
 
-    Example: [bold]dicomref scrape ~/tcia/LIDC ~/pacs-export --out data/scraped.jsonl --jobs 4[/]
+    Example: [bold]dicomref scrape ~/tcia/LIDC ~/pacs-export --out mine/scraped.jsonl --jobs 4[/]
 
     On a Dask cluster: [bold]dicomref scrape /shared/archive --cluster tcp://scheduler:8786[/]
     """
@@ -277,6 +282,7 @@ def scrape(
         all_files=all_files,
         time_limit=time_limit,
         cluster=cluster,
+        resume=resume,
     )
     _run_scrape(_inputs(paths) if paths else manifest_inputs(datasets), out, options)
 
@@ -303,8 +309,10 @@ def aggregate(
 ) -> None:
     """Merge scraped records into example values per attribute, with coverage statistics.
 
-    Identifying values (PS3.15 Basic Profile) are withheld and UIDs cut to their organisation root,
-    except from datasets the manifest declares de-identified or public, or with --include-identifying.
+    From a dataset the manifest declares neither de-identified nor public, only values that cannot identify are
+    published (coded and numeric values, UIDs the standard defines, the equipment's make, model and software) and
+    files are named by a series label, never their path; --include-identifying publishes everything. The labels'
+    secret is series-labels.key beside the first scraped file.
 
     Example: [bold]dicomref aggregate data/shard-a.jsonl data/shard-b.jsonl --out data/aggregate.json[/]
     """
@@ -419,6 +427,14 @@ def site(
 def build(
     datasets: Annotated[Path, typer.Option(help="Curated datasets manifest.")] = DATASETS,
     out: Annotated[Path, typer.Option(help="Site output folder.")] = SITE,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of scraped.jsonl, unreadable.csv, aggregate.json, the search index and the series-label "
+            "key (default: the manifest's folder).",
+            file_okay=False,
+        ),
+    ] = None,
     base_url: BaseUrlOption = "http://127.0.0.1:8000/",
     jobs: Annotated[
         int, typer.Option(help="Worker processes for scraping and rendering (0: one per core).", min=0)
@@ -427,16 +443,18 @@ def build(
 ) -> None:
     """Run all three stages over the curated datasets: scrape, aggregate, site.
 
-    Outputs go beside the manifest (scraped.jsonl, unreadable.csv, aggregate.json) and into --out.
+    Outputs go into --data (scraped.jsonl, unreadable.csv, aggregate.json) and the site into --out; a scrape
+    output holding other datasets than the manifest's is refused, never added to.
 
-    Example: [bold]dicomref build --datasets data/datasets.toml --out site[/]
+    Example: [bold]dicomref build --datasets data/datasets.toml --out site[/]; your own data:
+    [bold]dicomref build --datasets mine/datasets.toml --out mine/site[/]
     """
     from dicomref.pipeline import BuildPaths, BuildProgress
     from dicomref.pipeline import build as run_build
     from dicomref.scrape import ScrapeOptions
 
     model = _load_standard(standard)
-    paths = BuildPaths(datasets, out)
+    paths = BuildPaths(datasets, out, data)
     stages = {"aggregate": "Aggregating…", "site": "Rendering the site…", "search index": "Building the search index…"}
     status = err_console.status("Scraping…")
 
@@ -459,6 +477,12 @@ def build(
         f"examples for {overall['covered']:,} of {overall['total']:,} entries ({overall['percent']}%) · "
         f"{result.site.pages:,} pages → {out}/index.html",
         highlight=False,
+    )
+    aggregate_option = "" if paths.aggregate == AGGREGATE else f" --aggregate {paths.aggregate}"
+    err_console.print(
+        f"next: dicomref serve {out} · dicomref show TAG{aggregate_option} · dicomref coverage{aggregate_option}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -490,15 +514,18 @@ def list_datasets(
         ]
         out_console.print_json(json.dumps(rows))
         return
-    table = Table("Dataset", "Location", "Available", "Values published", "Licence", "Description")
+    table = Table("Dataset", "Here", "Values", "Licence", title="Datasets (--json: locations and descriptions)")
+    table.columns[0].no_wrap = True
     for d in entries:
         table.add_row(
             escape(d.name),
-            escape(d.location),
             "yes" if d.root else f"[red]no[/]: {escape(d.missing or '')}",
-            "de-identified" if d.deidentified else "public" if d.public else "no: identifying values withheld",
-            escape(d.licence),
-            escape(d.description),
+            "published: de-identified"
+            if d.deidentified
+            else "published: public"
+            if d.public
+            else "only what cannot identify",
+            escape(d.licence or "not stated"),
         )
     out_console.print(table)
 
@@ -605,13 +632,15 @@ def _print_attribute(info: dict) -> None:
     if len(info["items"]) > 30:
         out_console.print(f"  … and {len(info['items']) - 30} more item attributes", highlight=False)
     for example in info["examples"]:
-        shown = (
-            example["value"]
-            if example["value"] is not None
-            else example["withheld"] or f"binary, {example['bulk_length']} bytes"
-        )
+        if example["value"] is not None:
+            shown = escape(repr(example["value"]))
+        elif example["bulk_length"] is not None:
+            shown = f"binary, {example['bulk_length']} bytes"
+        else:
+            shown = "[yellow]withheld[/]"
+        why = f" [dim]({escape(example['withheld'])})[/]" if example["withheld"] else ""
         out_console.print(
-            f"  example {escape(repr(shown))} ×{example['count']}{'' if example['valid'] else ' [red]invalid[/]'}",
+            f"  example {shown} ×{example['count']}{'' if example['valid'] else ' [red]invalid[/]'}{why}",
             highlight=False,
         )
 
@@ -748,22 +777,22 @@ def coverage(
 def serve(
     folder: Annotated[Path, typer.Argument(help="Built site folder.")] = SITE,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
-    aggregate_file: Annotated[
-        Path, typer.Option("--aggregate", help="Aggregate JSON beside which the search index for /api/search lives.")
-    ] = AGGREGATE,
     standard: StandardOption = None,
 ) -> None:
-    """Preview the built site on http://127.0.0.1:PORT/, with /api/search?q=QUERY answered from the search index.
+    """Preview the built site on http://127.0.0.1:PORT/, with /api/search?q=QUERY answering from that site's examples.
 
     Example: [bold]dicomref serve site --port 8000[/]
     """
-    from dicomref.site.serve import serve_folder
+    from dicomref.site.serve import make_server, serve_forever, site_index
 
     if not (folder / "index.html").exists():
         raise DicomrefError(f"{folder}/index.html not found (run `dicomref build` first)")
-    index = _search_index(aggregate_file, standard)
+    server = make_server(folder, port)  # a busy port fails here, before anything says "Serving"
+    model = _load_standard(standard)
+    with err_console.status(f"Indexing the examples of {folder} for /api/search…"):
+        server.index = site_index(folder, model)
     err_console.print(f"Serving {folder} on http://127.0.0.1:{port}/ and /api/search?q= (Ctrl+C to stop)")
-    serve_folder(folder, port, index)
+    serve_forever(server)
 
 
 idc_app = typer.Typer(

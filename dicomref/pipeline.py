@@ -1,7 +1,7 @@
 """The whole flow over a datasets manifest: scrape, aggregate, site and search index, each stage's output a file.
 
 `dicomref build` is this module with progress shown; the outputs of the first two stages and the search index go
-beside the manifest, as the Makefile's targets put them.
+into a data folder (beside the manifest unless told otherwise, as the Makefile's targets put them).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def manifest_options(manifest: Path, examples: int = 5, include_identifying: boo
         deidentified=frozenset(d.name for d in entries if d.deidentified),
         public=frozenset(d.name for d in entries if d.public),
         licences=tuple((d.name, d.licence) for d in entries if d.licence),
+        order=tuple(d.name for d in entries),
         examples=examples,
         include_identifying=include_identifying,
     )
@@ -50,18 +51,24 @@ def manifest_options(manifest: Path, examples: int = 5, include_identifying: boo
 
 @dataclass(frozen=True)
 class BuildPaths:
-    """Where a build over `manifest` writes: the stages' files beside it, the site in `site`."""
+    """Where a build over `manifest` writes: the stages' files into `data` (default: beside the manifest), the site
+    into `site`."""
 
     manifest: Path
     site: Path
+    data: Path | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.data if self.data is not None else self.manifest.parent
 
     @property
     def scraped(self) -> Path:
-        return self.manifest.parent / SCRAPED
+        return self.folder / SCRAPED
 
     @property
     def aggregate(self) -> Path:
-        return self.manifest.parent / AGGREGATE
+        return self.folder / AGGREGATE
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from dicomref import pipeline
 from dicomref.aggregate import AggregateOptions, aggregate_to_file
 from dicomref.datasets import load_manifest
 from dicomref.formats.unreadable import FILENAME as UNREADABLE_CSV
@@ -43,6 +44,11 @@ def manifest_inputs(manifest: Path = MANIFEST) -> list[ScrapeInput]:
     return [ScrapeInput(d.name, d.root) for d in load_manifest(manifest) if d.root is not None]
 
 
+def manifest_options(manifest: Path = MANIFEST) -> AggregateOptions:
+    """What `dicomref build` passes: the manifest's declarations, licences and order."""
+    return pipeline.manifest_options(manifest)
+
+
 def run_pipeline(
     inputs: list[ScrapeInput], folder: Path, standard: Standard, options: AggregateOptions = AggregateOptions()
 ) -> Build:
@@ -57,8 +63,8 @@ def run_pipeline(
 
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard) -> Build:
-    """The site built from the embedded default datasets, once per test session."""
-    return run_pipeline(manifest_inputs(), tmp_path_factory.mktemp("default-build"), standard)
+    """The site built from the embedded default datasets as `dicomref build` builds it, once per test session."""
+    return run_pipeline(manifest_inputs(), tmp_path_factory.mktemp("default-build"), standard, manifest_options())
 
 
 @dataclass(frozen=True)

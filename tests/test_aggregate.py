@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,11 @@ from dicomref.aggregate.sample import DistinctSketch, stable_hash
 from dicomref.cli import app
 from dicomref.errors import DicomrefError
 from dicomref.formats.aggregate import load_aggregate
-from tests.conftest import Build
+from tests.conftest import Build, manifest_options
 from tests.instances import counted_records
 
 runner = CliRunner()
+OPTIONS = manifest_options()  # as the default build: every dataset public, so no series label depends on a key
 
 
 def entry_key(tag: str) -> str | None:
@@ -48,9 +50,9 @@ def write_shards(lines: list[str], folder: Path, count: int) -> list[Path]:
 
 def test_shards_aggregate_to_the_same_bytes_as_the_whole(default_build: Build, standard, tmp_path: Path) -> None:
     whole = tmp_path / "whole.json"
-    aggregate_to_file([default_build.scraped], whole, standard)
+    aggregate_to_file([default_build.scraped], whole, standard, OPTIONS)
     sharded = tmp_path / "sharded.json"
-    aggregate_to_file(write_shards(scraped_lines(default_build), tmp_path, 2), sharded, standard)
+    aggregate_to_file(write_shards(scraped_lines(default_build), tmp_path, 2), sharded, standard, OPTIONS)
     assert whole.read_bytes() == sharded.read_bytes()
     assert whole.read_bytes() == default_build.aggregate.read_bytes()
 
@@ -68,12 +70,12 @@ def test_a_file_in_two_shards_counts_once(default_build: Build, standard, tmp_pa
     overlapping = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
     overlapping[0].write_text("".join(lines[: len(lines) // 2 + 5]), encoding="utf-8")
     overlapping[1].write_text("".join(lines[len(lines) // 2 - 5 :]), encoding="utf-8")
-    assert aggregate(overlapping, standard) == aggregate([default_build.scraped], standard)
+    assert aggregate(overlapping, standard, OPTIONS) == aggregate([default_build.scraped], standard, OPTIONS)
 
 
 def test_capped_tracking_is_independent_of_split_and_order(default_build: Build, standard, tmp_path: Path) -> None:
     """With room for only 3 values per attribute, the kept sample and its counts still do not depend on sharding."""
-    options = AggregateOptions(tracked_values=3)
+    options = replace(OPTIONS, tracked_values=3)
     whole = aggregate([default_build.scraped], standard, options)
     assert whole == aggregate(write_shards(scraped_lines(default_build), tmp_path, 3), standard, options)
     uids = whole["attributes"]["00080018"]
@@ -189,7 +191,7 @@ def test_a_line_cut_short_by_a_killed_scrape_is_skipped(default_build: Build, st
     lines = scraped_lines(default_build)
     cut = tmp_path / "cut.jsonl"
     cut.write_text("".join(lines) + lines[0][: len(lines[0]) // 2], encoding="utf-8")
-    assert aggregate([cut], standard) == aggregate([default_build.scraped], standard)
+    assert aggregate([cut], standard, OPTIONS) == aggregate([default_build.scraped], standard, OPTIONS)
 
 
 def test_cli_aggregates_shards_with_examples_option(default_build: Build, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pydicom
@@ -12,17 +13,22 @@ from pydicom.dataset import Dataset
 
 from dicomref.aggregate import AggregateOptions, aggregate
 from dicomref.aggregate.privacy import (
-    UID_HIDDEN,
-    UID_ROOT_ONLY,
+    CODED_AND_NUMERIC_VRS,
+    EQUIPMENT,
+    PERSON_MEASURES,
     WITHHELD,
     WITHHELD_NESTED,
+    WITHHELD_NOT_ALLOWED,
+    WITHHELD_UID,
     PrivacyPolicy,
+    may_show,
     shown_uid,
     uid_root,
+    vr_parts,
 )
 from dicomref.formats.aggregate import load_aggregate
 from dicomref.scrape import ScrapeInput
-from tests.conftest import Build, run_pipeline
+from tests.conftest import REPO, Build, run_pipeline
 
 DATASET = "hospital-export"
 PLANTED = {
@@ -99,7 +105,7 @@ def test_withheld_values_say_why(standard, planted_build: Build) -> None:
     (code,) = attributes["00080100"]["examples"]
     assert code["value"] is None and code["withheld"] == WITHHELD_NESTED
     (instance,) = attributes["00080018"]["examples"]
-    assert instance["value"] == "1.2.826.0.1.3680043.…" and instance["withheld"] == UID_ROOT_ONLY
+    assert instance["value"] is None and instance["withheld"] == WITHHELD
     assert (
         attributes["00080016"]["examples"][0]["value"] == "1.2.840.10008.5.1.4.1.1.2"
     )  # a SOP Class UID identifies nobody
@@ -153,39 +159,97 @@ def test_uid_roots_keep_the_organisation_only() -> None:
 
 
 def test_policy_judges_each_occurrence() -> None:
-    policy = PrivacyPolicy(frozenset({"00100010", "00400275"}))
-    assert policy.redact("00100010", "PN", "Doe^Jane", ()).reason == WITHHELD
-    assert policy.redact("00100010", "PN", "", ()) is None  # an empty value identifies nobody
-    assert policy.redact("00080100", "SH", "T-1234", ("00400275",)).reason == WITHHELD_NESTED
-    assert policy.redact("00080100", "SH", "T-1234", ("00081032",)) is None
-    assert policy.redact("00081150", "UI", "1.2.840.10008.5.1.4.1.1.2", ()) is None
-    assert (
-        policy.redact("0020000E", "UI", "1.2.840.113619.2.5\\1.2.840.10008.1.2", ()).value
-        == "1.2.840.113619.…\\1.2.840.10008.1.2"
-    )
-    assert policy.redact("0020000E", "UI", "Doe^Jane", ()).reason == UID_HIDDEN
-    assert policy.redact("00400009", "SH", "1.2.826.0.1.3680043.8.498.5549034812", ()).value == "1.2.826.0.1.3680043.…"
-    assert (
-        policy.redact("00082111", "ST", "from 1.2.276.0.7230010.3.1.4.12 as 1.2.840.10008.1.2.1", ()).value
-        == "from 1.2.276.0.7230010.… as 1.2.840.10008.1.2.1"
-    )
-    assert policy.redact("00280030", "DS", "0.5\\0.5", ()) is None
+    policy = PrivacyPolicy(frozenset({"00100010", "00400275", "0020000E"}))
+    assert policy.withheld("00100010", "PN", "Doe^Jane", ()) == WITHHELD
+    assert policy.withheld("00100010", "PN", "", ()) is None  # an empty value identifies nobody
+    assert policy.withheld("00080100", "SH", "T-1234", ("00400275",)) == WITHHELD_NESTED
+    assert policy.withheld("00080100", "SH", "T-1234", ("00081032",)) == WITHHELD_NOT_ALLOWED  # free text
+    assert policy.withheld("00081150", "UI", "1.2.840.10008.5.1.4.1.1.2", ()) is None
+    assert policy.withheld("00081150", "UI", "1.2.840.113619.2.5\\1.2.840.10008.1.2", ()) == WITHHELD_UID
+    assert policy.withheld("0020000E", "UI", "1.2.840.113619.2.5", ()) == WITHHELD
+    for key, vr, value in (
+        ("00321000", "DA", "20191203"),  # Scheduled Study Start Date: outside the 2020 profile table
+        ("00189074", "DT", "20191203101010"),  # Frame Acquisition DateTime
+        ("30020020", "SH", "TrueBeam1309"),  # Radiation Machine Name
+        ("00020016", "AE", "PACS_AE"),  # Source Application Entity Title
+        ("00187006", "LT", "detector SN 4711"),  # Detector Description
+        ("00082111", "ST", "from 1.2.276.0.7230010.3.1.4.12"),
+    ):
+        assert policy.withheld(key, vr, value, ()) == WITHHELD_NOT_ALLOWED, key
+    assert policy.withheld("00280030", "DS", "0.5\\0.5", ()) is None
+    assert policy.withheld("00101022", "DS", "24.2", ()) == WITHHELD  # a measure of the person
 
 
-def test_refined_rules_inside_identifying_sequences_and_for_software() -> None:
+def test_refined_rules_inside_identifying_sequences_and_for_equipment() -> None:
     policy = PrivacyPolicy(frozenset({"00100010", "00880200"}))
     icon = ("00880200",)
-    assert policy.redact("00280004", "CS", "MONOCHROME2", icon) is None
-    assert policy.redact("00280010", "US", "64", icon) is None
-    assert policy.redact("00281050", "DS", "40", icon) is None
+    assert policy.withheld("00280004", "CS", "MONOCHROME2", icon) is None
+    assert policy.withheld("00280010", "US", "64", icon) is None
+    assert policy.withheld("00281050", "DS", "40", icon) is None
     for vr, value in (("LO", "Planted"), ("PN", "Doe^Jane"), ("DA", "20200101"), ("TM", "101010"), ("SH", "X")):
-        assert policy.redact("00081030", vr, value, icon).reason == WITHHELD_NESTED, vr
-    assert policy.redact("00080018", "UI", "1.2.840.113619.2.5.6", icon).reason == UID_ROOT_ONLY
-    assert policy.redact("00020012", "UI", "1.2.826.0.1.3680043.8.498.1", ()) is None
-    assert policy.redact("00020013", "SH", "PLANTKIT_31", ()) is None
+        assert policy.withheld("00081030", vr, value, icon) == WITHHELD_NESTED, vr
+    assert policy.withheld("00080070", "LO", "SIEMENS", icon) == WITHHELD_NESTED
+    assert policy.withheld("00080018", "UI", "1.2.840.113619.2.5.6", icon) == WITHHELD_UID
+    assert policy.withheld("00020012", "UI", "1.2.826.0.1.3680043.8.498.1", ()) is None
+    assert policy.withheld("00020013", "SH", "PLANTKIT_31", ()) is None
+    assert policy.withheld("00080070", "LO", "SIEMENS", ()) is None
+    assert policy.withheld("00181020", "LO", "syngo MR XA30", ()) is None
+    assert policy.withheld("00181020", "LO", "build 1.2.826.0.1.3680043.8.498.5549034812", ()) == WITHHELD_NOT_ALLOWED
     assert PrivacyPolicy(frozenset(), public=frozenset({"pydicom"})).publishes_everything_from("pydicom")
 
 
 def test_provenance_sop_classes_are_reduced_unless_standard() -> None:
     assert shown_uid("1.2.840.10008.5.1.4.1.1.2") == "1.2.840.10008.5.1.4.1.1.2"
     assert shown_uid("1.2.840.113619.4.30.20231231") == "1.2.840.113619.…"
+
+
+# A value of each VR as files hold it, to judge every dictionary entry with.
+SAMPLE_VALUES = {
+    "AE": "PACS_AE", "AS": "042Y", "AT": "00100010", "CS": "ORIGINAL", "DA": "20191203", "DS": "2.5",
+    "DT": "20191203101010", "FD": "1.5", "FL": "1.5", "IS": "12", "LO": "Some text", "LT": "Some text",
+    "PN": "Doe^Jane", "SH": "Text", "SL": "-7", "SS": "-7", "ST": "Some text", "SV": "-7", "TM": "101010",
+    "UC": "Some text", "UI": "1.2.840.113619.2.55.3.604688119", "UL": "7", "UR": "https://example.org/x",
+    "US": "7", "UT": "Some text", "UV": "7",
+}  # fmt: skip
+
+
+def test_the_allow_list_over_the_whole_dictionary(standard) -> None:
+    """Only codes, numbers, UIDs and the equipment's make, model and software are ever shown from a dataset declared
+    neither; nothing of the Basic Profile, no date, time, name, AE title or free text; and the occurrence rule
+    agrees with the list for every entry."""
+    policy = PrivacyPolicy(standard.identifying)
+    shown_vrs: set[str] = set()
+    for entry in standard.dictionary:
+        allowed = may_show(entry.tag, entry.vr, standard.identifying)
+        parts = vr_parts(entry.vr) - {"OB", "OW"}
+        if entry.tag in standard.identifying:
+            assert not allowed, entry.keyword
+        if allowed:
+            shown_vrs |= parts
+            assert parts <= CODED_AND_NUMERIC_VRS or parts == {"UI"} or entry.tag in EQUIPMENT, entry.keyword
+        if not parts or not parts <= set(SAMPLE_VALUES):
+            continue  # bulk data and sequences carry no value of their own
+        for vr in sorted(parts):
+            withheld = policy.withheld(entry.tag, vr, SAMPLE_VALUES[vr], ())
+            if vr == "UI" and allowed and entry.tag not in EQUIPMENT:
+                assert withheld == WITHHELD_UID, entry.keyword  # allowed only for UIDs the standard defines
+                assert policy.withheld(entry.tag, vr, "1.2.840.10008.1.2.1", ()) is None, entry.keyword
+            else:
+                assert (withheld is None) == allowed, (entry.keyword, vr)
+    assert shown_vrs <= CODED_AND_NUMERIC_VRS | {"UI", "LO", "SH"}
+    assert shown_vrs.isdisjoint({"DA", "DT", "TM", "PN", "AE", "AS", "ST", "LT", "UT", "UC", "UR"})
+    assert {standard.dictionary.get(key).vr for key in EQUIPMENT} == {"LO", "SH", "UI"}
+
+
+def test_the_allow_list_is_the_one_documented() -> None:
+    """docs/aggregate.md names every VR, equipment attribute and extra withheld attribute of privacy.py."""
+    from pydicom.datadict import dictionary_description
+
+    docs = (REPO / "docs" / "aggregate.md").read_text(encoding="utf-8")
+    privacy = " ".join(docs[docs.index("**Privacy.**") : docs.index("**Memory.**")].split())
+    listed = privacy[: privacy.index("Every other value is withheld")]
+    assert set(re.findall(r"`([A-Z]{2})`", listed)) == CODED_AND_NUMERIC_VRS
+    for key in sorted(EQUIPMENT | PERSON_MEASURES):
+        assert dictionary_description(int(key, 16)) in listed, key
+    for vr in ("DA", "TM", "DT", "PN", "AE", "AS", "LO", "SH", "ST", "LT", "UT", "UC", "UR"):
+        assert f"`{vr}`" in privacy[privacy.index("Every other value is withheld") :], vr

@@ -20,21 +20,11 @@ from dicomref.errors import DicomrefError
 from dicomref.formats.aggregate import load_aggregate
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
 from dicomref.site import build_site
-from tests.conftest import MANIFEST, Build
+from tests.conftest import MANIFEST, Build, manifest_options
 
 CT_SMALL = Path(get_testdata_file("CT_small.dcm"))
 NEW_DATASETS = {"nibabel-nicom", "pynetdicom", "pydicom-palettes", "pydicom-charset-files"}
 runner = CliRunner()
-
-
-def manifest_options() -> AggregateOptions:
-    """What `make site` passes: the manifest's declarations and licences."""
-    entries = load_manifest(MANIFEST)
-    return AggregateOptions(
-        deidentified=frozenset(d.name for d in entries if d.deidentified),
-        public=frozenset(d.name for d in entries if d.public),
-        licences=tuple((d.name, d.licence) for d in entries if d.licence),
-    )
 
 
 def test_the_default_datasets_are_public_with_a_licence_and_installed() -> None:
@@ -135,7 +125,9 @@ def test_one_instance_counts_once(tmp_path: Path, standard) -> None:
     assert result["attributes"]["00080018"]["files"] == 1
     (example,) = result["attributes"]["00080018"]["examples"]
     assert (
-        example["count"] == 1 and example["datasets"] == ["a"] and example["file"] == {"dataset": "a", "path": "ct.dcm"}
+        example["count"] == 1
+        and example["datasets"] == ["a"]
+        and example["file"] == {"dataset": "a", "path": "ct.dcm", "series": None}
     )
     assert {d["name"]: (d["scraped"], d["copies"]) for d in result["datasets"]} == {"a": (1, 0), "b": (0, 2)}
     again = aggregate(shards[::-1], standard, AggregateOptions(public=frozenset({"a", "b"})))

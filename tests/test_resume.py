@@ -3,6 +3,7 @@ never interrupted, whatever the number of workers; re-running appends only what 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 
+from dicomref.errors import DicomrefError
 from dicomref.formats.scraped import read_records
 from dicomref.formats.unreadable import FILENAME as UNREADABLE_CSV
 from dicomref.formats.unreadable import unreadable_path
@@ -139,7 +141,9 @@ def test_rerun_reads_nothing_again_and_new_folders_are_appended(tmp_path: Path) 
     assert unreadable == unreadable_path(fresh).read_text(encoding="utf-8")
     assert unreadable == "path,reason\nfirst/stray.txt,not DICOM\nsecond/notes.txt,not DICOM\n"
 
-    only_second = scrape([ScrapeInput("second", second)], out, ScrapeOptions(jobs=1))
+    with pytest.raises(DicomrefError, match=f"{re.escape(str(out))} already holds records of other inputs \\(first\\)"):
+        scrape([ScrapeInput("second", second)], out, ScrapeOptions(jobs=1))  # never added to without --resume
+    only_second = scrape([ScrapeInput("second", second)], out, ScrapeOptions(jobs=1, resume=True))
     assert only_second.resumed == 2  # rows of the dataset not walked this time are kept
     assert unreadable_path(out).read_text(encoding="utf-8") == unreadable
 

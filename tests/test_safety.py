@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, Build, SmallBuild, manifest_inputs, run_pipeline
+from tests.conftest import REPO, Build, SmallBuild, manifest_inputs, manifest_options, run_pipeline
 from tests.interrupt import kill_at
 
 
@@ -31,7 +31,7 @@ def _tree_differences(left: Path, right: Path) -> list[str]:
 
 
 def test_two_builds_from_the_same_inputs_are_byte_identical(default_build: Build, standard, tmp_path: Path) -> None:
-    again = run_pipeline(manifest_inputs(), tmp_path, standard)
+    again = run_pipeline(manifest_inputs(), tmp_path, standard, manifest_options())
     assert again.scraped.read_bytes() == default_build.scraped.read_bytes()
     assert again.unreadable.read_bytes() == default_build.unreadable.read_bytes()
     assert again.aggregate.read_bytes() == default_build.aggregate.read_bytes()

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dicomref.cli import app
-from dicomref.formats.aggregate import load_aggregate, write_aggregate
+from dicomref.formats.aggregate import examples_by_tag, load_aggregate, write_aggregate
 from dicomref.search import (
     INDEX_DIR,
     SearchResult,
@@ -440,7 +440,7 @@ def test_site_index_size_and_contents(default_build: Build, standard: Standard) 
     others = Counter(document.kind for document in search_documents(standard) if document.kind != "attribute")
     assert len(index["others"].split(";")) == sum(others.values())
     assert others["module"] == len(standard.modules) and others["iod"] == len(standard.iods) and others["uid"] > 300
-    with_examples = [n for n, d in enumerate(search_documents(standard, aggregate)) if d.examples]
+    with_examples = [n for n, d in enumerate(search_documents(standard, examples_by_tag(aggregate))) if d.examples]
     assert [row[0] for row in index["examples"]] == with_examples and with_examples
 
 

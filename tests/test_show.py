@@ -33,7 +33,7 @@ def aggregate(tmp_path_factory: pytest.TempPathFactory, standard: Standard) -> P
         shutil.copy(get_testdata_file(name), files / name)
     scrape([ScrapeInput("pydicom-files", files)], folder / "scraped.jsonl", ScrapeOptions(jobs=1))
     out = folder / "aggregate.json"
-    aggregate_to_file([folder / "scraped.jsonl"], out, standard, AggregateOptions())
+    aggregate_to_file([folder / "scraped.jsonl"], out, standard, AggregateOptions(public=frozenset({"pydicom-files"})))
     return out
 
 

@@ -1,14 +1,15 @@
 """Fold scraped records, one at a time, into per-attribute statistics.
 
 Memory grows with the distinct values of each attribute up to a cap (see sample.py), not with
-the number of records; identifying values from datasets not declared de-identified are replaced
-as they are read (see privacy.py), so they are never kept.
+the number of records; values that may identify, from datasets declared neither de-identified nor
+public, are replaced as they are read (see privacy.py), so they are never kept.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dicomref.aggregate.labels import series_label
 from dicomref.aggregate.privacy import PrivacyPolicy, shown_uid
 from dicomref.aggregate.sample import SLACK, DistinctSketch, stable_hash
 from dicomref.aggregate.validate import Place, Validator
@@ -18,8 +19,11 @@ from dicomref.standard import Standard
 # Where a value was seen: (dataset, modality, SOP Class UID, keys of the enclosing sequences);
 # '' when the file did not say.
 Context = tuple[str, str, str, tuple[str | None, ...]]
-# A withheld or reduced value: (what may be shown or None, why, the raw value's problem or None).
-Bucket = tuple[str | None, str, str | None]
+# A withheld value: (why, the raw value's problem or None).
+Bucket = tuple[str, str | None]
+# A file as provenance: (False, dataset, path, ''), or from a dataset declared neither de-identified nor public
+# (True, dataset, '', series label): such paths are never kept, and a file whose path may be shown comes first.
+Where = tuple[bool, str, str, str]
 
 
 @dataclass(slots=True)
@@ -28,7 +32,7 @@ class ValueStats:
 
     count: int = 0
     contexts: frozenset[Context] = frozenset()
-    file: tuple[str, str] | None = None  # the lowest (dataset, path) holding the value
+    file: Where | None = None  # the first file holding the value: a public one, then the lowest dataset and path
     truncated: bool = False
     length: int = 0
     value_hash: int = 0
@@ -112,6 +116,7 @@ class Collector:
     policy: PrivacyPolicy
     validator: Validator
     capacity: int
+    label_key: bytes = b""  # the secret of series labels (see labels.py)
     attributes: dict[str, AttributeStats] = field(default_factory=dict)
     unknown_tags: set[str] = field(default_factory=set)
     records: int = 0
@@ -124,8 +129,12 @@ class Collector:
         self.records += 1
         source = record["source"]
         dataset = source["dataset"]
-        where = (dataset, source["path"])
         publish_all = self.policy.publishes_everything_from(dataset)
+        if publish_all:
+            where = (False, dataset, source["path"], "")
+        else:
+            label = series_label(self.label_key, dataset, source.get("series_instance_uid") or "", source["path"])
+            where = (True, dataset, "", label)
         modality, sop_class = source.get("modality") or "", source.get("sop_class_uid") or ""
         if not publish_all:
             sop_class = shown_uid(sop_class)
@@ -155,15 +164,15 @@ class Collector:
             raw = element["value"]
             vr = dictionary_vr or element["vr"]
             truncated = bool(element.get("truncated"))
-            redaction = None if publish_all else self.policy.redact(key, vr, raw, context[3])
-            if redaction is None:
+            withheld = None if publish_all else self.policy.withheld(key, vr, raw, context[3])
+            if withheld is None:
                 self._count(
                     attribute.value_slot(raw), number, context, where, truncated, int(element.get("length") or 0)
                 )
             else:
                 problem = self.validator.check(key, vr, raw, truncated, [(sop_class, context[3])]).problem
                 self._count(
-                    attribute.redacted_slot(raw, (redaction.value, redaction.reason, problem)),
+                    attribute.redacted_slot(raw, (withheld, problem)),
                     number,
                     context,
                     where,
@@ -187,7 +196,7 @@ class Collector:
         stats: ValueStats | None,
         number: int,
         context: Context,
-        where: tuple[str, str],
+        where: Where,
         truncated: bool,
         length: int,
     ) -> None:

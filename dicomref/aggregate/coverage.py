@@ -40,6 +40,7 @@ class Source:
 
     files: int = 0
     keys: set[str] = field(default_factory=set)
+    copies: int | None = None  # datasets only: records passed over as copies of an instance counted elsewhere
 
 
 def marginal(sources: dict[str, Source]) -> dict[str, dict]:
@@ -50,6 +51,7 @@ def marginal(sources: dict[str, Source]) -> dict[str, dict]:
             "files": source.files,
             "contributed": len(source.keys),
             "unique": sum(1 for key in source.keys if holders[key] == 1),
+            **({} if source.copies is None else {"copies": source.copies}),
         }
         for name, source in sorted(sources.items())
     }

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from dicomref.aggregate.collect import AttributeStats, ValueStats
 from dicomref.aggregate.privacy import is_public_uid, uid_root
 from dicomref.aggregate.validate import NUMERIC_VRS, Validator
+from dicomref.formats.aggregate import ExampleFile
 
 
 @dataclass
@@ -48,8 +49,13 @@ class Example:
             "datasets": self.stats.datasets,
             "modalities": self.stats.modalities,
             "sop_classes": self.stats.sop_classes,
-            "file": None if self.stats.file is None else {"dataset": self.stats.file[0], "path": self.stats.file[1]},
+            "file": None if self.stats.file is None else _file(*self.stats.file),
         }
+
+
+def _file(_private: bool, dataset: str, path: str, series: str) -> ExampleFile:
+    """A public file by its path; a file of a dataset declared neither de-identified nor public by its series label."""
+    return {"dataset": dataset, "path": path or None, "series": series or None}
 
 
 def candidate_examples(key: str, vr: str, attribute: AttributeStats, validator: Validator) -> list[Example]:
@@ -61,8 +67,8 @@ def candidate_examples(key: str, vr: str, attribute: AttributeStats, validator: 
         else:
             finding = validator.check(key, vr, raw, stats.truncated, stats.places)
             examples.append(Example(raw, stats, problem=finding.problem, note=finding.note))
-    for (shown, reason, problem), stats in attribute.redacted.items():
-        examples.append(Example(shown, stats, problem=problem, withheld=reason))
+    for (reason, problem), stats in attribute.redacted.items():
+        examples.append(Example(None, stats, problem=problem, withheld=reason))
     return examples
 
 

@@ -24,6 +24,7 @@ SUMMARY = (
     ("value_bearing_current", "Current (not retired) entries that carry a value"),
 )
 WANTED_IN_SUMMARY = 10
+NAME_WIDTH = 32
 
 
 @dataclass(frozen=True)
@@ -56,18 +57,21 @@ def _empty_only(coverage: Coverage) -> ReportTable:
     entries = coverage.get("empty_only", {}).get("entries", [])
     return ReportTable(
         "Seen only with empty values: in files, but never with a value (not counted as covered)",
-        ("Tag", "Keyword", "Name", "VR", "Files"),
+        ("Tag", "Keyword", "Name", "VR", "Series scraped"),
         [(display_tag(e["tag"]), e["keyword"], e["name"], e["vr"], e["files"]) for e in entries],
     )
 
 
 def _sources(coverage: Coverage, by: str, title: str, column: str) -> ReportTable:
     rows = sorted(_part(coverage, f"by_{by}").items(), key=lambda kv: (-kv[1]["unique"], -kv[1]["contributed"], kv[0]))
-    return ReportTable(
-        title,
-        (column, "Files", "Entries contributed", "Only from it"),
-        [(name, d["files"], d["contributed"], d["unique"]) for name, d in rows],
-    )
+    columns = (column, "Series scraped", "Entries contributed", "Only from it")
+    if by == "dataset":  # copies of an instance counted from another dataset add nothing
+        return ReportTable(
+            title,
+            (*columns, "Copies passed over"),
+            [(name, d["files"], d["contributed"], d["unique"], d.get("copies", 0)) for name, d in rows],
+        )
+    return ReportTable(title, columns, [(name, d["files"], d["contributed"], d["unique"]) for name, d in rows])
 
 
 def _wanted(coverage: Coverage, limit: int | None = None) -> ReportTable:
@@ -173,6 +177,10 @@ def _markdown(table: ReportTable) -> str:
 
 def _rich(table: ReportTable) -> Table:
     rich_table = Table(*table.columns, title=escape(table.title))
+    # A name, tag or keyword stays whole (the other columns wrap to fit 80 columns); a sentence may wrap.
+    rich_table.columns[0].no_wrap = all(len(_cell(row[0])) <= NAME_WIDTH for row in table.rows)
+    for column in rich_table.columns[1:]:
+        column.overflow = "fold"  # a long keyword folds onto the next line rather than losing its end
     for row in table.rows:
         rich_table.add_row(*(escape(_cell(c)) for c in row))
     return rich_table

@@ -10,6 +10,7 @@ from typing import cast
 from dicomref.aggregate.collect import Collector
 from dicomref.aggregate.coverage import Source, compute_coverage
 from dicomref.aggregate.examples import candidate_examples, choose_examples
+from dicomref.aggregate.labels import label_key_for
 from dicomref.aggregate.privacy import PrivacyPolicy
 from dicomref.aggregate.sample import stable_hash
 from dicomref.aggregate.validate import Validator
@@ -30,6 +31,8 @@ class AggregateOptions:
     tracked_values: int = TRACKED_VALUES
     public: frozenset[str] = frozenset()  # dataset names declared public (already publicly distributed)
     licences: tuple[tuple[str, str], ...] = ()  # (dataset name, licence) from the manifest
+    order: tuple[str, ...] = ()  # dataset names as the manifest lists them: of two copies, the earlier one's counts
+    label_key: bytes | None = None  # secret of the series labels; None: the key file beside the first scraped file
 
 
 @dataclass(frozen=True)
@@ -51,13 +54,14 @@ def instance_of(record: ScrapedRecord) -> str:
     return f"uid\x00{uid}" if uid else f"file\x00{source['dataset']}\x00{source['path']}"
 
 
-def first_copies(scraped: list[Path]) -> dict[int, tuple[str, str]]:
-    """Per instance (by hash): the lowest (dataset, path) holding it, the one copy that counts.
+def first_copies(scraped: list[Path], rank: Callable[[str], tuple]) -> dict[int, tuple[str, str]]:
+    """Per instance (by hash): the (dataset, path) of the one copy that counts, the one whose dataset ranks first
+    (`rank`), then the lowest path.
 
     An instance copied into several files or datasets (a DICOMDIR tree beside the same files)
     is one file for counts and ranking, whatever the order or split of the inputs.
     """
-    first: dict[int, tuple[str, str]] = {}
+    first: dict[int, tuple[tuple, tuple[str, str]]] = {}
     for path in scraped:
         for record in read_records(path):
             try:
@@ -65,9 +69,17 @@ def first_copies(scraped: list[Path]) -> dict[int, tuple[str, str]]:
                 instance = stable_hash(instance_of(record))
             except (KeyError, TypeError, AttributeError):
                 continue  # reported by the fold that follows
-            if instance not in first or where < first[instance]:
-                first[instance] = where
-    return first
+            order = (rank(where[0]), where)
+            if instance not in first or order < first[instance]:
+                first[instance] = order
+    return {instance: where for instance, (_, where) in first.items()}
+
+
+def dataset_rank(policy: PrivacyPolicy, order: tuple[str, ...]) -> Callable[[str], tuple]:
+    """Copies from a dataset whose values are published come first (so its examples stay shown), then the datasets
+    in manifest order, then by name."""
+    position = {name: index for index, name in enumerate(order)}
+    return lambda name: (not policy.publishes_everything_from(name), position.get(name, len(order)), name)
 
 
 @dataclass
@@ -101,8 +113,13 @@ class _Tally:
         return True
 
 
-def _fold(scraped: list[Path], collector: Collector, on_progress: Callable[[AggregateProgress], None] | None) -> _Tally:
-    tally = _Tally(first_copies=first_copies(scraped))
+def _fold(
+    scraped: list[Path],
+    collector: Collector,
+    rank: Callable[[str], tuple],
+    on_progress: Callable[[AggregateProgress], None] | None,
+) -> _Tally:
+    tally = _Tally(first_copies=first_copies(scraped, rank))
     total = sum(path.stat().st_size for path in scraped if path.is_file())
     done = 0
 
@@ -132,11 +149,12 @@ def aggregate(
     """Fold every record into per-attribute examples; the result does not depend on how records are split or ordered."""
     validator = Validator(standard)
     policy = PrivacyPolicy(standard.identifying, options.deidentified, options.include_identifying, options.public)
-    collector = Collector(standard, policy, validator, options.tracked_values)
-    tally = _fold(scraped, collector, on_progress)
+    label_key = options.label_key if options.label_key is not None else label_key_for(scraped) if scraped else b""
+    collector = Collector(standard, policy, validator, options.tracked_values, label_key)
+    tally = _fold(scraped, collector, dataset_rank(policy, options.order), on_progress)
 
     attributes: dict[str, dict] = {}
-    datasets = {name: Source(files=info["scraped"]) for name, info in tally.datasets.items()}
+    datasets = {name: Source(files=info["scraped"], copies=info["copies"]) for name, info in tally.datasets.items()}
     modalities = tally.modalities
     for key, stats in sorted(collector.attributes.items()):
         vr = collector.vr_of(key, stats)

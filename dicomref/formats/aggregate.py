@@ -19,7 +19,8 @@ SCHEMA = 1
 
 class ExampleFile(TypedDict):
     dataset: str
-    path: str
+    path: str | None  # None for a dataset declared neither de-identified nor public: its paths are never published
+    series: str | None  # the series label that names such a file instead
 
 
 class Example(TypedDict):
@@ -115,6 +116,13 @@ def check_aggregate(data: object) -> Aggregate:
         raise _malformed("has no valid 'datasets'")
     data["datasets"] = [{**DATASET_DEFAULTS, **d} for d in data["datasets"]]
     return data  # type: ignore[return-value]
+
+
+def examples_by_tag(aggregate: Aggregate | None) -> dict[str, list[Example]]:
+    """The examples of each attribute, the part of the aggregate that search indexes."""
+    if aggregate is None:
+        return {}
+    return {tag: attribute["examples"] for tag, attribute in aggregate["attributes"].items()}
 
 
 def load_aggregate(path: Path) -> Aggregate:

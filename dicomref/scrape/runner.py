@@ -50,6 +50,7 @@ class ScrapeOptions:
     all_files: bool = False
     time_limit: float = 120.0  # seconds any one file may take; 0: no limit
     cluster: str | None = None  # a Dask scheduler's address, or "local"; None: this machine's worker pool
+    resume: bool = False  # add to an output that holds records of other inputs (else refused)
 
 
 @dataclass
@@ -265,7 +266,14 @@ def scrape(
     started = time.monotonic()
     check_inputs(inputs)
     unreadable_csv = unreadable_csv or unreadable_path(out)
-    run = _Run(inputs, options, read_done(out), on_progress or (lambda progress: None))
+    done = read_done(out)
+    others = sorted({dataset for dataset, _ in done.paths} - {item.name for item in inputs})
+    if others and not options.resume:
+        raise DicomrefError(
+            f"{out} already holds records of other inputs ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''})"
+            ": pass --resume to add to it, or choose another output"
+        )
+    run = _Run(inputs, options, done, on_progress or (lambda progress: None))
     run.unreadable |= kept_unreadable(unreadable_csv, {item.name for item in inputs})
     with _workers(inputs, options) as workers, RecordWriter(out) as writer:
         if options.all_files:

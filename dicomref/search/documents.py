@@ -5,13 +5,17 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydicom.uid import UID_dictionary
 
-from dicomref.formats.aggregate import Aggregate
+from dicomref.formats.aggregate import Example
 from dicomref.search.query import normal_value
 from dicomref.standard import Module, Standard
+
+# The examples seen of each attribute, by tag: from an aggregate, or read back from a built site.
+ExamplesByTag = Mapping[str, list[Example]]
 
 # Prominence is 0..15: twice the log2 of how many IODs use the attribute (about 150 IODs exist).
 MAX_PROMINENCE = 15
@@ -64,10 +68,8 @@ def _prominence(iod_count: int) -> int:
     return min(MAX_PROMINENCE, round(2 * math.log2(1 + iod_count)))
 
 
-def _examples(aggregate: Aggregate | None, tag: str) -> tuple[str, ...]:
-    attribute = aggregate["attributes"].get(tag) if aggregate else None
-    examples = attribute["examples"] if attribute else []
-    return tuple(str(example["value"]) for example in examples if example.get("value") not in (None, ""))
+def _examples(examples: ExamplesByTag, tag: str) -> tuple[str, ...]:
+    return tuple(str(example["value"]) for example in examples.get(tag, []) if example.get("value") not in (None, ""))
 
 
 def _values(standard: Standard, tag: str, examples: tuple[str, ...]) -> tuple[str, ...]:
@@ -94,7 +96,9 @@ def _required_by_attribute(standard: Standard) -> Counter[str]:
     return required
 
 
-def attribute_documents(standard: Standard, aggregate: Aggregate | None = None) -> list[SearchDocument]:
+def attribute_documents(
+    standard: Standard, examples: ExamplesByTag | None = None
+) -> list[SearchDocument]:
     """Every dictionary entry with its modules, descriptions, values and examples, in tag order."""
     required = _required_by_attribute(standard)
     documents = []
@@ -104,7 +108,7 @@ def attribute_documents(standard: Standard, aggregate: Aggregate | None = None) 
         descriptions = dict.fromkeys(
             usage.attribute.description.text for usage in usages if usage.attribute.description.text
         )
-        examples = _examples(aggregate, entry.tag)
+        seen = _examples(examples or {}, entry.tag)
         iods = {iod for module in modules for iod in standard.iods_by_module.get(module, [])}
         documents.append(
             SearchDocument(
@@ -117,8 +121,8 @@ def attribute_documents(standard: Standard, aggregate: Aggregate | None = None) 
                 retired=entry.retired,
                 modules=modules,
                 description=" ".join(descriptions),
-                examples=examples,
-                values=_values(standard, entry.tag, examples),
+                examples=seen,
+                values=_values(standard, entry.tag, seen),
                 required=required[entry.tag],
                 prominence=_prominence(len(iods)),
             )
@@ -186,6 +190,7 @@ def uid_documents() -> list[SearchDocument]:
     return documents
 
 
-def search_documents(standard: Standard, aggregate: Aggregate | None = None) -> list[SearchDocument]:
-    """Everything searched: attributes in tag order, then modules, macros, IODs and UIDs."""
-    return [*attribute_documents(standard, aggregate), *_table_documents(standard), *uid_documents()]
+def search_documents(standard: Standard, examples: ExamplesByTag | None = None) -> list[SearchDocument]:
+    """Everything searched: attributes in tag order (with the `examples` seen of each), then modules, macros, IODs and
+    UIDs."""
+    return [*attribute_documents(standard, examples), *_table_documents(standard), *uid_documents()]

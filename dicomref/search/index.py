@@ -16,7 +16,7 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.index import EmptyIndexError, Index, create_in, open_dir
 
 from dicomref.files import replace_dir, write_text_atomic
-from dicomref.formats.aggregate import load_aggregate
+from dicomref.formats.aggregate import examples_by_tag, load_aggregate
 from dicomref.search.documents import SearchDocument, search_documents
 from dicomref.search.query import normal_value
 from dicomref.standard import Standard
@@ -156,6 +156,6 @@ def index_beside(aggregate: Path, standard_folder: Path | None = None, standard:
 
     def documents() -> list[SearchDocument]:
         data = load_aggregate(aggregate) if aggregate.is_file() else None
-        return search_documents(standard or load_standard(standard_folder), data)
+        return search_documents(standard or load_standard(standard_folder), examples_by_tag(data))
 
     return ensure_index(aggregate.parent / INDEX_DIR, fingerprint(aggregate, standard_folder), documents)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from dicomref import urls
-from dicomref.formats.aggregate import Attribute
+from dicomref.errors import DicomrefError
+from dicomref.formats.aggregate import Attribute, Example
 from dicomref.site.model import SiteModel, attribute_entries
 from dicomref.site.uid_pages import UidUses
 from dicomref.standard import DictEntry
@@ -63,3 +65,15 @@ def _uid(uses: Callable[[], UidUses], registered: RegisteredUid) -> object:
         "seen_as": {tag: files for tag, files in sorted(known.as_value.get(registered.uid, {}).items())},
         "attributes": sorted(known.by_sop_class.get(registered.uid, {})),
     }
+
+
+def published_examples(site: Path) -> dict[str, list[Example]]:
+    """The examples a built site publishes, per tag, read back from its attribute documents (for its search)."""
+    attributes = {}
+    for document in sorted((site / urls.api_url("attribute", "any")).parent.glob("*.json")):
+        try:
+            examples = json.loads(document.read_text(encoding="utf-8")).get("examples", [])
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            raise DicomrefError(f"{document} is not an attribute document (rebuild the site)") from None
+        attributes[document.stem] = examples
+    return attributes

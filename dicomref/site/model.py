@@ -7,7 +7,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html import escape as escape_html
 
-from dicomref.formats.aggregate import Aggregate, Attribute, Coverage, DatasetSummary, unseen_attribute
+from dicomref.formats.aggregate import (
+    Aggregate,
+    Attribute,
+    Coverage,
+    DatasetSummary,
+    ExampleFile,
+    unseen_attribute,
+)
 from dicomref.site.credits import Credits
 from dicomref.site.fold import Folded, MacroFinder, fold
 from dicomref.site.page import noun, plural, visible
@@ -206,8 +213,20 @@ class SiteModel:
                     "sop_classes": [self.uid_link(u) for u in example["sop_classes"]],
                     "uids": self.registered_uids_in(example.get("value"), vr),
                     "datasets": example["datasets"],
-                    "file": f"{file['dataset']}/{file['path']}" if file else "",
-                    "collection": self.credits.collection_of(file["dataset"], file["path"]) if file else None,
+                    "file": _provenance_file(file),
+                    "collection": (
+                        self.credits.collection_of(file["dataset"], file["path"]) if file and file["path"] else None
+                    ),
                 }
             )
         return rows
+
+
+def _provenance_file(file: ExampleFile | None) -> str:
+    """'dataset/path/of/file.dcm', or for a dataset declared neither de-identified nor public 'dataset, series-…'
+    (its paths are never published)."""
+    if not file:
+        return ""
+    if file.get("path"):
+        return f"{file['dataset']}/{file['path']}"
+    return f"{file['dataset']}, {file['series']}" if file.get("series") else file["dataset"]

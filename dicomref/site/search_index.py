@@ -29,7 +29,7 @@ import math
 import re
 from collections import Counter
 
-from dicomref.formats.aggregate import Aggregate
+from dicomref.formats.aggregate import Aggregate, examples_by_tag
 from dicomref.search.documents import SearchDocument, search_documents
 from dicomref.standard import Standard
 
@@ -160,7 +160,7 @@ def compact_index(documents: list[SearchDocument], module_names: dict[str, str],
 
 def search_index_script(standard: Standard, aggregate: Aggregate | None = None) -> str:
     index = compact_index(
-        search_documents(standard, aggregate),
+        search_documents(standard, examples_by_tag(aggregate)),
         {m.id: m.name for m in standard.modules.values()},
         {m: len(set(iods)) for m, iods in standard.iods_by_module.items()},
     )
