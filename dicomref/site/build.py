@@ -22,13 +22,16 @@ from dicomref.aggregate.schema import Aggregate, check_aggregate
 from dicomref.errors import DicomrefError
 from dicomref.files import dumps_json, replace_dir
 from dicomref.pause import pause_point
+from dicomref.site.changes import changes_page
 from dicomref.site.credits import Credits
 from dicomref.site.linkcheck import LinkReport, check_links
 from dicomref.site.pages import NAV, Page, SiteModel, all_pages, attribute_entries, not_found_page
+from dicomref.site.redirects import redirects
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.site.uid_pages import uid_documents, uid_pages
 from dicomref.standard import Standard
 from dicomref.standard.describe import attribute_document
+from dicomref.standard.documents import iod_document, module_document
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 _HREF = re.compile(r'href="([^"]*)"')
@@ -43,6 +46,10 @@ class SiteSummary:
     largest_page: str = ""
     largest_page_bytes: int = 0
     links: LinkReport | None = None  # when the build was asked to check its links
+    iods: int = 0  # IOD pages
+    modules: int = 0  # module pages
+    macros: int = 0  # macro pages
+    redirects: int = 0  # pages at old addresses leading to the new ones
 
 
 # Called with the phase ("render" or "check"), pages done and pages in all.
@@ -79,6 +86,7 @@ class _Writer:
         self.files = 0
         self.largest = ("", 0)
         self.pages = 0
+        self.redirects = 0
         self._made: set[Path] = set()
 
     def write(self, relative: str, data: bytes) -> None:
@@ -112,6 +120,11 @@ def _api(model: SiteModel, writer: _Writer) -> None:
     for path, document in uid_documents(model):
         writer.write(path, html_safe_json(document).encode("utf-8"))
     writer.write("api/coverage.json", html_safe_json(model.coverage).encode("utf-8"))
+    for iod in model.standard.iods.values():
+        writer.write(f"api/iods/{iod.id}.json", html_safe_json(iod_document(model.standard, iod)).encode("utf-8"))
+    for module in model.standard.modules.values():
+        document = module_document(model.standard, module)
+        writer.write(f"api/modules/{module.id}.json", html_safe_json(document).encode("utf-8"))
 
 
 def _sitemap(pages: list[Page], base_url: str) -> str:
@@ -139,7 +152,7 @@ def _render(
 ) -> list[Page]:
     env = _environment(model.local_targets)
     templates: dict[str, object] = {}
-    pages = [*all_pages(model), *uid_pages(model)]
+    pages = [*all_pages(model), changes_page(model), *uid_pages(model)]
     extra = 1  # the 404 page
     for done, page in enumerate([*pages, not_found_page(base_url_path(base_url))], start=1):
         if page.template not in templates:
@@ -150,6 +163,12 @@ def _render(
         )
         if on_progress and (done % 50 == 0 or done == len(pages) + extra):
             on_progress("render", done, len(pages) + extra)
+    redirect = env.get_template("redirect.html")
+    base = base_url.rstrip("/") + "/"
+    for moved in redirects(standard, {p.path for p in pages}):
+        canonical = base + moved.target.replace("index.html", "", 1)
+        writer.write(moved.path, redirect.render(redirect=moved, canonical=canonical).encode("utf-8"))
+        writer.redirects += 1
     return pages
 
 
@@ -205,6 +224,10 @@ def build_site(
     links = _check(building, base_url, on_progress) if check else None
     replace_dir(building, out)
     return SiteSummary(
+        iods=len(standard.iods),
+        modules=len(standard.modules),
+        macros=len(standard.macros),
+        redirects=writer.redirects,
         pages=pages,
         bytes=writer.bytes,
         out=out,

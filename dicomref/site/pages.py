@@ -25,6 +25,7 @@ from dicomref.site.usage import (
 )
 from dicomref.site.values import attribute_values, referred_values
 from dicomref.standard import DictEntry, Module, Standard, display_tag
+from dicomref.standard.documents import type_change
 from dicomref.standard.places import ItemIndex, Place, iods_reaching, places, why_in_no_table
 from dicomref.standard.uids import UidRegistry, load_uid_registry
 
@@ -336,6 +337,8 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 "only_in_modules_edition": entry.tag not in standard.dictionary.entries,
                 "newer_than_modules": standard.newer_than_modules(entry.tag),
                 "modules_edition": standard.modules_edition,
+                "prose_edition": standard.prose_edition,
+                "type_changes": _type_changes(model, entry.tag),
                 "dictionary_edition": standard.releases.get("data dictionary", ""),
                 "pydicom": pydicom_access(entry) if entry.tag in standard.dictionary.entries else [],
                 "description": description,
@@ -371,6 +374,25 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 (entry.display, None),
             ),
         )
+
+
+def _type_changes(model: SiteModel, key: str) -> list[dict]:
+    """The attribute's Type changes since the prose's edition, each linked to its row."""
+    rows = []
+    for change in model.standard.changes.by_tag.get(key, ()):
+        if change.module_id not in model.standard.modules:
+            continue
+        anchor = model.folded("module", change.module_id).anchors.get((change.path, key))
+        rows.append(
+            {
+                **type_change(model.standard, change),
+                "old": change.old or "none",
+                "new": change.new or "none",
+                "path": [model.name_of(t) or display_tag(t) for t in change.path],
+                "url": module_url(change.module_id) + (f"#{anchor}" if anchor else ""),
+            }
+        )
+    return rows
 
 
 def _seen_text(info: dict, shown: int) -> str:

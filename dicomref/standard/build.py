@@ -10,8 +10,6 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urldefrag
 
-from pydicom.uid import UID_dictionary
-
 from dicomref.errors import DicomrefError
 from dicomref.standard.current import CURRENT_TABLES, current_tables
 from dicomref.standard.descriptions import Description, LocalLink, ValueSet, clean_with_value_sets, value_sets
@@ -85,7 +83,6 @@ def build_standard(sources: Sources) -> Standard:
         modules=modules,
         iods=iods,
         changes=changes,
-        newer_sop_classes={uid: iod for uid, iod in current.sop_classes.items() if uid not in UID_dictionary},
         identifying=frozenset(profile),
         release=sources.release(),
         macros=macros,

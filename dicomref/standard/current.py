@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydicom.uid import UID_dictionary
+
 from dicomref.errors import DicomrefError
-from dicomref.standard.dictionary import Dictionary
+from dicomref.standard.dictionary import Dictionary, dictionary_release
 
 DISTRIBUTION = "highdicom"
 # The tables by their file names in highdicom/_standard/.
@@ -107,3 +109,12 @@ def current_tables(raw: dict[str, Any], dictionary: Dictionary) -> CurrentTables
             f"_standard tables ({type(exc).__name__}: {exc})"
         ) from None
     return CurrentTables(iods, modules, sop_classes)
+
+
+def newest_content(sop_classes: dict[str, str]) -> str:
+    """What the tables hold that the data dictionary's edition does not: the SOP classes its registry lacks."""
+    newer = sorted({iod for uid, iod in sop_classes.items() if uid not in UID_dictionary})
+    if not newer:
+        return ""
+    count = sum(1 for uid in sop_classes if uid not in UID_dictionary)
+    return f"content newer than DICOM {dictionary_release()}: {count} SOP classes it lacks, of {', '.join(newer)}"

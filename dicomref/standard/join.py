@@ -153,6 +153,7 @@ def _module(
                 type=row.type,
                 description=prose_row.description if prose_row is not None else missing,
                 value_sets=prose_row.value_sets if prose_row is not None else (),
+                described=prose_row is not None,
             )
         )
     module = Module(

