@@ -420,7 +420,12 @@ def _tree_rows(model: SiteModel, nodes: list[Node], first_with: dict[str, dict])
                 {
                     "id": node.anchor,
                     "depth": depth,
-                    "macro": {"name": node.macro.name, "url": macro_url(node.macro.id), "rows": node.rows},
+                    "macro": {
+                        "name": node.macro.name,
+                        "url": macro_url(node.macro.id),
+                        "rows": node.rows,
+                        "of": len(node.macro.attributes),
+                    },
                     "children": [],
                 }
             )
