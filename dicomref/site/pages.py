@@ -323,7 +323,7 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
         modules = [p for p in found if p.kind == "module"]
         macros = [p for p in found if p.kind == "macro"]
         info = model.attribute_info(entry.tag)
-        description = next((p.attribute.description.html for p in found if p.attribute.description.html), "")
+        description = _usual_description(found)
         examples = model.examples(entry.tag)
         yield Page(
             attribute_url(entry.tag),
@@ -374,6 +374,15 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 (entry.display, None),
             ),
         )
+
+
+def _usual_description(found: list[Place]) -> str:
+    """The description most of the attribute's rows give (the first of those tied), of the rows the prose describes."""
+    counts: dict[str, int] = {}
+    for place in found:
+        if place.attribute.described and place.attribute.description.html:
+            counts[place.attribute.description.html] = counts.get(place.attribute.description.html, 0) + 1
+    return max(counts, key=lambda html: counts[html], default="")
 
 
 def _type_changes(model: SiteModel, key: str) -> list[dict]:

@@ -135,8 +135,8 @@ class Standard:
             for sop in iod.sop_classes:
                 self.sop_class_names[sop.uid] = sop.name
         places: dict[str, list[tuple[ValueSet, ...]]] = {}
-        for tag, usages in self.usages.items():
-            places.setdefault(tag, []).extend(u.attribute.value_sets for u in usages)
+        for tag, usages in self.usages.items():  # a row the prose does not describe tells nothing of values
+            places.setdefault(tag, []).extend(u.attribute.value_sets for u in usages if u.attribute.described)
         for tag, macro_usages in self.macro_usages.items():
             places.setdefault(tag, []).extend(u.attribute.value_sets for u in macro_usages)
         for tag, listed in places.items():
