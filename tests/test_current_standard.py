@@ -61,9 +61,10 @@ def test_what_changed_since_2020(standard: Standard) -> None:
     assert "general-acquisition" in {n.id for n in changes.new_modules}
     content_creator = {(c.module_id, c.old, c.new) for c in changes.by_tag["00700084"] if not c.path}
     assert ("presentation-state-identification", "2", "3") in content_creator
-    assert next(
-        a.type for a in standard.modules["presentation-state-identification"].attributes if a.tag == "00700084"
-    ) == "3"
+    assert (
+        next(a.type for a in standard.modules["presentation-state-identification"].attributes if a.tag == "00700084")
+        == "3"
+    )
 
 
 def test_pages_of_the_current_iods_and_modules(default_build) -> None:

@@ -164,7 +164,8 @@ def test_current_frame_functional_groups_sequence_keeps_its_page(default_build: 
     link = moved.select_one("main a")
     assert link["href"] == "../../changes/index.html#removed-module-current-frame-functional-groups"
     changes = _soup(default_build.site, "changes/index.html")
-    assert "Current Frame Functional Groups" in changes.find(id="removed-module-current-frame-functional-groups").get_text()
+    removed = changes.find(id="removed-module-current-frame-functional-groups")
+    assert "Current Frame Functional Groups" in removed.get_text()
 
 
 def test_placeholder_entries_keep_the_standards_blank_name(default_build: Build, standard: Standard) -> None:

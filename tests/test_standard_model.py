@@ -48,7 +48,10 @@ def test_iods_have_modules_by_entity_with_usage_and_condition(standard: Standard
     assert conditional["synchronization"] == ""  # C now, U in 2020: no text is known
     assert [s.uid for s in ct.sop_classes] == ["1.2.840.10008.5.1.4.1.1.2"]
     assert standard.sop_class_names["1.2.840.10008.5.1.4.1.1.2"] == "CT Image Storage"
-    assert all(m.module_id in standard.modules for i in standard.iods.values() for m in i.modules)
+    unknown = {m.module_id for i in standard.iods.values() for m in i.modules if m.module_id not in standard.modules}
+    # highdicom 0.28.2's IOD table names nine modules its module table has no rows for (the waveform
+    # presentation states', the real-time IODs' current frame functional groups): no page, no link.
+    assert len(unknown) == 9 and "montage-activation" in unknown
 
 
 def test_enhanced_iods_have_their_functional_group_macros(standard: Standard) -> None:

