@@ -44,15 +44,3 @@ class Changes:
         for change in self.type_changes:
             grouped.setdefault(change.tag, []).append(change)
         self.by_tag.update({tag: tuple(found) for tag, found in sorted(grouped.items())})
-
-    def moved(self) -> dict[str, str]:
-        """Old id -> new id of the renamed IODs and modules, by kind ('iods', 'modules')."""
-        return {
-            **{f"iods/{r.old.id}": f"iods/{r.new.id}" for r in self.renamed_iods},
-            **{f"modules/{r.old.id}": f"modules/{r.new.id}" for r in self.renamed_modules},
-        }
-
-
-def type_change_document(change: TypeChange) -> dict[str, object]:
-    """A Type change as `dicomref show --json` and the JSON API carry it."""
-    return {"module": change.module_id, "path": list(change.path), "old": change.old, "new": change.new}
