@@ -414,6 +414,11 @@ def site(
         f"(largest page {summary.largest_page}, {summary.largest_page_bytes / 1e3:,.0f} kB)",
         highlight=False,
     )
+    err_console.print(
+        f"{summary.iods:,} IODs, {summary.modules:,} modules, {summary.macros:,} macros · "
+        f"{summary.redirects:,} old addresses redirected",
+        highlight=False,
+    )
     _search_index(aggregate_file, standard, model)
     if summary.links:
         links = summary.links
@@ -608,7 +613,14 @@ def _print_attribute(info: dict) -> None:
                 highlight=False,
             )
     if info["newer_than_modules"]:
-        out_console.print("  newer than the modules' edition: no module here can list it", highlight=False)
+        out_console.print("  newer than the descriptions' edition: its descriptions are not here", highlight=False)
+    for change in info["type_changes"]:
+        nesting = " in " + " > ".join(change["path"]) if change["path"] else ""
+        out_console.print(
+            f"  Type {change['old'] or '-'} → {change['new'] or '-'} since 2020 in {escape(change['module_name'])}"
+            f"{escape(nesting)}",
+            highlight=False,
+        )
     for label, rows in (("module", info["modules"]), ("macro", info["macros"])):
         for row in rows[:20]:
             nesting = " in " + " > ".join(row["path_names"]) if row["path"] else ""

@@ -47,6 +47,7 @@ UIDS = "uids/index.html"
 GROUPS = f"{GROUPS_FOLDER}/index.html"
 KEYWORDS = f"{KEYWORDS_FOLDER}/index.html"
 RETIRED = "browse/retired/index.html"
+CHANGES = "changes/index.html"
 COVERAGE_API = "api/coverage.json"
 
 

@@ -52,6 +52,7 @@ def subset_standard(full: Standard) -> Standard:
         macros=macros,
         iods=iods,
         identifying=frozenset(key for key in full.identifying if key in kept),
+        listed_in_2020=frozenset(key for key in full.listed_in_2020 if key in kept),
         **{name: {} for name in DERIVED},
     )
 

@@ -25,6 +25,8 @@ PAGES = {
     "attribute-values": "attributes/00080008/index.html",
     "uid": "uids/1.2.840.10008.5.1.4.1.1.2/index.html",
     "uids": "uids/index.html",
+    "changes": "changes/index.html",
+    "type changes": "attributes/00700084/index.html",
 }
 
 

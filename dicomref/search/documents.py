@@ -96,9 +96,7 @@ def _required_by_attribute(standard: Standard) -> Counter[str]:
     return required
 
 
-def attribute_documents(
-    standard: Standard, examples: ExamplesByTag | None = None
-) -> list[SearchDocument]:
+def attribute_documents(standard: Standard, examples: ExamplesByTag | None = None) -> list[SearchDocument]:
     """Every dictionary entry with its modules, descriptions, values and examples, in tag order."""
     required = _required_by_attribute(standard)
     documents = []

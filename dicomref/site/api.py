@@ -1,4 +1,4 @@
-"""The JSON API: one document per attribute, per UID, and the coverage report, as the pages show them.
+"""The JSON API: one document per attribute, UID, IOD and module, and the coverage report, as the pages show them.
 
 The attribute document is the one `dicomref show --json` prints (standard.describe); strings are written so that
 none can open or close markup, wherever a document ends up.
@@ -18,6 +18,7 @@ from dicomref.site.model import SiteModel, attribute_entries
 from dicomref.site.uid_pages import UidUses
 from dicomref.standard import DictEntry
 from dicomref.standard.describe import attribute_document
+from dicomref.standard.documents import iod_document, module_document
 from dicomref.standard.uids import RegisteredUid
 
 
@@ -38,6 +39,10 @@ def api_documents(model: SiteModel) -> Iterator[tuple[str, Document]]:
         yield urls.api_url("attribute", entry.tag), functools.partial(_attribute, model, entry, info)
     yield from uid_documents(model)
     yield urls.COVERAGE_API, lambda: model.coverage
+    for iod in model.standard.iods.values():
+        yield urls.api_url("iod", iod.id), functools.partial(iod_document, model.standard, iod)
+    for module in model.standard.modules.values():
+        yield urls.api_url("module", module.id), functools.partial(module_document, model.standard, module)
 
 
 def _attribute(model: SiteModel, entry: DictEntry, info: Attribute) -> object:

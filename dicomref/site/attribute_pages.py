@@ -13,7 +13,8 @@ from dicomref.site.parts import part_path
 from dicomref.site.usage import iod_groups, item_tree, place_groups
 from dicomref.site.values import attribute_values
 from dicomref.standard import DictEntry, display_tag
-from dicomref.standard.places import iods_reaching, places, why_in_no_table
+from dicomref.standard.documents import type_change
+from dicomref.standard.places import Place, iods_reaching, places, why_in_no_table
 from dicomref.urls import api_url, attribute_url, group_url, iod_url, module_url, table_url
 
 # The registry of data elements in PS3.6, where every attribute is defined.
@@ -31,6 +32,8 @@ class AttributeContext(PageContext):
     only_in_modules_edition: bool
     newer_than_modules: bool
     modules_edition: str
+    prose_edition: str
+    type_changes: list[dict]  # the attribute's Type changes since the prose's edition, each linked to its row
     dictionary_edition: str
     pydicom: list[str]
     description: str
@@ -65,7 +68,7 @@ def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
     modules = [p for p in found if p.kind == "module"]
     macros = [p for p in found if p.kind == "macro"]
     info = model.attribute_info(entry.tag)
-    description = next((p.attribute.description.html for p in found if p.attribute.description.html), "")
+    description = _usual_description(found)
     examples = model.examples(entry.tag)
     paths = [
         [{"display": display_tag(t), "name": model.name_of(t), "url": attribute_url(t)} for t in p]
@@ -80,6 +83,8 @@ def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
         only_in_modules_edition=entry.tag not in standard.dictionary.entries,
         newer_than_modules=standard.newer_than_modules(entry.tag),
         modules_edition=standard.modules_edition,
+        prose_edition=standard.prose_edition,
+        type_changes=_type_changes(model, entry.tag),
         dictionary_edition=standard.releases.get("data dictionary", ""),
         pydicom=pydicom_access(entry) if entry.tag in standard.dictionary.entries else [],
         description=description,
@@ -115,6 +120,34 @@ def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
             (entry.display, None),
         ),
     )
+
+
+def _usual_description(found: list[Place]) -> str:
+    """The description most of the attribute's rows give (the first of those tied), of the rows the prose describes."""
+    counts: dict[str, int] = {}
+    for place in found:
+        if place.attribute.described and place.attribute.description.html:
+            counts[place.attribute.description.html] = counts.get(place.attribute.description.html, 0) + 1
+    return max(counts, key=lambda html: counts[html], default="")
+
+
+def _type_changes(model: SiteModel, key: str) -> list[dict]:
+    """The attribute's Type changes since the prose's edition, each linked to its row."""
+    rows = []
+    for change in model.standard.changes.by_tag.get(key, ()):
+        if change.module_id not in model.standard.modules:
+            continue
+        anchor = model.folded("module", change.module_id).anchors.get((change.path, key))
+        rows.append(
+            {
+                **type_change(model.standard, change),
+                "old": change.old or "none",
+                "new": change.new or "none",
+                "path": [model.name_of(t) or display_tag(t) for t in change.path],
+                "url": module_url(change.module_id) + (f"#{anchor}" if anchor else ""),
+            }
+        )
+    return rows
 
 
 def _seen_text(info: Attribute, shown: int) -> str:

@@ -34,6 +34,7 @@ from dicomref.site.linkcheck import LinkReport, check_links
 from dicomref.site.model import SiteModel
 from dicomref.site.page import NAV, PageSource, ready
 from dicomref.site.pages import all_pages
+from dicomref.site.redirects import Redirect, redirects
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
 
@@ -52,6 +53,10 @@ class SiteSummary:
     largest_page: str = ""
     largest_page_bytes: int = 0
     links: LinkReport | None = None  # when the build was asked to check its links
+    iods: int = 0  # IOD pages
+    modules: int = 0  # module pages
+    macros: int = 0  # macro pages
+    redirects: int = 0  # pages at old addresses leading to the new ones
 
 
 # Called with the phase ("render" or "check"), pages done and pages in all.
@@ -103,11 +108,13 @@ class Written:
     files: int = 0
     pages: int = 0
     largest: tuple[int, int, str] = (0, 0, "")  # (bytes, -index, path): the largest page, the first of equals
+    redirects: int = 0  # pages at old addresses leading to the new ones
 
     def add(self, other: Written) -> None:
         self.bytes += other.bytes
         self.files += other.files
         self.pages += other.pages
+        self.redirects += other.redirects
         self.largest = max(self.largest, other.largest)
 
 
@@ -237,6 +244,11 @@ def _document_output(path: str, document: Document) -> Output:
     return Output(path, lambda: html_safe_json(document()).encode("utf-8"), page=False)
 
 
+def _redirect_output(moved: Redirect, template: Template, base_url: str) -> Output:
+    canonical = base_url.rstrip("/") + "/" + moved.target.replace("index.html", "", 1)
+    return Output(moved.path, lambda: template.render(redirect=moved, canonical=canonical).encode("utf-8"), page=False)
+
+
 def _write_everything(
     model: SiteModel, folder: Path, base_url: str, jobs: int, on_progress: ProgressCallback | None
 ) -> Written:
@@ -245,6 +257,8 @@ def _write_everything(
     pages = [*all_pages(model), ready(not_found_page(base_url_path(base_url)))]
     outputs = [_page_output(source, templates, model.standard.release) for source in pages]
     outputs += [_document_output(path, document) for path, document in api_documents(model)]
+    moved = redirects(model.standard, {source.path for source in pages})
+    outputs += [_redirect_output(redirect, templates["redirect.html"], base_url) for redirect in moved]
 
     def report(done: int) -> None:
         if on_progress:
@@ -265,6 +279,7 @@ def _write_everything(
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         (folder / path).write_bytes(data)
         written.add(Written(bytes=len(data), files=1))
+    written.redirects = len(moved)
     return written
 
 
@@ -304,6 +319,10 @@ def build_site(
     links = _check(building, base_url, on_progress) if check else None
     replace_dir(building, out)
     return SiteSummary(
+        iods=len(standard.iods),
+        modules=len(standard.modules),
+        macros=len(standard.macros),
+        redirects=written.redirects,
         pages=written.pages,
         bytes=written.bytes,
         out=out,

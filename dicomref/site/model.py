@@ -37,10 +37,10 @@ def pydicom_access(entry: DictEntry) -> list[str]:
 
 
 def attribute_entries(standard: Standard) -> list[DictEntry]:
-    """The dictionary, and the few tags the modules list that only the modules' own dictionary names."""
+    """The dictionary, and the few tags the modules list (or listed in 2020) that only the 2020 dictionary names."""
     extra = [
         standard.edition_entries[key]
-        for key in sorted({*standard.usages, *standard.macro_usages})
+        for key in sorted({*standard.usages, *standard.macro_usages, *standard.listed_in_2020})
         if key not in standard.dictionary.entries and key in standard.edition_entries
     ]
     return [*standard.dictionary, *extra]

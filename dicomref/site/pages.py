@@ -7,6 +7,7 @@ templates only render their typed contexts.
 from __future__ import annotations
 
 from dicomref.site.attribute_pages import attribute_pages
+from dicomref.site.changes import changes_pages
 from dicomref.site.front_pages import front_pages
 from dicomref.site.iod_pages import iod_pages
 from dicomref.site.listing_pages import listing_pages
@@ -25,5 +26,6 @@ def all_pages(model: SiteModel) -> list[PageSource]:
         *module_pages(model),
         *macro_pages(model),
         *attribute_pages(model),
+        *changes_pages(model),
         *uid_pages(model),
     ]

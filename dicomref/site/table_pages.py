@@ -140,6 +140,11 @@ def _table_fields(model: SiteModel, kind: str, table: Module) -> dict:
     }
 
 
+def _block_rows(rows: int, of: int) -> str:
+    """What a macro block stands for: '12 rows', or '12 of its 14 rows' when the module holds only some of them."""
+    return f"{rows:,} rows" if rows == of else f"{rows:,} of its {of:,} rows"
+
+
 def _tree_rows(model: SiteModel, nodes: list[Node], first_with: dict[str, dict]) -> list[dict]:
     """The folded rows of a module or macro page; a long description repeated points to its first row."""
     rows = []
@@ -151,7 +156,11 @@ def _tree_rows(model: SiteModel, nodes: list[Node], first_with: dict[str, dict])
                 {
                     "id": node.anchor,
                     "depth": depth,
-                    "macro": {"name": node.macro.name, "url": macro_url(node.macro.id), "rows": node.rows},
+                    "macro": {
+                        "name": node.macro.name,
+                        "url": macro_url(node.macro.id),
+                        "rows": _block_rows(node.rows, len(node.macro.attributes)),
+                    },
                     "children": [],
                 }
             )

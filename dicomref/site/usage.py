@@ -16,6 +16,9 @@ from dicomref.standard.places import ItemNode, Place, Reach
 SHOWN_IN_GROUP = 10
 # How many modules or macros an item of a sequence names; its own page lists them all.
 ITEM_TABLES_SHOWN = 3
+# A sequence whose items hold more attributes than this (two levels deep) shows only the first level:
+# the Shared Functional Groups Sequence holds every functional group macro of every multi-frame IOD.
+ITEM_TREE_MAX = 300
 # Past this many IOD links in all groups, groups only count their IODs (their module's page lists them)
 # and the IODs are listed once: Code Value reaches 143 IODs through 191 modules and macros.
 IOD_LINKS_GROUPED = 400
@@ -128,9 +131,15 @@ def iod_groups(reaches: list[Reach], table_url: TableUrl, iod_url: Callable[[str
 
 
 def item_tree(
-    standard: Standard, nodes: list[ItemNode], attribute_url: Callable[[str], str], table_url: TableUrl
+    standard: Standard,
+    nodes: list[ItemNode],
+    attribute_url: Callable[[str], str],
+    table_url: TableUrl,
+    nested: bool | None = None,
 ) -> list[dict]:
-    """A sequence's item attributes, nested sequences holding theirs, each linked to its page."""
+    """A sequence's item attributes, nested sequences holding theirs (unless too many), each linked to its page."""
+    if nested is None:
+        nested = _count(nodes) <= ITEM_TREE_MAX
     rows = []
     for node in nodes:
         tables = [{"name": name, "url": table_url(kind, i), "kind": kind} for (kind, i), name in node.tables.items()]
@@ -143,10 +152,16 @@ def item_tree(
                 "types": [{"type": t, "meaning": TYPE_MEANINGS.get(t, "")} for t in node.types],
                 "tables": tables[:ITEM_TABLES_SHOWN],
                 "more_tables": f" and {len(tables) - ITEM_TABLES_SHOWN} more" if tables[ITEM_TABLES_SHOWN:] else "",
-                "children": item_tree(standard, list(node.children.values()), attribute_url, table_url),
+                "children": item_tree(standard, list(node.children.values()), attribute_url, table_url, True)
+                if nested
+                else [],
             }
         )
     return rows
+
+
+def _count(nodes: list[ItemNode]) -> int:
+    return sum(1 + _count(list(node.children.values())) for node in nodes)
 
 
 def _said(text: str) -> str:

@@ -11,8 +11,10 @@ from typing import Any
 from urllib.parse import urldefrag
 
 from dicomref.errors import DicomrefError
+from dicomref.standard.current import CURRENT_TABLES, current_tables
 from dicomref.standard.descriptions import Description, LocalLink, ValueSet, clean_with_value_sets, value_sets
 from dicomref.standard.dictionary import DictEntry, Dictionary
+from dicomref.standard.join import join
 from dicomref.standard.model import (
     Iod,
     IodFunctionalGroup,
@@ -52,9 +54,14 @@ Cleaned = tuple[Description, tuple[ValueSet, ...]]
 
 
 def build_standard(sources: Sources) -> Standard:
-    """The whole model from the JSON tables; a table that is not laid out as expected is a one-line error."""
+    """The whole model from the JSON tables; a table that is not laid out as expected is a one-line error.
+
+    The current tables give the IODs, modules, Types and SOP classes; the 2020 export the prose
+    joined to them, the macros and the confidentiality profile.
+    """
     dictionary = Dictionary()
     tables = {table: sources.read(table) for table in TABLES}  # every file is checked before the long work
+    current = current_tables({table: sources.read(table) for table in CURRENT_TABLES}, dictionary)
     with _layout("modules / macros / ciods"):
         clean = _Cleaner(_local_targets(tables))
     with _layout("ciods / ciod_to_modules / ciod_to_fg_macros / sops"):
@@ -70,16 +77,21 @@ def build_standard(sources: Sources) -> Standard:
         modules = _tables(Module, tables["modules"], tables["module_to_attributes"], "moduleId", clean, sections)
     with _layout("macros / macro_to_attributes"):
         macros = _tables(Macro, tables["macros"], tables["macro_to_attributes"], "macroId", clean, sections)
+    listed_in_2020 = frozenset(a.tag for module in modules.values() for a in module.attributes)
+    modules, iods, changes = join(current, modules, iods, macros, sources.prose_release())
     return Standard(
         dictionary=dictionary,
         modules=modules,
         iods=iods,
+        changes=changes,
+        listed_in_2020=listed_in_2020,
         identifying=frozenset(profile),
         release=sources.release(),
         macros=macros,
         profile_actions=profile,
         releases=sources.releases(),
-        modules_edition=sources.tables_release(),
+        modules_edition=sources.current_release(),
+        prose_edition=sources.prose_release(),
         warnings=sources.warnings,
         edition_entries=edition_entries,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from dicomref.standard.descriptions import ValueSet
 from dicomref.standard.dictionary import DictEntry
+from dicomref.standard.documents import type_changes
 from dicomref.standard.lookup import find_entry, parse_tag
 from dicomref.standard.model import Standard
 from dicomref.standard.places import ItemIndex, ItemNode, Place, iods_reaching, places, why_in_no_table
@@ -47,6 +48,7 @@ def attribute_document(standard: Standard, entry: DictEntry, info: Mapping[str, 
         "repeating": entry.repeating,
         "identifying": entry.tag in standard.identifying,
         "newer_than_modules": standard.newer_than_modules(entry.tag),
+        "type_changes": type_changes(standard, entry.tag),
         "profile": None if profile is None else {"basic": profile.basic, "options": dict(profile.options)},
         "value_sets": [_value_set(v) for v in standard.value_sets_for(entry.tag)],
         "values": values_json(values_by_position(standard, entry.tag)),

