@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import shutil
+import zipfile
+from pathlib import Path
 
 import pydicom
 import pytest
 from pydicom.data import get_testdata_file
+from typer.testing import CliRunner
 
+from dicomref.cli import app
 from dicomref.scrape.extract import ExtractOptions, extract_elements
-from dicomref.standard import load_standard
 from dicomref.validate.conditions import All, AnyOf, NotEvaluated, compile_condition, from_json
 from dicomref.validate.conditions import Test as Check
 from dicomref.validate.engine import Validator
 from dicomref.validate.view import from_dataset, from_record
-
-
-@pytest.fixture(scope="module")
-def standard():
-    return load_standard()
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +76,11 @@ def test_prose_is_not_evaluated(text):
 
 def test_compiled_rules_are_plain_json(validator):
     rules = validator.rules
-    data = json.loads(json.dumps(rules.to_json()))
-    assert data["sop_classes"]["1.2.840.10008.5.1.4.1.1.2"] == "ct-image"
+    assert rules.iod_of_sop_class["1.2.840.10008.5.1.4.1.1.2"] == "ct-image"
+    module = json.loads(json.dumps(rules.modules["image-pixel"].to_json()))
+    assert {"tag": "00280010", "path": [], "type": "1"}.items() <= module["rows"][2].items() or any(
+        row["tag"] == "00280010" and row["type"] == "1" for row in module["rows"]
+    )
     for condition in rules.conditions()[:500]:
         assert from_json(json.loads(json.dumps(condition.to_json()))) == condition
 
@@ -115,8 +118,9 @@ def test_a_condition_that_holds_requires_the_attribute(standard, validator):
     dataset.PhotometricInterpretation = "PALETTE COLOR"  # then the palette descriptors are Type 1C, required
     errors = _errors(validator.check(from_dataset(dataset, standard.dictionary.key_for)))
     assert ("missing", "00281101", ()) in errors
-    conditional = [f for f in validator.check(from_dataset(dataset, standard.dictionary.key_for)).findings
-                   if f.tag == "00281101"]
+    conditional = [
+        f for f in validator.check(from_dataset(dataset, standard.dictionary.key_for)).findings if f.tag == "00281101"
+    ]
     assert conditional[0].conditional and conditional[0].type == "1C"
 
 
@@ -132,3 +136,60 @@ def test_file_meta_must_agree_with_the_dataset(standard, validator):
     dataset = pydicom.dcmread(get_testdata_file("rtplan.dcm"))
     codes = [f.code for f in validator.check(from_dataset(dataset, standard.dictionary.key_for)).findings]
     assert "meta" in codes  # pydicom's rtplan.dcm carries a Media Storage SOP Instance UID of another instance
+
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sound CT file as it is, gzipped and in a zip archive; an RT plan; a text file; a truncated file."""
+    folder = tmp_path_factory.mktemp("validate")
+    ct = Path(get_testdata_file("CT_small.dcm"))
+    shutil.copy(ct, folder / "ct.dcm")
+    (folder / "ct.dcm.gz").write_bytes(gzip.compress(ct.read_bytes()))
+    with zipfile.ZipFile(folder / "study.zip", "w") as archive:
+        archive.write(ct, "series/ct.dcm")
+    shutil.copy(get_testdata_file("rtplan.dcm"), folder / "rtplan.dcm")
+    shutil.copy(get_testdata_file("rtplan_truncated.dcm"), folder / "truncated.dcm")
+    (folder / "notes.txt").write_text("not an image\n")
+    return folder
+
+
+def _json_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_json_lines_have_one_object_per_file_with_the_documented_keys(inputs: Path) -> None:
+    result = runner.invoke(app, ["validate", str(inputs), "--json"])
+    assert result.exit_code == 1  # the RT plan's file meta names another instance
+    objects = {Path(o["path"]).name: o for o in _json_lines(result.stdout)}
+    assert set(objects) == {"ct.dcm", "ct.dcm.gz", "ct.dcm", "notes.txt", "rtplan.dcm", "truncated.dcm"}
+    assert {o["path"] for o in _json_lines(result.stdout)} >= {f"{inputs}/study.zip/series/ct.dcm"}
+    ct = objects["ct.dcm.gz"]
+    assert ct["iod"] == "ct-image" and ct["sop_class_uid"] == "1.2.840.10008.5.1.4.1.1.2"
+    finding = next(f for f in ct["findings"] if f["code"] == "not-in-iod")
+    assert {"severity", "code", "tag", "path", "module", "type", "message", "page"} <= set(finding)
+    assert finding["page"] == "attributes/00180088/"
+    assert objects["notes.txt"]["problem"] == "not DICOM" and objects["notes.txt"]["iod"] is None
+    assert objects["truncated.dcm"]["problem"].startswith("truncated in")
+
+
+def test_exit_codes_and_one_line_per_problem(inputs: Path) -> None:
+    sound = runner.invoke(app, ["validate", str(inputs / "ct.dcm"), str(inputs / "study.zip")])
+    assert sound.exit_code == 0, sound.output
+    assert "warning not-in-iod Spacing Between Slices (0018,0088)" in sound.stdout
+    errors = runner.invoke(app, ["validate", str(inputs / "rtplan.dcm")])
+    assert errors.exit_code == 1
+    assert "error meta Media Storage SOP Instance UID (0002,0003)" in errors.stdout
+    nothing = runner.invoke(app, ["validate", str(inputs / "notes.txt"), str(inputs / "truncated.dcm")])
+    assert nothing.exit_code == 2
+    lines = [line for line in nothing.stderr.splitlines() if "not checked:" in line]
+    assert len(lines) == 2 and "Traceback" not in nothing.output
+
+
+def test_first_per_series_checks_one_file_of_each_series(inputs: Path) -> None:
+    every = _json_lines(runner.invoke(app, ["validate", str(inputs), "--json"]).stdout)
+    first = _json_lines(runner.invoke(app, ["validate", str(inputs), "--json", "--first-per-series"]).stdout)
+    assert sum(o["iod"] == "ct-image" for o in every) == 3
+    assert sum(o["iod"] == "ct-image" for o in first) == 1

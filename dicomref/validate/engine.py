@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from dicomref.aggregate.validate import vr_problem
@@ -30,6 +30,7 @@ class Finding:
     type: str
     message: str
     conditional: bool = False  # required by a condition (1C, 2C) rather than unconditionally
+    where: str = ""  # the enclosing sequences with names and tags, e.g. "Beam Sequence (300A,00B0) > "
 
     @property
     def page(self) -> str:
@@ -138,7 +139,10 @@ class Validator:
             key = (finding.code, finding.tag, finding.path)
             if key not in seen:
                 seen.add(key)
-                report.findings.append(finding)
+                where = "".join(
+                    f"{self._name(self.standard.dictionary.key_for(int(t, 16)) or t)} > " for t in finding.path
+                )
+                report.findings.append(replace(finding, where=where))
         return report
 
     def applied_modules(self, root: Item, iod_id: str) -> Iterator[tuple[IodModuleRule, str]]:
@@ -166,7 +170,7 @@ class Validator:
                 for scope in _scopes(root, row.path):
                     yield from self._row(row, module.name, scope)
         yield from self._elements(root, iod_id)
-        yield from _meta(root)
+        yield from self._meta(root)
 
     def _row(self, row: RowRule, module: str, scope: Scope) -> Iterator[Finding]:
         element, certain = scope.items[0].elements.get(row.tag), scope.items[0].complete
@@ -178,18 +182,41 @@ class Validator:
             holds = evaluate(row.condition, scope)
             required, conditional = holds is True, True
             if holds is None and element is None and isinstance(row.condition, NotEvaluated):
-                yield Finding("info", "condition", row.tag, path, module, row.type,
-                              f"{self._name(row.tag)} absent; condition not evaluated: {row.condition.text}")
+                yield Finding(
+                    "info",
+                    "condition",
+                    row.tag,
+                    path,
+                    module,
+                    row.type,
+                    f"{self._name(row.tag)} absent; condition not evaluated: {row.condition.text}",
+                )
         else:
             required, conditional = False, False
         if element is None:
             if required and (certain or not _opaque(self.standard, row.tag)):
-                yield Finding("error", "missing", row.tag, path, module, row.type,
-                              f"{self._name(row.tag)} is missing (Type {row.type}{_because(row)})", conditional)
+                yield Finding(
+                    "error",
+                    "missing",
+                    row.tag,
+                    path,
+                    module,
+                    row.type,
+                    f"{self._name(row.tag)} is missing (Type {row.type}{_because(row)})",
+                    conditional,
+                )
             return
         if element.empty and base == "1" and (required or row.type == "1C"):
-            yield Finding("error", "empty", row.tag, path, module, row.type,
-                          f"{self._name(row.tag)} is empty (Type {row.type})", conditional)
+            yield Finding(
+                "error",
+                "empty",
+                row.tag,
+                path,
+                module,
+                row.type,
+                f"{self._name(row.tag)} is empty (Type {row.type})",
+                conditional,
+            )
             return
         yield from self._terms(row, element, module, path)
 
@@ -199,11 +226,25 @@ class Validator:
             for position, value in _outside(terms, element.vr, values):
                 where = f"value {position}" if position else "value"
                 if kind == "enumerated":
-                    yield Finding("error", kind, row.tag, path, module, row.type,
-                                  f"{self._name(row.tag)} {where} is not one of the enumerated values")
+                    yield Finding(
+                        "error",
+                        kind,
+                        row.tag,
+                        path,
+                        module,
+                        row.type,
+                        f"{self._name(row.tag)} {where} is not one of the enumerated values",
+                    )
                 else:
-                    yield Finding("warning", kind, row.tag, path, module, row.type,
-                                  f"{self._name(row.tag)} {where} is not a defined term")
+                    yield Finding(
+                        "warning",
+                        kind,
+                        row.tag,
+                        path,
+                        module,
+                        row.type,
+                        f"{self._name(row.tag)} {where} is not a defined term",
+                    )
                 break
 
     def _elements(self, root: Item, iod_id: str) -> Iterator[Finding]:
@@ -224,11 +265,34 @@ class Validator:
                 problem = vr_problem(element.vr, element.text, element.truncated)
                 if problem:
                     yield Finding("error", "vr", key, path, "", "", f"{name}: {problem}")
-                elif not element.truncated and element.vr not in _NO_VM_CHECK and not _vm_fits(
-                    entry.vm, len(element.values())
+                elif (
+                    not element.truncated
+                    and element.vr not in _NO_VM_CHECK
+                    and not _vm_fits(entry.vm, len(element.values()))
                 ):
-                    yield Finding("error", "vm", key, path, "", "",
-                                  f"{name} has {len(element.values())} values, VM {entry.vm} expected")
+                    yield Finding(
+                        "error",
+                        "vm",
+                        key,
+                        path,
+                        "",
+                        "",
+                        f"{name} has {len(element.values())} values, VM {entry.vm} expected",
+                    )
+
+    def _meta(self, root: Item) -> Iterator[Finding]:
+        for meta_key, data_key in ((MEDIA_SOP_CLASS_UID, SOP_CLASS_UID), (MEDIA_SOP_INSTANCE_UID, SOP_INSTANCE_UID)):
+            meta, data = _text(root, meta_key), _text(root, data_key)
+            if meta and data and meta != data:
+                yield Finding(
+                    "error",
+                    "meta",
+                    meta_key,
+                    (),
+                    "file meta",
+                    "",
+                    f"{self._name(meta_key)} in the file meta differs from {self._name(data_key)}",
+                )
 
     def _name(self, key: str) -> str:
         entry = self.standard.dictionary.get(key)
@@ -288,11 +352,3 @@ def _scopes(root: Item, path: tuple[str, ...]) -> Iterator[Scope]:
 def _text(root: Item, key: str) -> str:
     element = root.elements.get(key)
     return (element.text or "").strip("\0 ") if element is not None else ""
-
-
-def _meta(root: Item) -> Iterator[Finding]:
-    for meta_key, data_key in ((MEDIA_SOP_CLASS_UID, SOP_CLASS_UID), (MEDIA_SOP_INSTANCE_UID, SOP_INSTANCE_UID)):
-        meta, data = _text(root, meta_key), _text(root, data_key)
-        if meta and data and meta != data:
-            yield Finding("error", "meta", meta_key, (), "file meta", "",
-                          f"{display_tag(meta_key)} in the file meta differs from {display_tag(data_key)}")

@@ -143,8 +143,7 @@ def compile_rules(standard: Standard) -> Rules:
     for iod_id in sorted(standard.iods):
         iod = standard.iods[iod_id]
         usages = tuple(
-            IodModuleRule(m.module_id, m.usage, compiled(m.condition) if m.usage == "C" else None)
-            for m in iod.modules
+            IodModuleRule(m.module_id, m.usage, compiled(m.condition) if m.usage == "C" else None) for m in iod.modules
         )
         iods[iod_id] = IodRule(iod_id, iod.name, usages)
         for sop in iod.sop_classes:
