@@ -17,7 +17,7 @@ from typing import Any
 # An attribute as the standard cites it: its name, then its tag, e.g. "Bits Stored (0028,0101)".
 _REFERENCE = re.compile(r"\(([0-9A-Fa-fxX]{4}),([0-9A-Fa-fxX]{4})\)")
 # Where the condition starts in a row's description, and where its first sentence ends.
-_START = re.compile(r"\b(?:Required|Shall be present|Required only) if\b", re.IGNORECASE)
+_START = re.compile(r"\b(?:Required|Shall be present|Required only) if\b|\bRequired for images where\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"\.(?=\s|$)|;|\bMay be present otherwise\b|\bOtherwise\b", re.IGNORECASE)
 # A value as conditions write it: a code string, a number, a quoted string.
 _VALUE = re.compile(r'^(?:"[^"]*"|[A-Z0-9_][A-Z0-9_ .\-+]*|-?\d+(?:\.\d+)?)$')
@@ -81,11 +81,31 @@ def condition_clause(description: str) -> str:
     return rest[: end.start() if end else len(rest)].strip().rstrip(",")
 
 
+# "whose SOP Class is one of the following: CT ("1.2.840.10008.5.1.4.1.1.2") or MR (...) Storage SOP Classes"
+_SOP_CLASSES = re.compile(
+    r"\b(?:whose\s+|the\s+)?SOP Class(?:\s+UID)?\s+(is\s+not|is)\s+(?:one\s+of\s+the\s+following:\s*)?(.*)$"
+)
+_QUOTED_UID = re.compile(r'"([0-9.]+)"')
+
+
+def _sop_classes(body: str) -> str:
+    """A test on the SOP class written as one on SOP Class UID (0008,0016), the form the compiler reads."""
+    match = _SOP_CLASSES.search(body)
+    if match is None:
+        return body
+    uids = _QUOTED_UID.findall(match.group(2))
+    rest = _QUOTED_UID.sub("", match.group(2))
+    if not uids or re.search(r"\(\s*[0-9A-Fa-f]{4},", rest):
+        return body
+    values = " or ".join(f'"{uid}"' for uid in uids)
+    return f"{body[: match.start()]}SOP Class UID (0008,0016) {match.group(1)} {values}"
+
+
 def compile_condition(text: str) -> Condition:
     """The compiled form of a condition text ("Required if X (gggg,eeee) is present and ..."); NotEvaluated if
     any part of it is not one of the forms understood."""
     clause = condition_clause(text) if _START.search(text) else text.strip()
-    body = _START.sub("", clause, count=1).strip()
+    body = _sop_classes(_START.sub("", clause, count=1).strip())
     try:
         compiled = _compile(body) if body else None
     except _Unsupported:

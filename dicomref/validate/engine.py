@@ -164,9 +164,15 @@ class Validator:
                 yield usage, "present"
 
     def _findings(self, root: Item, iod_id: str) -> Iterator[Finding]:
+        iod = self.rules.iods[iod_id]
         for usage, _why in self.applied_modules(root, iod_id):
             module = self.rules.modules[usage.module_id]
+            if module.content_tree:
+                continue  # which rows apply to an SR content item depends on its Value Type and template
             for row in module.rows:
+                type_ = iod.type_of(row, module.name)
+                if type_ != row.type:
+                    row = replace(row, type=type_)
                 for scope in _scopes(root, row.path):
                     yield from self._row(row, module.name, scope)
         yield from self._elements(root, iod_id)

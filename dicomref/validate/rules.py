@@ -7,6 +7,7 @@ for the browser's interpreter.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,8 @@ from dicomref.standard import Standard
 from dicomref.standard.descriptions import ValueSet
 from dicomref.validate.conditions import Condition, NotEvaluated, compile_condition
 
+CONTENT_SEQUENCE = "0040A730"
+_OVERRIDES = re.compile(r"\bshall override the definition in the (.+?) Module\b", re.IGNORECASE)
 # Allowed values by 1-based position (None: every value), as (position, values) pairs.
 Terms = tuple[tuple[int | None, tuple[str, ...]], ...]
 
@@ -45,6 +48,11 @@ class ModuleRule:
     rows: tuple[RowRule, ...]
 
     @property
+    def content_tree(self) -> bool:
+        """An SR content tree (rows under Content Sequence): its rows apply by Value Type and template."""
+        return any(CONTENT_SEQUENCE in row.path for row in self.rows)
+
+    @property
     def top_level(self) -> frozenset[str]:
         return frozenset(row.tag for row in self.rows if not row.path)
 
@@ -68,9 +76,22 @@ class IodRule:
     id: str
     name: str
     modules: tuple[IodModuleRule, ...]
+    # Rows whose Type "shall override the definition in the <name> Module": (tag, path, that module's name, Type).
+    overrides: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
+
+    def type_of(self, row: RowRule, module_name: str) -> str:
+        for tag, path, overridden, type_ in self.overrides:
+            if tag == row.tag and path == row.path and overridden.lower() == module_name.lower():
+                return type_
+        return row.type
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "modules": [m.to_json() for m in self.modules]}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "modules": [m.to_json() for m in self.modules],
+            "overrides": [[tag, list(path), module, type_] for tag, path, module, type_ in self.overrides],
+        }
 
 
 @dataclass
@@ -145,7 +166,14 @@ def compile_rules(standard: Standard) -> Rules:
         usages = tuple(
             IodModuleRule(m.module_id, m.usage, compiled(m.condition) if m.usage == "C" else None) for m in iod.modules
         )
-        iods[iod_id] = IodRule(iod_id, iod.name, usages)
+        overrides = tuple(
+            (attribute.tag, attribute.path, found.group(1), attribute.type)
+            for m in iod.modules
+            if m.module_id in standard.modules
+            for attribute in standard.modules[m.module_id].attributes
+            if (found := _OVERRIDES.search(attribute.description.text))
+        )
+        iods[iod_id] = IodRule(iod_id, iod.name, usages, overrides)
         for sop in iod.sop_classes:
             iod_of_sop_class.setdefault(sop.uid, iod_id)
     return Rules(iods, modules, iod_of_sop_class)
