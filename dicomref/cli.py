@@ -690,6 +690,7 @@ class CoverageBreakdown(str, Enum):
     modality = "modality"
     wanted = "wanted"
     empty = "empty"
+    conformance = "conformance"
 
 
 @app.command()
@@ -705,7 +706,8 @@ def coverage(
             "--by",
             help=(
                 "One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality "
-                "(with what only it contributed), the most wanted attributes, or the entries seen only empty."
+                "(with what only it contributed), the most wanted attributes, the entries seen only empty, or "
+                "the requirements files most often break, by IOD (conformance)."
             ),
         ),
     ] = None,

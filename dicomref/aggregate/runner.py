@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dicomref.aggregate.collect import Collector
+from dicomref.aggregate.conformance import Conformance
 from dicomref.aggregate.coverage import Source, compute_coverage
 from dicomref.aggregate.examples import candidate_examples, choose_examples
 from dicomref.aggregate.privacy import PrivacyPolicy
@@ -100,7 +101,12 @@ class _Tally:
         return True
 
 
-def _fold(scraped: list[Path], collector: Collector, on_progress: Callable[[AggregateProgress], None] | None) -> _Tally:
+def _fold(
+    scraped: list[Path],
+    collector: Collector,
+    conformance: Conformance,
+    on_progress: Callable[[AggregateProgress], None] | None,
+) -> _Tally:
     tally = _Tally(first_copies=first_copies(scraped))
     total = sum(path.stat().st_size for path in scraped if path.is_file())
     done = 0
@@ -116,6 +122,7 @@ def _fold(scraped: list[Path], collector: Collector, on_progress: Callable[[Aggr
             try:
                 if tally.add(record):
                     collector.add_record(record)
+                    conformance.add(record)
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise DicomrefError(f"{path}:{number}: an element is not as `dicomref scrape` writes it") from None
     collector.finish()
@@ -132,7 +139,8 @@ def aggregate(
     validator = Validator(standard)
     policy = PrivacyPolicy(standard.identifying, options.deidentified, options.include_identifying, options.public)
     collector = Collector(standard, policy, validator, options.tracked_values)
-    tally = _fold(scraped, collector, on_progress)
+    conformance = Conformance(standard)
+    tally = _fold(scraped, collector, conformance, on_progress)
 
     attributes: dict[str, dict] = {}
     datasets = {name: Source(files=info["scraped"]) for name, info in tally.datasets.items()}
@@ -177,7 +185,9 @@ def aggregate(
         ],
         "unknown_tags": sorted(collector.unknown_tags),
         "attributes": attributes,
-        "coverage": compute_coverage(standard, covered, datasets, modalities, empty_only),
+        "coverage": compute_coverage(standard, covered, datasets, modalities, empty_only)
+        | {"conformance": {"checked": conformance.checked, "most_broken": conformance.most_broken()}},
+        "conformance": conformance.by_attribute(),
     }
 
 

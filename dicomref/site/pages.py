@@ -13,6 +13,7 @@ from typing import Any
 
 from dicomref.formats.aggregate import Aggregate
 from dicomref.site.charts import Bar, bar_chart
+from dicomref.site.conformance import conformance_rows
 from dicomref.site.credits import Credits
 from dicomref.site.fold import Folded, MacroFinder, Node, fold
 from dicomref.site.parts import part_path, split
@@ -351,6 +352,7 @@ def _attribute_pages(model: SiteModel) -> Iterator[Page]:
                 else [],
                 "examples": examples,
                 "seen_text": _seen_text(info, len(examples)),
+                "conformance": conformance_rows(model.aggregate, entry.tag, iod_url),
                 "unseen_text": "" if examples else _unseen_text(entry, info),
                 "paths": [
                     [{"display": display_tag(t), "name": model.name_of(t), "url": attribute_url(t)} for t in p]

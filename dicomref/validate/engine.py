@@ -127,7 +127,9 @@ class Validator:
         self.standard = standard
         self.rules = rules or compile_rules(standard)
 
-    def check(self, root: Item) -> Report:
+    def check(self, root: Item, required: dict[str, str] | None = None) -> Report:
+        """The findings; `required`, when given, receives each attribute the file was required to hold (present
+        or not) with the Type that required it, for conformance counts."""
         sop_class = _text(root, SOP_CLASS_UID) or _text(root, MEDIA_SOP_CLASS_UID)
         iod_id = self.rules.iod_of_sop_class.get(sop_class)
         if iod_id is None:
@@ -135,7 +137,7 @@ class Validator:
             return Report(sop_class, None, problem=why)
         report = Report(sop_class, iod_id)
         seen: set[tuple[str, str, tuple[str, ...]]] = set()
-        for finding in self._findings(root, iod_id):
+        for finding in self._findings(root, iod_id, {} if required is None else required):
             key = (finding.code, finding.tag, finding.path)
             if key not in seen:
                 seen.add(key)
@@ -163,7 +165,7 @@ class Validator:
             elif any(tag in root.elements for tag in module.top_level - mandatory_tags):
                 yield usage, "present"
 
-    def _findings(self, root: Item, iod_id: str) -> Iterator[Finding]:
+    def _findings(self, root: Item, iod_id: str, required: dict[str, str]) -> Iterator[Finding]:
         iod = self.rules.iods[iod_id]
         for usage, _why in self.applied_modules(root, iod_id):
             module = self.rules.modules[usage.module_id]
@@ -174,11 +176,11 @@ class Validator:
                 if type_ != row.type:
                     row = replace(row, type=type_)
                 for scope in _scopes(root, row.path):
-                    yield from self._row(row, module.name, scope)
+                    yield from self._row(row, module.name, scope, required)
         yield from self._elements(root, iod_id)
         yield from self._meta(root)
 
-    def _row(self, row: RowRule, module: str, scope: Scope) -> Iterator[Finding]:
+    def _row(self, row: RowRule, module: str, scope: Scope, required_tags: dict[str, str]) -> Iterator[Finding]:
         element, certain = scope.items[0].elements.get(row.tag), scope.items[0].complete
         path = scope.tags
         base = row.type.rstrip("C")
@@ -199,6 +201,8 @@ class Validator:
                 )
         else:
             required, conditional = False, False
+        if required and (element is not None or certain or not _opaque(self.standard, row.tag)):
+            required_tags.setdefault(row.tag, row.type)
         if element is None:
             if required and (certain or not _opaque(self.standard, row.tag)):
                 yield Finding(
