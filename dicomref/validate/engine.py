@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from dicomref.aggregate.validate import vr_problem
 from dicomref.standard import Standard
 from dicomref.standard.dictionary import display_tag
 from dicomref.validate.conditions import All, AnyOf, Condition, NotEvaluated, Test
@@ -124,8 +123,12 @@ class Validator:
     """The rules compiled once, applied to any number of views."""
 
     def __init__(self, standard: Standard, rules: Rules | None = None):
+        # The value format checks the aggregate's examples get; imported here, as the aggregate imports this module.
+        from dicomref.aggregate.validate import vr_problem
+
         self.standard = standard
         self.rules = rules or compile_rules(standard)
+        self._vr_problem = vr_problem
 
     def check(self, root: Item, required: dict[str, str] | None = None) -> Report:
         """The findings; `required`, when given, receives each attribute the file was required to hold (present
@@ -167,6 +170,7 @@ class Validator:
 
     def _findings(self, root: Item, iod_id: str, required: dict[str, str]) -> Iterator[Finding]:
         iod = self.rules.iods[iod_id]
+        scopes: dict[tuple[str, ...], list[Scope]] = {}
         for usage, _why in self.applied_modules(root, iod_id):
             module = self.rules.modules[usage.module_id]
             if module.content_tree:
@@ -175,7 +179,9 @@ class Validator:
                 type_ = iod.type_of(row, module.name)
                 if type_ != row.type:
                     row = replace(row, type=type_)
-                for scope in _scopes(root, row.path):
+                if row.path not in scopes:
+                    scopes[row.path] = list(_scopes(root, row.path))
+                for scope in scopes[row.path]:
                     yield from self._row(row, module.name, scope, required)
         yield from self._elements(root, iod_id)
         yield from self._meta(root)
@@ -272,7 +278,7 @@ class Validator:
                 yield Finding("error", "vr", key, path, "", "", f"{name} has VR {element.vr}, expected {entry.vr}")
                 continue
             if element.text and not element.empty:
-                problem = vr_problem(element.vr, element.text, element.truncated)
+                problem = self._vr_problem(element.vr, element.text, element.truncated)
                 if problem:
                     yield Finding("error", "vr", key, path, "", "", f"{name}: {problem}")
                 elif (

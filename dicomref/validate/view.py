@@ -17,7 +17,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from dicomref.formats.scraped import ScrapedElement, ScrapedRecord
-from dicomref.scrape.extract import BULK_VRS, value_text
+from dicomref.scrape.extract import BULK_VRS, _as_written, _encodings, value_text
 
 KeyFor = Callable[[int], "str | None"]  # a concrete tag's dictionary key ('60xx0010' for 0x60020010)
 SINGLE_VALUE_VRS = frozenset({"LT", "ST", "UT", "UR"})
@@ -67,6 +67,7 @@ def from_dataset(dataset: Dataset, key_for: KeyFor) -> Item:
 
 
 def _fill(item: Item, dataset: Dataset, key_for: KeyFor) -> None:
+    encodings = _encodings(dataset)
     for tag in dataset.keys():
         if tag.is_private or tag.group == 0xFFFE:
             continue
@@ -74,10 +75,10 @@ def _fill(item: Item, dataset: Dataset, key_for: KeyFor) -> None:
             raw = dataset.get_item(tag, keep_deferred=True)
         except Exception:
             continue
-        item.add(_key(int(tag), key_for), _element(dataset, tag, raw, key_for))
+        item.add(_key(int(tag), key_for), _element(dataset, tag, raw, key_for, encodings))
 
 
-def _element(dataset: Dataset, tag: int, raw: object, key_for: KeyFor) -> Element:
+def _element(dataset: Dataset, tag: int, raw: object, key_for: KeyFor, encodings: list[str]) -> Element:
     key = f"{int(tag):08X}"
     vr = str(getattr(raw, "VR", "") or "")
     if not vr:
@@ -92,6 +93,13 @@ def _element(dataset: Dataset, tag: int, raw: object, key_for: KeyFor) -> Elemen
         value = getattr(raw, "value", None)
         size = len(value) if isinstance(value, (bytes, bytearray)) else (length or 0)
         return Element(key, vr, None, size == 0 and length != 0xFFFFFFFF)
+    if isinstance(raw, RawDataElement) and vr != "SQ" and raw.value is not None:
+        try:  # the text straight from the bytes, as scrape reads it: far cheaper than pydicom's conversion
+            text = _as_written(raw.value, vr, encodings, raw.is_little_endian)
+        except Exception:
+            text = None
+        if text is not None:
+            return Element(key, vr, text, text == "")
     try:
         element = dataset[tag]
     except Exception:
