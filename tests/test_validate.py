@@ -157,7 +157,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _json_lines(output: str) -> list[dict]:
-    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [json.loads(row) for row in output.splitlines() if row.startswith("{")]
 
 
 def test_json_lines_have_one_object_per_file_with_the_documented_keys(inputs: Path) -> None:
@@ -179,6 +179,9 @@ def test_exit_codes_and_one_line_per_problem(inputs: Path) -> None:
     sound = runner.invoke(app, ["validate", str(inputs / "ct.dcm"), str(inputs / "study.zip")])
     assert sound.exit_code == 0, sound.output
     assert "warning not-in-iod Spacing Between Slices (0018,0088)" in sound.stdout
+    assert " info " not in sound.stdout
+    with_info = runner.invoke(app, ["validate", str(inputs / "ct.dcm"), "--info"])
+    assert "info condition" in with_info.stdout and "condition not evaluated: Required if" in with_info.stdout
     errors = runner.invoke(app, ["validate", str(inputs / "rtplan.dcm")])
     assert errors.exit_code == 1
     assert "error meta Media Storage SOP Instance UID (0002,0003)" in errors.stdout
