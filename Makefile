@@ -15,7 +15,7 @@ PORT ?= 8000
 
 SHARED_CODE := $(wildcard dicomref/*.py dicomref/formats/*.py)
 SCRAPE_CODE := $(SHARED_CODE) $(wildcard dicomref/scrape/*.py)
-AGGREGATE_CODE := $(SHARED_CODE) $(wildcard dicomref/aggregate/*.py dicomref/standard/*.py)
+AGGREGATE_CODE := $(SHARED_CODE) $(wildcard dicomref/aggregate/*.py dicomref/standard/*.py dicomref/validate/*.py)
 SITE_CODE := $(AGGREGATE_CODE) $(wildcard dicomref/site/*.py dicomref/search/*.py dicomref/idc/*.py \
 	dicomref/templates/*.html dicomref/templates/static/*)
 

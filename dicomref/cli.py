@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from dicomref.formats.aggregate import Aggregate
     from dicomref.scrape import ScrapeInput, ScrapeOptions, ScrapeProgress, ScrapeSummary
     from dicomref.standard import Standard
+    from dicomref.validate.files import Checked
 
 
 class _Commands(TyperGroup):
@@ -746,6 +747,7 @@ class CoverageBreakdown(StrEnum):
     modality = "modality"
     wanted = "wanted"
     empty = "empty"
+    conformance = "conformance"
 
 
 @app.command()
@@ -761,7 +763,8 @@ def coverage(
             "--by",
             help=(
                 "One breakdown: per VR, group, module (Type 1 and 2 apart), IOD, dataset or modality "
-                "(with what only it contributed), the most wanted attributes, or the entries seen only empty."
+                "(with what only it contributed), the most wanted attributes, the entries seen only empty, or "
+                "the requirements files most often break, by IOD (conformance)."
             ),
         ),
     ] = None,
@@ -783,6 +786,102 @@ def coverage(
         return
     for table in report:
         out_console.print(table)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to check (.gz files and .zip members too).")],
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="JSON Lines: one object per file (path, sop_class_uid, iod, findings).")
+    ] = False,
+    first_per_series: Annotated[bool, typer.Option(help="Check only the first file of each series.")] = False,
+    info: Annotated[
+        bool, typer.Option(help="Also print the conditions that could not be evaluated (always in --json).")
+    ] = False,
+) -> None:
+    """Check files against the standard: Type 1 and 2 attributes, 1C and 2C by their conditions (inside sequence
+    items too), enumerated values and defined terms, VR and VM, attributes not in the IOD, retired attributes and
+    the file meta.
+
+    One line per finding: file, severity, code, where (sequences with names and tags), the message, module and
+    Type; each attribute's page is attributes/<TAG>/ of the site. Exit 0 without errors, 1 with errors, 2 when
+    no file could be checked. A file that is not DICOM, is truncated or has an unknown SOP class is one line.
+
+    Example: [bold]dicomref validate scan.dcm ~/exports/study.zip --first-per-series[/]
+
+    Machine-readable: [bold]dicomref validate ~/pacs-export --json > findings.jsonl[/]
+    """
+    from dicomref.validate.engine import Validator
+    from dicomref.validate.files import check_paths
+
+    validator = Validator(_load_standard(None))
+    totals = {"checked": 0, "not checked": 0, "error": 0, "warning": 0, "info": 0}
+    progress = Progress(
+        TextColumn("[bold]Checking files"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    )  # fmt: skip
+    task = progress.add_task("check", total=None)
+    started = False
+
+    def report(done: int, total: int) -> None:
+        nonlocal started
+        if total >= 50 and not started:  # only on long runs
+            progress.start()
+            started = True
+        progress.update(task, completed=done, total=total)
+
+    try:
+        for checked in check_paths(paths, validator, first_per_series, on_file=report):
+            _print_checked(checked, json_lines, info, totals, progress.console if started else None)
+    finally:
+        if started:
+            progress.stop()
+    err_console.print(
+        f"{totals['checked']:,} files checked · {totals['error']:,} errors · {totals['warning']:,} warnings · "
+        f"{totals['info']:,} not evaluated · {totals['not checked']:,} not checked",
+        highlight=False,
+    )
+    if not totals["checked"]:
+        raise typer.Exit(2)
+    if totals["error"]:
+        raise typer.Exit(1)
+
+
+def _print_checked(
+    checked: Checked, json_lines: bool, info: bool, totals: dict[str, int], console: Console | None
+) -> None:
+    report = checked.report
+    if report is None or report.iod is None:
+        totals["not checked"] += 1
+    else:
+        totals["checked"] += 1
+        for finding in report.findings:
+            totals[finding.severity] += 1
+    if json_lines:
+        typer.echo(
+            json.dumps(
+                {
+                    "path": checked.path,
+                    "sop_class_uid": report.sop_class_uid if report else None,
+                    "iod": report.iod if report else None,
+                    "problem": checked.problem or None,
+                    "findings": [f.to_json() for f in report.findings] if report else [],
+                },
+                sort_keys=True,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if report is None or report.iod is None:
+        err_console.print(
+            f"{escape(checked.path)}: not checked: {escape(checked.problem)}", highlight=False, soft_wrap=True
+        )
+        return
+    for finding in report.findings:
+        if finding.severity == "info" and not info:
+            continue
+        rule = f" [{escape(finding.module)}, Type {finding.type}]" if finding.module and finding.type else ""
+        typer.echo(f"{checked.path}: {finding.severity} {finding.code} {finding.where}{finding.message}{rule}")
 
 
 @app.command()

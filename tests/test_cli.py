@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from dicomref.cli import app
 
-COMMANDS = ["scrape", "aggregate", "site", "build", "datasets", "show", "search", "coverage", "serve"]
+COMMANDS = ["scrape", "aggregate", "site", "build", "datasets", "show", "search", "coverage", "serve", "validate"]
 runner = CliRunner()
 
 

@@ -107,8 +107,10 @@ def test_each_breakdown_in_each_format(default_build: Build, by: str) -> None:
     assert report["overall"]["total"] > 5000 and len(report) == (4 if by == "empty" else 5)
     assert report["empty_only"]["covered"] == len(report["empty_only"]["entries"])
     rows = list(csv.reader(io.StringIO(invoke(default_build, "--by", by, "--format", "csv"))))
-    breakdown = report[{"wanted": "most_wanted", "empty": "empty_only"}.get(by, f"by_{by}")]
-    breakdown = breakdown["entries"] if by == "empty" else breakdown
+    key = {"wanted": "most_wanted", "empty": "empty_only", "conformance": "conformance"}.get(by, f"by_{by}")
+    breakdown = report[key]
+    rows_in = {"empty": "entries", "conformance": "most_broken"}.get(by)
+    breakdown = breakdown[rows_in] if rows_in else breakdown
     assert len(rows) == len(breakdown) + 1
     markdown = invoke(default_build, "--by", by, "--format", "markdown")
     assert "| All dictionary entries |" in markdown and markdown.count("\n| ") >= len(breakdown)

@@ -17,7 +17,7 @@ from dicomref.formats.aggregate import Coverage
 from dicomref.standard import display_tag
 
 FORMATS = ("table", "json", "markdown", "csv")
-BREAKDOWNS = ("vr", "group", "module", "iod", "dataset", "modality", "wanted", "empty")
+BREAKDOWNS = ("vr", "group", "module", "iod", "dataset", "modality", "wanted", "empty", "conformance")
 SUMMARY = (
     ("overall", "All dictionary entries"),
     ("value_bearing", "Entries that carry a value (not SQ or OB)"),
@@ -86,6 +86,19 @@ def _wanted(coverage: Coverage, limit: int | None = None) -> ReportTable:
     )
 
 
+def _conformance(coverage: Coverage) -> ReportTable:
+    conformance = coverage.get("conformance") or {"checked": 0, "most_broken": []}
+    return ReportTable(
+        f"Requirements most often broken, by IOD ({conformance['checked']} scraped files of a known IOD checked)",
+        ("IOD", "Tag", "Keyword", "Type", "Required", "Missing", "Empty", "Invalid"),
+        [
+            (r["name"], display_tag(r["tag"]), r["keyword"], r["type"], r["required"], r["missing"], r["empty"],
+             r["invalid"])
+            for r in conformance["most_broken"]
+        ],
+    )  # fmt: skip
+
+
 def breakdown_table(coverage: Coverage, by: str) -> ReportTable:
     ratio_columns = ("Covered", "Total", "Percent")
     if by == "vr":
@@ -139,6 +152,8 @@ def breakdown_table(coverage: Coverage, by: str) -> ReportTable:
         return _wanted(coverage)
     if by == "empty":
         return _empty_only(coverage)
+    if by == "conformance":
+        return _conformance(coverage)
     raise DicomrefError(f"--by {by}: choose one of {', '.join(BREAKDOWNS)}")
 
 
@@ -147,9 +162,10 @@ def coverage_json(coverage: Coverage, by: str | None) -> Mapping[str, Any]:
     if by is None:
         return coverage
     breakdown_table(coverage, by)  # rejects an unknown breakdown
-    name = {"wanted": "most_wanted", "empty": "empty_only"}.get(by, f"by_{by}")
+    name = {"wanted": "most_wanted", "empty": "empty_only", "conformance": "conformance"}.get(by, f"by_{by}")
     summary = [key for key, _ in SUMMARY] + ["empty_only"]
-    return {**{key: _part(coverage, key) for key in summary if key in coverage}, name: _part(coverage, name)}
+    parts = cast(Mapping[str, Any], coverage)
+    return {**{key: parts[key] for key in summary if key in parts}, name: parts.get(name, {})}
 
 
 def _cell(value: object) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import cast
 
 from dicomref.aggregate.collect import Collector
+from dicomref.aggregate.conformance import Conformance
 from dicomref.aggregate.coverage import Source, compute_coverage
 from dicomref.aggregate.examples import candidate_examples, choose_examples
 from dicomref.aggregate.labels import label_key_for
@@ -117,6 +118,7 @@ def _fold(
     scraped: list[Path],
     collector: Collector,
     rank: Callable[[str], tuple],
+    conformance: Conformance,
     on_progress: Callable[[AggregateProgress], None] | None,
 ) -> _Tally:
     tally = _Tally(first_copies=first_copies(scraped, rank))
@@ -134,6 +136,7 @@ def _fold(
             try:
                 if tally.add(record):
                     collector.add_record(record)
+                    conformance.add(record)
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise DicomrefError(f"{path}:{number}: an element is not as `dicomref scrape` writes it") from None
     collector.finish()
@@ -151,7 +154,8 @@ def aggregate(
     policy = PrivacyPolicy(standard.identifying, options.deidentified, options.include_identifying, options.public)
     label_key = options.label_key if options.label_key is not None else label_key_for(scraped) if scraped else b""
     collector = Collector(standard, policy, validator, options.tracked_values, label_key)
-    tally = _fold(scraped, collector, dataset_rank(policy, options.order), on_progress)
+    conformance = Conformance(standard)
+    tally = _fold(scraped, collector, dataset_rank(policy, options.order), conformance, on_progress)
 
     attributes: dict[str, dict] = {}
     datasets = {name: Source(files=info["scraped"], copies=info["copies"]) for name, info in tally.datasets.items()}
@@ -196,7 +200,12 @@ def aggregate(
         ],
         "unknown_tags": sorted(collector.unknown_tags),
         "attributes": cast(dict[str, Attribute], attributes),
-        "coverage": cast(Coverage, compute_coverage(standard, covered, datasets, modalities, empty_only)),
+        "coverage": cast(
+            Coverage,
+            compute_coverage(standard, covered, datasets, modalities, empty_only)
+            | {"conformance": {"checked": conformance.checked, "most_broken": conformance.most_broken()}},
+        ),
+        "conformance": conformance.by_attribute(),
     }
 
 

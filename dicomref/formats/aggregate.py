@@ -87,6 +87,18 @@ class Coverage(TypedDict, total=False):
     by_modality: dict[str, dict[str, int]]
     most_wanted: list[dict[str, Any]]
     empty_only: dict[str, Any]  # entries seen only with empty values: a ratio and their `entries`
+    conformance: dict[str, Any]  # `checked` (records of a known IOD) and `most_broken` (requirements, worst first)
+
+
+class Requirement(TypedDict):
+    """How the instances of one IOD met one requirement of an attribute (Type 1 or 2, 1C or 2C that held)."""
+
+    name: str  # the IOD's name
+    type: str
+    required: int  # instances required to hold it
+    missing: int
+    empty: int
+    invalid: int  # present with a value that breaks its enumerated values, VR or VM
 
 
 class Aggregate(TypedDict):
@@ -97,6 +109,11 @@ class Aggregate(TypedDict):
     unknown_tags: list[str]
     attributes: dict[str, Attribute]
     coverage: Coverage
+    conformance: dict[str, dict[str, Requirement]]  # tag -> IOD id -> counts
+
+
+# Top-level keys added after the first files of this schema were written, with what they meant then.
+AGGREGATE_DEFAULTS: dict[str, Any] = {"conformance": {}}
 
 
 def _malformed(what: str) -> DicomrefError:
@@ -115,6 +132,8 @@ def check_aggregate(data: object) -> Aggregate:
     if not all(isinstance(d, dict) for d in data["datasets"]):
         raise _malformed("has no valid 'datasets'")
     data["datasets"] = [{**DATASET_DEFAULTS, **d} for d in data["datasets"]]
+    for key, default in AGGREGATE_DEFAULTS.items():
+        data.setdefault(key, default)
     return data  # type: ignore[return-value]
 
 

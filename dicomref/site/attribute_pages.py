@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from dicomref import urls
 from dicomref.formats.aggregate import Attribute
+from dicomref.site.conformance import conformance_rows
 from dicomref.site.model import SiteModel, attribute_entries, pydicom_access
 from dicomref.site.page import Page, PageContext, PageSource, crumbs, plural
 from dicomref.site.parts import part_path
@@ -47,6 +48,7 @@ class AttributeContext(PageContext):
     items: list[dict]
     examples: list[dict]
     seen_text: str
+    conformance: list[dict]  # per IOD requiring it, how the files seen met the requirement
     unseen_text: str
     paths: list[list[dict]]  # the first PATHS_SHOWN sequence paths the attribute was found at
     more_paths: str  # how many more, as said after them ('' when none)
@@ -98,6 +100,7 @@ def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
         items=item_tree(standard, model.items.items(entry.tag), attribute_url, table_url) if entry.vr == "SQ" else [],
         examples=examples,
         seen_text=_seen_text(info, len(examples)),
+        conformance=conformance_rows(model.aggregate, entry.tag, iod_url),
         unseen_text="" if examples else _unseen_text(entry, info),
         paths=paths[:PATHS_SHOWN],
         more_paths=f" and {len(paths) - PATHS_SHOWN} more" if len(paths) > PATHS_SHOWN else "",

@@ -1,0 +1,87 @@
+"""Check files as scrape reads them (files, folders, .gz files, zip members), one report per file."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydicom
+
+from dicomref.scrape.discovery import probe_series_uid
+from dicomref.scrape.extract import DEFER_BYTES
+from dicomref.scrape.sources import Candidate, Opener, Unreadable, printable_path, walk
+from dicomref.scrape.tasks import _check_dicom, reason_for
+from dicomref.validate.engine import Report, Validator
+from dicomref.validate.view import from_dataset
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One file: its report, or why it could not be checked (not DICOM, truncated, an unknown SOP class)."""
+
+    path: str
+    report: Report | None
+    problem: str = ""
+
+
+def candidates(paths: list[Path]) -> Iterator[tuple[str, Candidate | Unreadable]]:
+    """Every file under the paths, each with the path people see: the argument, then the path below it."""
+    for given in paths:
+        base = printable_path(str(given))
+        folder = given.is_dir()
+        for found in walk(base, given):
+            if folder:
+                yield f"{base.rstrip('/')}/{found.display}", found
+            elif isinstance(found, Candidate) and found.member is not None:
+                yield f"{base}/{printable_path(found.member)}", found
+            else:
+                yield base, found
+
+
+def check_paths(
+    paths: list[Path],
+    validator: Validator,
+    first_per_series: bool = False,
+    on_file: Callable[[int, int], None] | None = None,
+) -> Iterator[Checked]:
+    """Reports in walk order; with `first_per_series`, files of a series already checked are passed over."""
+    found = list(candidates(paths))
+    seen_series: set[str] = set()
+    openers: dict[str, Opener] = {}
+    try:
+        for number, (shown, candidate) in enumerate(found, 1):
+            if on_file is not None:
+                on_file(number, len(found))
+            if isinstance(candidate, Unreadable):
+                yield Checked(shown, None, candidate.reason)
+                continue
+            opener = openers.setdefault(candidate.root, Opener(candidate.root))
+            try:
+                checked = _check(opener, candidate, shown, validator, seen_series if first_per_series else None)
+            except Exception as exc:  # every failure is one line; the run goes on
+                checked = Checked(shown, None, reason_for(exc))
+            if checked is not None:
+                yield checked
+    finally:
+        for opener in openers.values():
+            opener.close()
+
+
+def _check(
+    opener: Opener, candidate: Candidate, shown: str, validator: Validator, seen_series: set[str] | None
+) -> Checked | None:
+    with opener.open(candidate.location, buffered=True) as stream:
+        uid = probe_series_uid(stream)
+        if seen_series is not None and uid:
+            if uid in seen_series:
+                return None
+            seen_series.add(uid)
+        stream.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dataset = pydicom.dcmread(stream, force=True, defer_size=DEFER_BYTES)
+            _check_dicom(dataset)
+            report = validator.check(from_dataset(dataset, validator.standard.dictionary.key_for))
+    return Checked(shown, report, report.problem)

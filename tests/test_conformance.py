@@ -1,0 +1,75 @@
+"""Conformance counts: the aggregate's per attribute and IOD counts, recounted from scraped.jsonl; shown on pages."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from typer.testing import CliRunner
+
+from dicomref.cli import app
+from dicomref.formats.aggregate import load_aggregate
+from tests.conftest import Build
+from tests.instances import counted_records
+
+runner = CliRunner()
+
+
+def _unconditional_rows(standard) -> dict[str, dict[str, str]]:
+    """IOD id -> tag -> Type, for top-level Type 1 and 2 rows of mandatory modules that every module of the IOD
+    listing the attribute gives the same Type, and that carry a value a scraped record always shows."""
+    found: dict[str, dict[str, str]] = {}
+    for iod in standard.iods.values():
+        types: dict[str, set[str]] = {}
+        mandatory: set[str] = set()
+        for usage in iod.modules:
+            module = standard.modules.get(usage.module_id)
+            for attribute in module.attributes if module else ():
+                if not attribute.path:
+                    types.setdefault(attribute.tag, set()).add(attribute.type)
+                    if usage.usage == "M":
+                        mandatory.add(attribute.tag)
+        found[iod.id] = {
+            tag: next(iter(kinds))
+            for tag, kinds in types.items()
+            if tag in mandatory and len(kinds) == 1 and kinds <= {"1", "2"} and standard.entry(tag)
+            and standard.entry(tag).bears_value
+        }  # fmt: skip
+    return found
+
+
+def test_conformance_counts_recount_from_scraped_records(default_build: Build, standard) -> None:
+    data = load_aggregate(default_build.aggregate)
+    iod_of = {sop.uid: iod.id for iod in sorted(standard.iods.values(), key=lambda i: i.id) for sop in iod.sop_classes}
+    rows = _unconditional_rows(standard)
+    required: Counter[tuple[str, str]] = Counter()
+    missing: Counter[tuple[str, str]] = Counter()
+    for record in counted_records(default_build.scraped):
+        top = {e["tag"] for e in record["elements"] if not e["path"]}
+        sop_class = next((e.get("value") for e in record["elements"] if e["tag"] == "00080016" and not e["path"]), "")
+        iod = iod_of.get(sop_class or record["source"]["sop_class_uid"])
+        for tag in rows.get(iod, {}):
+            required[tag, iod] += 1
+            missing[tag, iod] += tag not in top
+    compared = 0
+    for (tag, iod), count in required.items():
+        counts = data["conformance"].get(tag, {}).get(iod)
+        if counts is None or counts["type"] not in {"1", "2"}:
+            continue  # overridden by another module of the IOD (Modality is Type 3 in Secondary Capture)
+        assert (counts["required"], counts["missing"]) == (count, missing[tag, iod]), (tag, iod)
+        compared += 1
+    assert compared > 300
+    assert sum(missing.values()) > 0  # the embedded files do break rules
+
+
+def test_attribute_pages_and_the_coverage_report_show_conformance(default_build: Build) -> None:
+    data = load_aggregate(default_build.aggregate)
+    counts = data["conformance"]["00100020"]["ct-image"]  # Patient ID, Type 2 in CT Image
+    page = (default_build.site / "attributes" / "00100020" / "index.html").read_text(encoding="utf-8")
+    assert "Type 2 in <a href=" in page and f"{counts['required']} CT Image files seen" in page
+    report = runner.invoke(app, ["coverage", "--aggregate", str(default_build.aggregate), "--by", "conformance",
+                                 "--format", "json"])  # fmt: skip
+    assert report.exit_code == 0, report.output
+    broken = json.loads(report.stdout)["conformance"]["most_broken"]
+    assert broken and broken[0]["missing"] + broken[0]["empty"] + broken[0]["invalid"] >= 1
+    assert all(set(row) >= {"iod", "tag", "type", "required", "missing", "empty", "invalid"} for row in broken)

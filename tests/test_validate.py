@@ -1,0 +1,198 @@
+"""The validator: compiled conditions, rules from the model, and one engine over files and scraped records."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.data import get_testdata_file
+from typer.testing import CliRunner
+
+from dicomref.cli import app
+from dicomref.scrape.extract import ExtractOptions, extract_elements
+from dicomref.validate.conditions import All, AnyOf, NotEvaluated, compile_condition, from_json
+from dicomref.validate.conditions import Test as Check
+from dicomref.validate.engine import Validator
+from dicomref.validate.view import from_dataset, from_record
+
+
+@pytest.fixture(scope="module")
+def validator(standard):
+    return Validator(standard)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Required if Anchor Point (0070,0014) is present.", Check("present", "00700014")),
+        ("Required if Presentation LUT Sequence (2050,0010) is absent.", Check("absent", "20500010")),
+        (
+            "Required if Photometric Interpretation (0028,0004) has a value of PALETTE COLOR. May be present "
+            "otherwise.",
+            Check("equals", "00280004", ("PALETTE COLOR",)),
+        ),
+        (
+            "Required if Value 3 of Image Type (0008,0008) is SIMULATOR or RADIOGRAPH. May be present otherwise.",
+            Check("equals", "00080008", ("SIMULATOR", "RADIOGRAPH"), 3),
+        ),
+        ("Required if Number of Blocks (300A,00F0) is non-zero.", Check("greater", "300A00F0", ("0",))),
+        (
+            "Required if Photometric Interpretation (0028,0004) is MONOCHROME2, and Bits Stored (0028,0101) is "
+            "greater than 1.",
+            All((Check("equals", "00280004", ("MONOCHROME2",)), Check("greater", "00280101", ("1",)))),
+        ),
+        (
+            "Required if Referenced Image Sequence (0008,1140) or Referenced Instance Sequence (0008,114A) is present.",
+            AnyOf((Check("present", "00081140"), Check("present", "0008114A"))),
+        ),
+        (
+            "Required if Frame of Reference UID (0020,0052) and Image Position (Patient) (0020,0032) are not present.",
+            All((Check("absent", "00200052"), Check("absent", "00200032"))),
+        ),
+    ],
+)
+def test_conditions_compile(text, expected):
+    assert compile_condition(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Required if the Patient is an animal and if Patient Species Code Sequence (0010,2202) is not present.",
+        "Required if contrast media was used in this image.",
+        "Required if the conditions in Section C.36.2.2.5.1.1 are satisfied.",
+    ],
+)
+def test_prose_is_not_evaluated(text):
+    compiled = compile_condition(text)
+    assert isinstance(compiled, NotEvaluated)
+    assert compiled.text.startswith("Required if")
+
+
+def test_compiled_rules_are_plain_json(validator):
+    rules = validator.rules
+    assert rules.iod_of_sop_class["1.2.840.10008.5.1.4.1.1.2"] == "ct-image"
+    module = json.loads(json.dumps(rules.modules["image-pixel"].to_json()))
+    assert {"tag": "00280010", "path": [], "type": "1"}.items() <= module["rows"][2].items() or any(
+        row["tag"] == "00280010" and row["type"] == "1" for row in module["rows"]
+    )
+    for condition in rules.conditions()[:500]:
+        assert from_json(json.loads(json.dumps(condition.to_json()))) == condition
+
+
+def _record(dataset: pydicom.Dataset) -> dict:
+    return {"source": {}, "elements": extract_elements(dataset, ExtractOptions())}
+
+
+def _errors(report):
+    return {(f.code, f.tag, f.path) for f in report.findings if f.severity == "error"}
+
+
+def test_a_sound_file_has_no_missing_attribute_in_either_view(standard, validator):
+    dataset = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    from_file = validator.check(from_dataset(dataset, standard.dictionary.key_for))
+    from_scrape = validator.check(from_record(_record(dataset), standard.dictionary.key_for))
+    assert from_file.iod == from_scrape.iod == "ct-image"
+    assert not [f for f in from_file.findings if f.code in {"missing", "empty"}]
+    assert _errors(from_file) == _errors(from_scrape)
+
+
+def test_removed_and_emptied_attributes_are_found_in_both_views(standard, validator):
+    dataset = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    del dataset.PatientID  # Type 2 in the Patient module
+    dataset.Rows = None  # Type 1 in Image Pixel
+    dataset.BitsStored = 11  # the CT Image module enumerates 12 to 16
+    expected = {("missing", "00100020", ()), ("empty", "00280010", ()), ("enumerated", "00280101", ())}
+    key_for = standard.dictionary.key_for
+    for view in (from_dataset(dataset, key_for), from_record(_record(dataset), key_for)):
+        assert expected <= _errors(validator.check(view))
+
+
+def test_a_condition_that_holds_requires_the_attribute(standard, validator):
+    dataset = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    dataset.PhotometricInterpretation = "PALETTE COLOR"  # then the palette descriptors are Type 1C, required
+    errors = _errors(validator.check(from_dataset(dataset, standard.dictionary.key_for)))
+    assert ("missing", "00281101", ()) in errors
+    conditional = [
+        f for f in validator.check(from_dataset(dataset, standard.dictionary.key_for)).findings if f.tag == "00281101"
+    ]
+    assert conditional[0].conditional and conditional[0].type == "1C"
+
+
+def test_items_of_scraped_sequences_are_rebuilt(standard, validator):
+    dataset = pydicom.dcmread(get_testdata_file("rtplan.dcm"))
+    view = from_record(_record(dataset), standard.dictionary.key_for)
+    beams = view.elements["300A00B0"]
+    assert len(beams.items) == len(dataset.BeamSequence)
+    assert validator.check(view).iod == "rt-plan"
+
+
+def test_file_meta_must_agree_with_the_dataset(standard, validator):
+    dataset = pydicom.dcmread(get_testdata_file("rtplan.dcm"))
+    codes = [f.code for f in validator.check(from_dataset(dataset, standard.dictionary.key_for)).findings]
+    assert "meta" in codes  # pydicom's rtplan.dcm carries a Media Storage SOP Instance UID of another instance
+
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sound CT file as it is, gzipped and in a zip archive; an RT plan; a text file; a truncated file."""
+    folder = tmp_path_factory.mktemp("validate")
+    ct = Path(get_testdata_file("CT_small.dcm"))
+    shutil.copy(ct, folder / "ct.dcm")
+    (folder / "ct.dcm.gz").write_bytes(gzip.compress(ct.read_bytes()))
+    with zipfile.ZipFile(folder / "study.zip", "w") as archive:
+        archive.write(ct, "series/ct.dcm")
+    shutil.copy(get_testdata_file("rtplan.dcm"), folder / "rtplan.dcm")
+    shutil.copy(get_testdata_file("rtplan_truncated.dcm"), folder / "truncated.dcm")
+    (folder / "notes.txt").write_text("not an image\n")
+    return folder
+
+
+def _json_lines(output: str) -> list[dict]:
+    return [json.loads(row) for row in output.splitlines() if row.startswith("{")]
+
+
+def test_json_lines_have_one_object_per_file_with_the_documented_keys(inputs: Path) -> None:
+    result = runner.invoke(app, ["validate", str(inputs), "--json"])
+    assert result.exit_code == 1  # the RT plan's file meta names another instance
+    objects = {Path(o["path"]).name: o for o in _json_lines(result.stdout)}
+    assert set(objects) == {"ct.dcm", "ct.dcm.gz", "notes.txt", "rtplan.dcm", "truncated.dcm"}
+    assert {o["path"] for o in _json_lines(result.stdout)} >= {f"{inputs}/study.zip/series/ct.dcm"}
+    ct = objects["ct.dcm.gz"]
+    assert ct["iod"] == "ct-image" and ct["sop_class_uid"] == "1.2.840.10008.5.1.4.1.1.2"
+    finding = next(f for f in ct["findings"] if f["code"] == "not-in-iod")
+    assert {"severity", "code", "tag", "path", "module", "type", "message", "page"} <= set(finding)
+    assert finding["page"] == "attributes/00180088/"
+    assert objects["notes.txt"]["problem"] == "not DICOM" and objects["notes.txt"]["iod"] is None
+    assert objects["truncated.dcm"]["problem"].startswith("truncated in")
+
+
+def test_exit_codes_and_one_line_per_problem(inputs: Path) -> None:
+    sound = runner.invoke(app, ["validate", str(inputs / "ct.dcm"), str(inputs / "study.zip")])
+    assert sound.exit_code == 0, sound.output
+    assert "warning not-in-iod Spacing Between Slices (0018,0088)" in sound.stdout
+    assert " info " not in sound.stdout
+    with_info = runner.invoke(app, ["validate", str(inputs / "ct.dcm"), "--info"])
+    assert "info condition" in with_info.stdout and "condition not evaluated: Required if" in with_info.stdout
+    errors = runner.invoke(app, ["validate", str(inputs / "rtplan.dcm")])
+    assert errors.exit_code == 1
+    assert "error meta Media Storage SOP Instance UID (0002,0003)" in errors.stdout
+    nothing = runner.invoke(app, ["validate", str(inputs / "notes.txt"), str(inputs / "truncated.dcm")])
+    assert nothing.exit_code == 2
+    lines = [line for line in nothing.stderr.splitlines() if "not checked:" in line]
+    assert len(lines) == 2 and "Traceback" not in nothing.output
+
+
+def test_first_per_series_checks_one_file_of_each_series(inputs: Path) -> None:
+    every = _json_lines(runner.invoke(app, ["validate", str(inputs), "--json"]).stdout)
+    first = _json_lines(runner.invoke(app, ["validate", str(inputs), "--json", "--first-per-series"]).stdout)
+    assert sum(o["iod"] == "ct-image" for o in every) == 3
+    assert sum(o["iod"] == "ct-image" for o in first) == 1
