@@ -7,6 +7,7 @@ from collections import Counter
 
 from typer.testing import CliRunner
 
+from dicomref import urls
 from dicomref.cli import app
 from dicomref.formats.aggregate import load_aggregate
 from tests.conftest import Build
@@ -73,3 +74,18 @@ def test_attribute_pages_and_the_coverage_report_show_conformance(default_build:
     broken = json.loads(report.stdout)["conformance"]["most_broken"]
     assert broken and broken[0]["missing"] + broken[0]["empty"] + broken[0]["invalid"] >= 1
     assert all(set(row) >= {"iod", "tag", "type", "required", "missing", "empty", "invalid"} for row in broken)
+
+
+def test_the_coverage_page_lists_the_requirements_most_often_broken(default_build: Build) -> None:
+    from bs4 import BeautifulSoup
+
+    broken = load_aggregate(default_build.aggregate)["coverage"]["conformance"]["most_broken"]
+    page = BeautifulSoup((default_build.site / urls.COVERAGE).read_text(encoding="utf-8"), "html.parser")
+    heading = page.find(id="most-broken")
+    assert heading is not None
+    table = heading.find_next("table")
+    rows = [[cell.get_text(strip=True) for cell in row.find_all("td")] for row in table.find("tbody").find_all("tr")]
+    assert len(rows) == len(broken) > 0
+    for shown, row in zip(rows, broken, strict=True):
+        assert shown[0] == row["name"] and shown[3] == row["type"]
+        assert shown[4:] == [f"{row[k]:,}" for k in ("required", "missing", "empty", "invalid")]

@@ -13,6 +13,7 @@ import pytest
 from pydicom.data import get_testdata_file
 from typer.testing import CliRunner
 
+from dicomref import urls
 from dicomref.cli import app
 from dicomref.scrape.extract import ExtractOptions, extract_elements
 from dicomref.validate.conditions import All, AnyOf, NotEvaluated, compile_condition, from_json
@@ -143,10 +144,13 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A sound CT file as it is, gzipped and in a zip archive; an RT plan; a text file; a truncated file."""
+    """A sound CT file holding an MR attribute (Echo Time), as it is, gzipped and in a zip archive; an RT plan; a
+    text file; a truncated file."""
     folder = tmp_path_factory.mktemp("validate")
-    ct = Path(get_testdata_file("CT_small.dcm"))
-    shutil.copy(ct, folder / "ct.dcm")
+    dataset = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    dataset.EchoTime = 12.5
+    ct = folder / "ct.dcm"
+    dataset.save_as(ct)
     (folder / "ct.dcm.gz").write_bytes(gzip.compress(ct.read_bytes()))
     with zipfile.ZipFile(folder / "study.zip", "w") as archive:
         archive.write(ct, "series/ct.dcm")
@@ -170,7 +174,7 @@ def test_json_lines_have_one_object_per_file_with_the_documented_keys(inputs: Pa
     assert ct["iod"] == "ct-image" and ct["sop_class_uid"] == "1.2.840.10008.5.1.4.1.1.2"
     finding = next(f for f in ct["findings"] if f["code"] == "not-in-iod")
     assert {"severity", "code", "tag", "path", "module", "type", "message", "page"} <= set(finding)
-    assert finding["page"] == "attributes/00180088/"
+    assert finding["tag"] == "00180081" and finding["page"] == urls.folder_url("attribute", "00180081")
     assert objects["notes.txt"]["problem"] == "not DICOM" and objects["notes.txt"]["iod"] is None
     assert objects["truncated.dcm"]["problem"].startswith("truncated in")
 
@@ -178,7 +182,7 @@ def test_json_lines_have_one_object_per_file_with_the_documented_keys(inputs: Pa
 def test_exit_codes_and_one_line_per_problem(inputs: Path) -> None:
     sound = runner.invoke(app, ["validate", str(inputs / "ct.dcm"), str(inputs / "study.zip")])
     assert sound.exit_code == 0, sound.output
-    assert "warning not-in-iod Spacing Between Slices (0018,0088)" in sound.stdout
+    assert "warning not-in-iod Echo Time (0018,0081)" in sound.stdout
     assert " info " not in sound.stdout
     with_info = runner.invoke(app, ["validate", str(inputs / "ct.dcm"), "--info"])
     assert "info condition" in with_info.stdout and "condition not evaluated: Required if" in with_info.stdout

@@ -53,11 +53,27 @@ class CoverageContext(PageContext):
     chart_iod: str
     chart_counts: dict[str, int]
     most_wanted: list[dict]
+    most_broken: list[dict]  # the requirements files most often break, by IOD
+    conformance_checked: str  # how many scraped files of a known IOD were checked
     empty_only: dict
 
 
 def front_pages(model: SiteModel) -> list[PageSource]:
     return [ready(_home_page(model)), ready(_about_page(model)), ready(_coverage_page(model)), ready(search_page())]
+
+
+def _most_broken(model: SiteModel) -> list[dict]:
+    rows = (model.coverage.get("conformance") or {}).get("most_broken", [])
+    return [
+        {
+            **row,
+            "display": display_tag(row["tag"]),
+            "attribute": model.name_of(row["tag"]) or row["keyword"],
+            "url": attribute_url(row["tag"]) if model.standard.any_entry(row["tag"]) else None,
+            "iod_url": iod_url(row["iod"]) if row["iod"] in model.standard.iods else None,
+        }
+        for row in rows
+    ]
 
 
 def _about_page(model: SiteModel) -> Page:
@@ -132,6 +148,8 @@ def _coverage_page(model: SiteModel) -> Page:
                 for w in coverage.get("most_wanted", [])
             ],
             empty_only=_empty_only(coverage),
+            most_broken=_most_broken(model),
+            conformance_checked=plural((coverage.get("conformance") or {}).get("checked", 0), "scraped file"),
         ),
         section="coverage",
         summary=(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from dicomref import urls
 from dicomref.standard import Standard
 from dicomref.standard.dictionary import display_tag
 from dicomref.validate.conditions import All, AnyOf, Condition, NotEvaluated, Test
@@ -23,7 +24,7 @@ _NO_VM_CHECK = frozenset({"SQ", "LT", "ST", "UT", "UR", "OB", "OW", "OF", "OD", 
 class Finding:
     severity: str  # error, warning or info
     code: str  # missing, empty, condition, enumerated, defined-term, vr, vm, not-in-iod, retired, meta
-    tag: str  # dictionary key: the attribute page is attributes/<tag>/
+    tag: str  # dictionary key, which names the attribute's page
     path: tuple[str, ...]  # tags of the enclosing sequences, outermost first
     module: str
     type: str
@@ -33,7 +34,7 @@ class Finding:
 
     @property
     def page(self) -> str:
-        return f"attributes/{self.tag}/"
+        return urls.folder_url("attribute", self.tag)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"path": list(self.path), "page": self.page}

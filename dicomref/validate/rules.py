@@ -16,6 +16,9 @@ from dicomref.standard.descriptions import ValueSet
 from dicomref.validate.conditions import Condition, NotEvaluated, compile_condition
 
 CONTENT_SEQUENCE = "0040A730"
+# The Shared and the Per-Frame Functional Groups Sequences: a functional group macro's rows apply in one or the
+# other item (which, the IOD's functional group table and the file decide), so their items are not checked by row.
+FUNCTIONAL_GROUP_SEQUENCES = frozenset({"52009229", "52009230"})
 _OVERRIDES = re.compile(r"\bshall override the definition in the (.+?) Module\b", re.IGNORECASE)
 # Allowed values by 1-based position (None: every value), as (position, values) pairs.
 Terms = tuple[tuple[int | None, tuple[str, ...]], ...]
@@ -158,6 +161,7 @@ def compile_rules(standard: Standard) -> Rules:
                 _terms(attribute.value_sets, "defined"),
             )
             for attribute in module.attributes
+            if FUNCTIONAL_GROUP_SEQUENCES.isdisjoint(attribute.path)
         )
         modules[module.id] = ModuleRule(module.id, module.name, rows)
     iods: dict[str, IodRule] = {}
