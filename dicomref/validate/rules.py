@@ -164,6 +164,15 @@ def compile_rules(standard: Standard) -> Rules:
             if FUNCTIONAL_GROUP_SEQUENCES.isdisjoint(attribute.path)
         )
         modules[module.id] = ModuleRule(module.id, module.name, rows)
+    # Rows whose Type overrides another module's, found once per module (most IODs share most modules).
+    module_overrides = {
+        module.id: tuple(
+            (attribute.tag, attribute.path, found.group(1), attribute.type)
+            for attribute in module.attributes
+            if "override" in attribute.description.text and (found := _OVERRIDES.search(attribute.description.text))
+        )
+        for module in standard.modules.values()
+    }
     iods: dict[str, IodRule] = {}
     iod_of_sop_class: dict[str, str] = {}
     for iod_id in sorted(standard.iods):
@@ -171,13 +180,7 @@ def compile_rules(standard: Standard) -> Rules:
         usages = tuple(
             IodModuleRule(m.module_id, m.usage, compiled(m.condition) if m.usage == "C" else None) for m in iod.modules
         )
-        overrides = tuple(
-            (attribute.tag, attribute.path, found.group(1), attribute.type)
-            for m in iod.modules
-            if m.module_id in standard.modules
-            for attribute in standard.modules[m.module_id].attributes
-            if (found := _OVERRIDES.search(attribute.description.text))
-        )
+        overrides = tuple(found for m in iod.modules for found in module_overrides.get(m.module_id, ()))
         iods[iod_id] = IodRule(iod_id, iod.name, usages, overrides)
         for sop in iod.sop_classes:
             iod_of_sop_class.setdefault(sop.uid, iod_id)
