@@ -8,8 +8,12 @@ from collections import Counter
 from typer.testing import CliRunner
 
 from dicomref import urls
+from dicomref.aggregate.conformance import Conformance
 from dicomref.cli import app
 from dicomref.formats.aggregate import load_aggregate
+from dicomref.formats.scraped import read_records
+from dicomref.validate.engine import Validator
+from dicomref.validate.view import from_record
 from tests.conftest import Build
 from tests.instances import counted_records
 
@@ -89,3 +93,50 @@ def test_the_coverage_page_lists_the_requirements_most_often_broken(default_buil
     for shown, row in zip(rows, broken, strict=True):
         assert shown[0] == row["name"] and shown[3] == row["type"]
         assert shown[4:] == [f"{row[k]:,}" for k in ("required", "missing", "empty", "invalid")]
+
+
+def _checked_counts(standard, records: list) -> dict[tuple[str, str], tuple[int, int, int, int]]:
+    """The counts from the whole check of each record's view, file by file, with nothing remembered."""
+    validator = Validator(standard)
+    counts: dict[tuple[str, str], list[int]] = {}
+    for record in records:
+        required: dict[str, str] = {}
+        report = validator.check(from_record(record, standard.dictionary.key_for), required)
+        if report.iod is None:
+            continue
+        codes: dict[str, set[str]] = {}
+        for finding in report.findings:
+            if finding.severity == "error":
+                codes.setdefault(finding.tag, set()).add(finding.code)
+        for tag in required:
+            row = counts.setdefault((tag, report.iod), [0, 0, 0, 0])
+            found = codes.get(tag, set())
+            row[0] += 1
+            row[1] += "missing" in found
+            row[2] += "empty" in found and "missing" not in found
+            row[3] += bool(found & {"enumerated", "vr", "vm"}) and not found & {"missing", "empty"}
+    return {key: (r[0], r[1], r[2], r[3]) for key, r in counts.items()}
+
+
+def test_files_of_one_shape_are_counted_as_the_whole_check_counts_them(default_build: Build, standard) -> None:
+    """Conformance checks the rows once per shape of file; copies that differ only in values the rows do not read
+    (a date made invalid, a name) must still get their own value checks, and copies that differ in a value the rows
+    do read (a condition's) their own rows."""
+    records = list(read_records(default_build.scraped))
+    variants = []
+    for number, record in enumerate(records):
+        for change in ("20201301", "A^B", "MR"):
+            elements = [dict(e) for e in record["elements"]]
+            for element in elements:
+                if element["vr"] in {"DA", "PN"} and not element["path"] and change != "MR":
+                    fits = (element["vr"] == "DA") == change.isdigit()
+                    element["value"] = change if fits else element.get("value", "")
+                if element["tag"] == "00080060" and change == "MR" and number % 2:
+                    element["value"] = "MR"
+            variants.append({"source": record["source"], "elements": elements})
+    conformance = Conformance(standard)
+    for record in records + variants:
+        conformance.add(record)
+    counted = {key: (c.required, c.missing, c.empty, c.invalid) for key, c in conformance.counts.items()}
+    assert counted == _checked_counts(standard, records + variants)
+    assert any(c.invalid for c in conformance.counts.values())

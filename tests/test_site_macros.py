@@ -148,7 +148,7 @@ def test_long_used_in_lists_are_grouped(default_build: Build, standard: Standard
     group = patient.find_parent("div")
     assert len(group.select(".links-inline > a")) == 10 and group.select_one("details")
     assert len(group.select("a[href*='iods/']")) == len(
-        [r for r in iods_reaching(standard, "00100010") if any(v.id == "patient" for v in r.via)]
+        [r for r in iods_reaching(standard, places(standard, "00100010")) if any(v.id == "patient" for v in r.via)]
     )
     code_value = _soup(default_build.site, "attributes/00080100/index.html")
     modules = code_value.select_one("#modules").find_parent("section")

@@ -96,7 +96,7 @@ def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
         macro_groups=place_groups(standard, entry.tag, macros, model.row_url),
         macro_count=len({p.id for p in macros}),
         in_no_module=why_in_no_table(standard, entry.tag),
-        iods=iod_groups(iods_reaching(standard, entry.tag), table_url, iod_url),
+        iods=iod_groups(iods_reaching(standard, found), table_url, iod_url),
         items=item_tree(standard, model.items.items(entry.tag), attribute_url, table_url) if entry.vr == "SQ" else [],
         examples=examples,
         seen_text=_seen_text(info, len(examples)),

@@ -64,7 +64,7 @@ def attribute_document(standard: Standard, entry: DictEntry, info: Mapping[str, 
                 "name": reach.iod_name,
                 "via": [{"kind": v.kind, "id": v.id, "name": v.name, "usage": v.usage} for v in reach.via],
             }
-            for reach in iods_reaching(standard, entry.tag)
+            for reach in iods_reaching(standard, found)
         ],
         "items": [_item(standard, node) for node in items.items(entry.tag)] if entry.vr == "SQ" else [],
         "files": info.get("files", 0),

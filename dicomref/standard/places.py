@@ -69,14 +69,14 @@ def places(standard: Standard, key: str) -> list[Place]:
     return list(found.values())
 
 
-def iods_reaching(standard: Standard, key: str) -> list[Reach]:
-    """Each IOD that includes a module, or a functional group macro, listing the attribute; sorted by name."""
+def iods_reaching(standard: Standard, found: list[Place]) -> list[Reach]:
+    """Each IOD that includes a module, or a functional group macro, of the attribute's places; sorted by name."""
     vias: dict[str, dict[tuple[str, str], Via]] = {}
-    for table_id, name in {(p.id, p.name): None for p in places(standard, key) if p.kind == "module"}:
+    for table_id, name in {(p.id, p.name): None for p in found if p.kind == "module"}:
         for iod_id, included in standard.module_inclusions.get(table_id, []):
             via = Via("module", table_id, name, included.usage, included.condition)
             vias.setdefault(iod_id, {}).setdefault(("module", table_id), via)
-    for table_id, name in {(p.id, p.name): None for p in places(standard, key) if p.kind == "macro"}:
+    for table_id, name in {(p.id, p.name): None for p in found if p.kind == "macro"}:
         for iod_id, group in standard.group_inclusions.get(table_id, []):
             via = Via("functional group", table_id, name, group.usage, group.condition)
             vias.setdefault(iod_id, {}).setdefault(("functional group", table_id), via)
@@ -112,6 +112,14 @@ def why_in_no_table(standard: Standard, key: str) -> str | None:
     )
 
 
+def _child(nodes: dict[str, ItemNode], tag: str) -> ItemNode:
+    """The node of tag, made when it is first met (and only then: this runs for every row of every table)."""
+    node = nodes.get(tag)
+    if node is None:
+        node = nodes[tag] = ItemNode(tag)
+    return node
+
+
 class ItemIndex:
     """The attributes of every sequence's items, gathered once from every module and macro."""
 
@@ -127,10 +135,10 @@ class ItemIndex:
                     below = path[k + 1 :]
                     if len(below) >= ITEM_TREE_DEPTH:
                         continue
-                    node = self._roots.setdefault(parent, ItemNode(parent))
+                    node = _child(self._roots, parent)
                     for tag in below:
-                        node = node.children.setdefault(tag, ItemNode(tag))
-                    leaf = node.children.setdefault(attribute.tag, ItemNode(attribute.tag))
+                        node = _child(node.children, tag)
+                    leaf = _child(node.children, attribute.tag)
                     if attribute.type:
                         leaf.types.setdefault(attribute.type)
                     leaf.tables.setdefault((kind, table.id), table.name)

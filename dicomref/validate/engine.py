@@ -8,9 +8,9 @@ from typing import Any
 
 from dicomref import urls
 from dicomref.standard import Standard
-from dicomref.standard.dictionary import display_tag
+from dicomref.standard.dictionary import DictEntry, display_tag
 from dicomref.validate.conditions import All, AnyOf, Condition, NotEvaluated, Test
-from dicomref.validate.rules import IodModuleRule, RowRule, Rules, Terms, compile_rules
+from dicomref.validate.rules import IodModuleRule, IodRule, ModuleRule, RowRule, Rules, Terms, compile_rules
 from dicomref.validate.view import Element, Item, walk
 
 SOP_CLASS_UID, SOP_INSTANCE_UID = "00080016", "00080018"
@@ -120,6 +120,29 @@ def _test(test: Test, scope: Scope) -> bool | None:
     return numbers[0] > limit if test.op == "greater" else numbers[0] < limit
 
 
+@dataclass(frozen=True)
+class _ModulePlan:
+    usage: IodModuleRule
+    name: str
+    presence_tags: frozenset[str]  # top-level tags whose presence applies a C or U module (none of a mandatory one)
+    # The rows that can give a finding, in order, with the IOD's Type overrides applied, in runs of one sequence
+    # path: a run inside a sequence the file lacks is passed over whole.
+    runs: tuple[tuple[tuple[str, ...], tuple[RowRule, ...]], ...]
+
+
+def _runs(iod: IodRule, module: ModuleRule) -> Iterator[tuple[tuple[str, ...], tuple[RowRule, ...]]]:
+    run: list[RowRule] = []
+    for row in module.rows:
+        type_ = iod.type_of(row, module.name)
+        if type_ in {"1", "2", "1C", "2C"} or row.enumerated or row.defined:
+            if run and run[0].path != row.path:
+                yield run[0].path, tuple(run)
+                run = []
+            run.append(row if type_ == row.type else replace(row, type=type_))
+    if run:
+        yield run[0].path, tuple(run)
+
+
 class Validator:
     """The rules compiled once, applied to any number of views."""
 
@@ -130,12 +153,12 @@ class Validator:
         self.standard = standard
         self.rules = rules or compile_rules(standard)
         self._vr_problem = vr_problem
+        self._plans: dict[str, tuple[_ModulePlan, ...]] = {}
 
     def check(self, root: Item, required: dict[str, str] | None = None) -> Report:
         """The findings; `required`, when given, receives each attribute the file was required to hold (present
         or not) with the Type that required it, for conformance counts."""
-        sop_class = _text(root, SOP_CLASS_UID) or _text(root, MEDIA_SOP_CLASS_UID)
-        iod_id = self.rules.iod_of_sop_class.get(sop_class)
+        sop_class, iod_id = self.iod_of(root)
         if iod_id is None:
             why = "no SOP Class UID" if not sop_class else f"unknown SOP class {sop_class}"
             return Report(sop_class, None, problem=why)
@@ -151,41 +174,78 @@ class Validator:
                 report.findings.append(replace(finding, where=where))
         return report
 
+    def iod_of(self, root: Item) -> tuple[str, str | None]:
+        """The file's SOP Class UID, and the IOD it names (None when it names none)."""
+        sop_class = _text(root, SOP_CLASS_UID) or _text(root, MEDIA_SOP_CLASS_UID)
+        return sop_class, self.rules.iod_of_sop_class.get(sop_class)
+
+    def value_keys(self) -> frozenset[str]:
+        """The attributes whose values (not only presence and emptiness) the module rows of any IOD read: those
+        their conditions test, those with value sets, and the SOP Class UIDs that choose the IOD."""
+        keys = {SOP_CLASS_UID, MEDIA_SOP_CLASS_UID}
+        conditions = [u.condition for iod in self.rules.iods.values() for u in iod.modules if u.condition is not None]
+        for module in self.rules.modules.values():
+            conditions += [row.condition for row in module.rows if row.condition is not None]
+            keys.update(row.tag for row in module.rows if row.enumerated or row.defined)
+        while conditions:
+            condition = conditions.pop()
+            if isinstance(condition, Test):
+                keys.add(condition.tag)
+            elif isinstance(condition, (All, AnyOf)):
+                conditions += condition.terms
+        return frozenset(keys)
+
     def applied_modules(self, root: Item, iod_id: str) -> Iterator[tuple[IodModuleRule, str]]:
         """The modules checked and why: mandatory, a condition that holds, or present (C and U modules)."""
-        iod = self.rules.iods[iod_id]
-        mandatory = {u.module_id for u in iod.modules if u.usage == "M"}
-        mandatory_tags = frozenset().union(
-            *(self.rules.modules[m].top_level for m in mandatory if m in self.rules.modules)
-        )
-        for usage in iod.modules:
-            module = self.rules.modules.get(usage.module_id)
-            if module is None:
-                continue
+        for plan in self._plan(iod_id):
+            usage = plan.usage
             if usage.usage == "M":
                 yield usage, "mandatory"
             elif usage.condition is not None and evaluate(usage.condition, Scope((root,))) is True:
                 yield usage, "condition"
-            elif any(tag in root.elements for tag in module.top_level - mandatory_tags):
+            elif any(tag in root.elements for tag in plan.presence_tags):
                 yield usage, "present"
 
+    def _plan(self, iod_id: str) -> tuple[_ModulePlan, ...]:
+        """The IOD's modules with the rows that can give a finding, made once per IOD: most rows are Type 3 rows
+        without value sets, which say nothing of a file."""
+        plan = self._plans.get(iod_id)
+        if plan is None:
+            iod = self.rules.iods[iod_id]
+            modules = [(u, self.rules.modules[u.module_id]) for u in iod.modules if u.module_id in self.rules.modules]
+            mandatory_tags = frozenset().union(*(m.top_level for u, m in modules if u.usage == "M"))
+            plan = self._plans[iod_id] = tuple(
+                _ModulePlan(
+                    usage,
+                    module.name,
+                    module.top_level - mandatory_tags,
+                    # which rows apply to an SR content item depends on its Value Type and template
+                    () if module.content_tree else tuple(_runs(iod, module)),
+                )
+                for usage, module in modules
+            )
+        return plan
+
     def _findings(self, root: Item, iod_id: str, required: dict[str, str]) -> Iterator[Finding]:
-        iod = self.rules.iods[iod_id]
-        scopes: dict[tuple[str, ...], list[Scope]] = {}
-        for usage, _why in self.applied_modules(root, iod_id):
-            module = self.rules.modules[usage.module_id]
-            if module.content_tree:
-                continue  # which rows apply to an SR content item depends on its Value Type and template
-            for row in module.rows:
-                type_ = iod.type_of(row, module.name)
-                if type_ != row.type:
-                    row = replace(row, type=type_)
-                if row.path not in scopes:
-                    scopes[row.path] = list(_scopes(root, row.path))
-                for scope in scopes[row.path]:
-                    yield from self._row(row, module.name, scope, required)
+        yield from self.row_findings(root, iod_id, required)
         yield from self._elements(root, iod_id)
         yield from self._meta(root)
+
+    def row_findings(self, root: Item, iod_id: str, required: dict[str, str]) -> Iterator[Finding]:
+        """The findings of the module rows (missing, empty, conditions, value sets): they read only the structure
+        of the file and the values of value_keys(); `required` receives what the rows required."""
+        scopes: dict[tuple[str, ...], list[Scope]] = {}
+        applied = {usage.module_id for usage, _why in self.applied_modules(root, iod_id)}
+        for plan in self._plan(iod_id):
+            if plan.usage.module_id not in applied:
+                continue
+            for path, rows in plan.runs:
+                found = scopes.get(path)
+                if found is None:
+                    found = scopes[path] = list(_scopes(root, path))
+                for row in rows:
+                    for scope in found:
+                        yield from self._row(row, plan.name, scope, required)
 
     def _row(self, row: RowRule, module: str, scope: Scope, required_tags: dict[str, str]) -> Iterator[Finding]:
         element, certain = scope.items[0].elements.get(row.tag), scope.items[0].complete
@@ -270,32 +330,29 @@ class Validator:
             entry = self.standard.dictionary.get(key)
             if entry is None:
                 continue
-            name = self._name(key)
             if not path and entry.kind == "data" and key not in allowed and key != DATASET_PADDING:
-                yield Finding("warning", "not-in-iod", key, path, "", "", f"{name} is not in the {iod_id} IOD")
+                message = f"{self._name(key)} is not in the {iod_id} IOD"
+                yield Finding("warning", "not-in-iod", key, path, "", "", message)
             if entry.retired:
-                yield Finding("warning", "retired", key, path, "", "", f"{name} is retired")
-            if element.vr not in {"UN", ""} and element.vr not in entry.vr.split(" or ") and entry.vr != "NONE":
-                yield Finding("error", "vr", key, path, "", "", f"{name} has VR {element.vr}, expected {entry.vr}")
-                continue
-            if element.text and not element.empty:
-                problem = self._vr_problem(element.vr, element.text, element.truncated)
-                if problem:
-                    yield Finding("error", "vr", key, path, "", "", f"{name}: {problem}")
-                elif (
-                    not element.truncated
-                    and element.vr not in _NO_VM_CHECK
-                    and not _vm_fits(entry.vm, len(element.values()))
-                ):
-                    yield Finding(
-                        "error",
-                        "vm",
-                        key,
-                        path,
-                        "",
-                        "",
-                        f"{name} has {len(element.values())} values, VM {entry.vm} expected",
-                    )
+                yield Finding("warning", "retired", key, path, "", "", f"{self._name(key)} is retired")
+            problem = self.value_problem(entry, element)
+            if problem is not None:
+                code, message = problem
+                yield Finding("error", code, key, path, "", "", f"{self._name(key)}{message}")
+
+    def value_problem(self, entry: DictEntry, element: Element) -> tuple[str, str] | None:
+        """How the element breaks its dictionary entry: ('vr', why) for its VR or value format, ('vm', why) for its
+        number of values; why follows the attribute's name."""
+        if element.vr not in {"UN", ""} and element.vr not in entry.vr.split(" or ") and entry.vr != "NONE":
+            return "vr", f" has VR {element.vr}, expected {entry.vr}"
+        if not element.text or element.empty:
+            return None
+        problem = self._vr_problem(element.vr, element.text, element.truncated)
+        if problem:
+            return "vr", f": {problem}"
+        if not element.truncated and element.vr not in _NO_VM_CHECK and not _vm_fits(entry.vm, len(element.values())):
+            return "vm", f" has {len(element.values())} values, VM {entry.vm} expected"
+        return None
 
     def _meta(self, root: Item) -> Iterator[Finding]:
         for meta_key, data_key in ((MEDIA_SOP_CLASS_UID, SOP_CLASS_UID), (MEDIA_SOP_INSTANCE_UID, SOP_INSTANCE_UID)):

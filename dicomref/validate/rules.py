@@ -7,6 +7,7 @@ for the browser's interpreter.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,12 +51,12 @@ class ModuleRule:
     name: str
     rows: tuple[RowRule, ...]
 
-    @property
+    @functools.cached_property
     def content_tree(self) -> bool:
         """An SR content tree (rows under Content Sequence): its rows apply by Value Type and template."""
         return any(CONTENT_SEQUENCE in row.path for row in self.rows)
 
-    @property
+    @functools.cached_property
     def top_level(self) -> frozenset[str]:
         return frozenset(row.tag for row in self.rows if not row.path)
 

@@ -146,9 +146,13 @@ def _place(scraped: ScrapedElement, stack: list[tuple[Item, list[int]]], path: l
         _next_item(stack, path, key_for)
         item, last = stack[-1]
     last[0] = tag
+    item.add(_key(tag, key_for), scraped_element(scraped))
+
+
+def scraped_element(scraped: ScrapedElement) -> Element:
     value = scraped.get("value")
     empty = (value == "") if value is not None else scraped["length"] == 0
-    item.add(_key(tag, key_for), Element(scraped["tag"], scraped["vr"], value, empty, scraped["truncated"]))
+    return Element(scraped["tag"], scraped["vr"], value, empty, scraped["truncated"])
 
 
 def _enter(sequence_key: str, stack: list[tuple[Item, list[int]]], path: list[str], key_for: KeyFor) -> None:
