@@ -37,6 +37,7 @@ from dicomref.site.pages import all_pages
 from dicomref.site.redirects import Redirect, redirects
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
+from dicomref.validate.script import rules_script
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 _HREF = re.compile(r'href="([^"]*)"')
@@ -271,6 +272,7 @@ def _write_everything(
     extra += [
         (urls.SCRIPT_FILE, urls.urls_script().encode("utf-8")),
         (INDEX_FILE, search_index_script(model.standard, model.aggregate).encode("utf-8")),
+        (urls.RULES_FILE, rules_script(model.standard, {u.uid: u.name for u in model.uids}).encode("utf-8")),
         ("sitemap.xml", _sitemap(pages[:-1], base_url).encode("utf-8")),
         ("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {base_url.rstrip('/')}/sitemap.xml\n".encode()),
         (".nojekyll", b""),

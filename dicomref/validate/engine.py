@@ -275,7 +275,8 @@ class Validator:
                 yield Finding("warning", "not-in-iod", key, path, "", "", f"{name} is not in the {iod_id} IOD")
             if entry.retired:
                 yield Finding("warning", "retired", key, path, "", "", f"{name} is retired")
-            if element.vr not in {"UN", ""} and element.vr not in entry.vr.split(" or ") and entry.vr != "NONE":
+            # An implicit VR file's element has the dictionary's VR, "OB or OW" included: it cannot disagree.
+            if element.vr not in {"UN", "", entry.vr} and element.vr not in entry.vr.split(" or ") and entry.vr != "NONE":
                 yield Finding("error", "vr", key, path, "", "", f"{name} has VR {element.vr}, expected {entry.vr}")
                 continue
             if element.text and not element.empty:
