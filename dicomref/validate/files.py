@@ -17,6 +17,10 @@ from dicomref.validate.engine import Report, Validator
 from dicomref.validate.view import from_dataset
 
 
+_NO_DELIMITER = "End of file reached before delimiter"
+UNTERMINATED = "truncated: the file ends inside a value of undefined length, before its delimiter"
+
+
 @dataclass(frozen=True)
 class Checked:
     """One file: its report, or why it could not be checked (not DICOM, truncated, an unknown SOP class)."""
@@ -79,9 +83,12 @@ def _check(
                 return None
             seen_series.add(uid)
         stream.seek(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             dataset = pydicom.dcmread(stream, force=True, defer_size=DEFER_BYTES)
             _check_dicom(dataset)
+            # pydicom keeps none of the elements read when a value of undefined length runs to the end of the file.
+            if any(str(w.message).startswith(_NO_DELIMITER) for w in caught):
+                return Checked(shown, None, UNTERMINATED)
             report = validator.check(from_dataset(dataset, validator.standard.dictionary.key_for))
     return Checked(shown, report, report.problem)

@@ -22,6 +22,7 @@
     UV: [8, "BigUint64"], FL: [4, "Float32"], FD: [8, "Float64"], AT: [4, "AT"] };
   var BULK = { OW: 1, OF: 1, OD: 1, OL: 1, OV: 1 };
   var SHOWN_NUMBERS = 64;
+  var UNTERMINATED = "the file ends inside the encapsulated pixel data, before its delimiter";
   var TS = {
     "1.2.840.10008.1.2": { little: true, explicit: false },
     "1.2.840.10008.1.2.2": { little: false, explicit: true },
@@ -253,7 +254,7 @@
   // when read), deferred (too long to read), items (a sequence's), fragments (encapsulated pixel data).
   function Parser(source, syntax, start) {
     this.src = source; this.little = syntax.little; this.explicit = syntax.explicit; this.pos = start;
-    this.implicitVr = !syntax.explicit;
+    this.notes = [];  // what was read although it breaks the rules, as pydicom reads it
   }
   Parser.prototype.u16 = function (at, little) { return this.src.view(at, 2).getUint16(0, little); };
   Parser.prototype.u32 = function (at, little) { return this.src.view(at, 4).getUint32(0, little); };
@@ -293,15 +294,16 @@
     return at;
   };
   Parser.prototype.value = function (e, end, depth) {
-    var limit = end === null ? this.src.size : end;
+    // As pydicom, a value may overrun its item: only the end of the file limits it.
+    var limit = this.src.size;
     var sequence = e.vr === "SQ" || (e.length === UNDEFINED && (e.vr === "UN" || (e.implicit && e.vr !== "OB or OW" &&
       e.tag !== PIXEL_DATA)));
     if (e.length === UNDEFINED && !sequence && e.tag !== PIXEL_DATA && e.vr.indexOf("OB") !== 0 && e.vr !== "OB or OW") {
       throw new Stop(e.offset, "an undefined length for " + display(hex8(e.tag)) + " (VR " + e.vr + ")");
     }
     if (e.length !== UNDEFINED && e.valueOffset + e.length > limit) {
-      throw new Stop(e.offset, "the length of " + display(hex8(e.tag)) + " (" + e.length + " bytes) runs past the " +
-        (end === null ? "end of the file" : "end of its item") + " by " + (e.valueOffset + e.length - limit) + " bytes");
+      throw new Stop(e.offset, "the length of " + display(hex8(e.tag)) + " (" + e.length.toLocaleString("en") +
+        " bytes) runs past the end of the file by " + (e.valueOffset + e.length - limit).toLocaleString("en") + " bytes");
     }
     if (sequence) {
       e.vr = e.vr === "UN" ? "UN" : "SQ";
@@ -312,13 +314,13 @@
       e.fragments = 0;
       var at = e.valueOffset;
       for (;;) {
+        if (this.src.size - at < 8) throw new Stop(at, UNTERMINATED);
         this.src.hint = 64 * 1024;
         var tag = this.tagAt(at, this.little), length = this.u32(at + 4, this.little);
         if (tag === SEQUENCE_END) return at + 8;
         if (tag !== ITEM) throw new Stop(at, "not an item in the encapsulated pixel data");
-        if (length === UNDEFINED || at + 8 + length > this.src.size) {
-          throw new Stop(at, "a fragment of the pixel data runs past the end of the file");
-        }
+        if (length === UNDEFINED) throw new Stop(at, "a pixel data fragment of undefined length");
+        if (at + 8 + length > this.src.size) throw new Stop(at, UNTERMINATED);
         e.fragments += 1;
         at += 8 + length;
         this.src.hint = 0;
@@ -341,8 +343,10 @@
         e.items.push(item);
         if (length === UNDEFINED) at = this.dataset(at + 8, null, depth + 1, ITEM_END, item);
         else {
-          if (at + 8 + length > (end === null ? this.src.size : end)) {
-            throw new Stop(at, "an item of " + display(hex8(e.tag)) + " runs past the end of its sequence");
+          if (at + 8 + length > this.src.size) {  // read up to the end of the file, as pydicom reads it
+            this.notes.push("an item of " + display(hex8(e.tag)) + " at byte " + at.toLocaleString("en") +
+              " claims " + length.toLocaleString("en") + " bytes, more than the file holds");
+            length = this.src.size - at - 8;
           }
           this.dataset(at + 8, at + 8 + length, depth + 1, undefined, item);
           at += 8 + length;
@@ -364,7 +368,7 @@
   }
   // Parse what the source holds; throws NeedMore when a part of the file not yet read is needed.
   function parse(src, inflated) {
-    var result = { meta: [], dataset: [], syntax: null, preamble: false, error: null, source: src };
+    var result = { meta: [], dataset: [], syntax: null, preamble: false, error: null, notes: [] };
     var at = 0;
     if (src.size >= 132 && latin1(src.bytes(128, 4)) === "DICM") { at = 132; result.preamble = true; }
     else if (src.size >= 4 && latin1(src.bytes(0, 4)) === "DICM") at = 4;
@@ -384,6 +388,7 @@
         result.syntax = syntax;
         if (syntax.deflated && !inflated) { result.inflateAt = at; return result; }
         var parser = new Parser(src, syntax, at);
+        result.notes = parser.notes;
         parser.dataset(at, null, 0, undefined, result.dataset);
       }
     } catch (e) {
@@ -404,9 +409,23 @@
     }
   }
 
-  async function inflate(bytes) {
+  async function inflateAll(bytes) {
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
     return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  // The inflated bytes up to the end of the deflated stream. The browser refuses bytes after its end, which zlib
+  // leaves aside: the stream is tried again without the last bytes, one more each time, up to JUNK of them.
+  var JUNK = 64;
+  async function inflate(bytes) {
+    var first = null;
+    for (var cut = 0; cut <= JUNK && cut < bytes.length; cut++) {
+      try {
+        return await inflateAll(bytes.subarray(0, bytes.length - cut));
+      } catch (e) {
+        first = first || e;
+      }
+    }
+    throw first;
   }
 
   // Read a File (or Blob) in slices until the parse needs nothing more.
@@ -440,6 +459,7 @@
     var src = new Source(body.length);
     src.add(0, body);
     var parser = new Parser(src, { little: true, explicit: true }, 0);
+    head.notes = parser.notes;
     head.inflated = true;
     try {
       parser.dataset(0, null, 0, undefined, head.dataset);
