@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pydicom
 
@@ -28,6 +29,17 @@ class Checked:
     path: str
     report: Report | None
     problem: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """One line of `dicomref validate --json`; the inspect page's "Save report" writes the same."""
+        report = self.report
+        return {
+            "path": self.path,
+            "sop_class_uid": report.sop_class_uid if report else None,
+            "iod": report.iod if report else None,
+            "problem": self.problem or None,
+            "findings": [f.to_json() for f in report.findings] if report else [],
+        }
 
 
 def candidates(paths: list[Path]) -> Iterator[tuple[str, Candidate | Unreadable]]:

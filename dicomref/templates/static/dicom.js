@@ -29,6 +29,8 @@
     "1.2.840.10008.1.2.1.99": { little: true, explicit: true, deflated: true }
   };
 
+  var COUNT = new Intl.NumberFormat("en");
+  function count(n) { return COUNT.format(n); }  // '1,024'
   function hex8(n) { return ("0000000" + (n >>> 0).toString(16).toUpperCase()).slice(-8); }
   function display(key) { return "(" + key.slice(0, 4) + "," + key.slice(4) + ")"; }
 
@@ -302,8 +304,8 @@
       throw new Stop(e.offset, "an undefined length for " + display(hex8(e.tag)) + " (VR " + e.vr + ")");
     }
     if (e.length !== UNDEFINED && e.valueOffset + e.length > limit) {
-      throw new Stop(e.offset, "the length of " + display(hex8(e.tag)) + " (" + e.length.toLocaleString("en") +
-        " bytes) runs past the end of the file by " + (e.valueOffset + e.length - limit).toLocaleString("en") + " bytes");
+      throw new Stop(e.offset, "the length of " + display(hex8(e.tag)) + " (" + count(e.length) +
+        " bytes) runs past the end of the file by " + count(e.valueOffset + e.length - limit) + " bytes");
     }
     if (sequence) {
       e.vr = e.vr === "UN" ? "UN" : "SQ";
@@ -344,8 +346,8 @@
         if (length === UNDEFINED) at = this.dataset(at + 8, null, depth + 1, ITEM_END, item);
         else {
           if (at + 8 + length > this.src.size) {  // read up to the end of the file, as pydicom reads it
-            this.notes.push("an item of " + display(hex8(e.tag)) + " at byte " + at.toLocaleString("en") +
-              " claims " + length.toLocaleString("en") + " bytes, more than the file holds");
+            this.notes.push("an item of " + display(hex8(e.tag)) + " at byte " + count(at) +
+              " claims " + count(length) + " bytes, more than the file holds");
             length = this.src.size - at - 8;
           }
           this.dataset(at + 8, at + 8 + length, depth + 1, undefined, item);
@@ -559,7 +561,7 @@
       return { value: "encapsulated: " + e.fragments + (e.fragments === 1 ? " fragment" : " fragments") + ", not read",
         vm: "" };
     }
-    if (e.deferred) return { value: e.length.toLocaleString("en") + " bytes, not read", vm: "" };
+    if (e.deferred) return { value: count(e.length) + " bytes, not read", vm: "" };
     var vr = e.view ? e.view.vr : e.vr;
     if (e.view && e.view.text !== null && e.view.text !== undefined) {
       var t = e.view.text;
@@ -573,7 +575,7 @@
     if (e.raw && !BULK[vr] && vr.indexOf("O") !== 0 && vr !== "UN" && !(vr in BINARY)) {
       return { value: latin1(e.raw).replace(/[\0 ]+$/, ""), vm: "" };
     }
-    return { value: e.length.toLocaleString("en") + " bytes", vm: "" };
+    return { value: count(e.length) + " bytes", vm: "" };
   }
 
   window.DicomrefDicom = {
@@ -583,6 +585,7 @@
     keyFor: keyFor,
     shown: shown,
     hex8: hex8,
+    count: count,
     display: display,
     decodeText: decodeText,
     encodingsOf: encodingsOf

@@ -12,7 +12,7 @@
   var status = document.getElementById("inspect-status");
   var out = document.getElementById("inspect-out");
   var saveAll = document.getElementById("inspect-save-all");
-  var D = window.DicomrefDicom, C = window.DicomrefChecks;
+  var D = window.DicomrefDicom, C = window.DicomrefChecks, count = D.count;
   var rules = null, loading = null, opened = 0, reports = [];
   var SHOWN_VALUE = 240, SHOWN_MATCHES = 500;
   section.hidden = false;
@@ -43,7 +43,7 @@
   }
   function link(href, text) { var a = el("a", "", text); a.href = href; return a; }
   function pageOf(kind, id) { return root + window.DICOMREF_URLS.folders[kind] + "/" + id + "/"; }
-  function plural(n, word, many) { return n.toLocaleString("en") + " " + (n === 1 ? word : many || word + "s"); }
+  function plural(n, word, many) { return count(n) + " " + (n === 1 ? word : many || word + "s"); }
   function cut(text) { return text.length > SHOWN_VALUE ? text.slice(0, SHOWN_VALUE - 1) + "…" : text; }
   function visible(text) {  // control characters as their symbols, as the site's pages show them
     return text.replace(/[\x00-\x1f\x7f]/g, function (c) {
@@ -117,7 +117,7 @@
     line.appendChild(nameCell);
     line.appendChild(el("span", "el-vr", e.view ? e.view.vr : e.vr));
     line.appendChild(el("span", "el-vm", shown.vm));
-    line.appendChild(el("span", "el-len", e.length === 0xFFFFFFFF ? "undefined" : e.length.toLocaleString("en")));
+    line.appendChild(el("span", "el-len", e.length === 0xFFFFFFFF ? "undefined" : count(e.length)));
     var value = el("span", "el-value", visible(cut(shown.value)));
     if ((e.tag === 0x00080016 || e.tag === 0x00020002 || e.tag === 0x00020010) && rules.u[shown.value]) {
       value.textContent = "";
@@ -212,7 +212,7 @@
     if (result.error) {
       var alert = el("p", "inspect-error");
       alert.setAttribute("role", "alert");
-      alert.textContent = "Reading stopped at byte " + result.error.offset.toLocaleString("en") + ": " +
+      alert.textContent = "Reading stopped at byte " + count(result.error.offset) + ": " +
         result.error.message + ". " + (result.meta.length + result.dataset.length ?
         "What was read so far is shown below; the file was not checked." : "Nothing could be read.");
       article.appendChild(alert);
@@ -226,7 +226,7 @@
     var counts = { error: 0, warning: 0, info: 0 };
     report.findings.forEach(function (f) { counts[f.severity] += 1; });
     summary.appendChild(el("p", "inspect-counts", report.problem && !report.iod ? "Not checked: " + report.problem + "." :
-      plural(counts.error, "error") + " · " + plural(counts.warning, "warning") + " · " + counts.info.toLocaleString("en") +
+      plural(counts.error, "error") + " · " + plural(counts.warning, "warning") + " · " + count(counts.info) +
       " not evaluated"));
     if (report.findings.length) {
       var details = el("details", "finding-summary"), head2 = el("summary", "", "Every finding");
@@ -326,13 +326,14 @@
     }
     out.textContent = "";
     reports = [];
-    var started = performance.now();
+    var started = performance.now(), made = document.createDocumentFragment();
     for (var i = 0; i < files.length; i++) {
       var done = await inspect(files[i]);
       reports.push(done.report);
       opened += 1;
-      out.appendChild(render(files[i], done.result, done.report, opened));
+      made.appendChild(render(files[i], done.result, done.report, opened));
     }
+    out.appendChild(made);  // laid out once, not once per file
     var seconds = (performance.now() - started) / 1000;
     status.textContent = plural(files.length, "file") + " read and checked in " + seconds.toFixed(2) + " s, in this browser.";
     saveAll.hidden = files.length < 2;
