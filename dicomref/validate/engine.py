@@ -276,7 +276,8 @@ class Validator:
             if entry.retired:
                 yield Finding("warning", "retired", key, path, "", "", f"{name} is retired")
             # An implicit VR file's element has the dictionary's VR, "OB or OW" included: it cannot disagree.
-            if element.vr not in {"UN", "", entry.vr} and element.vr not in entry.vr.split(" or ") and entry.vr != "NONE":
+            vrs = {"UN", "", entry.vr, *entry.vr.split(" or ")}
+            if element.vr not in vrs and entry.vr != "NONE":
                 yield Finding("error", "vr", key, path, "", "", f"{name} has VR {element.vr}, expected {entry.vr}")
                 continue
             if element.text and not element.empty:

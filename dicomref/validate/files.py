@@ -17,7 +17,6 @@ from dicomref.scrape.tasks import _check_dicom, reason_for
 from dicomref.validate.engine import Report, Validator
 from dicomref.validate.view import from_dataset
 
-
 _NO_DELIMITER = "End of file reached before delimiter"
 UNTERMINATED = "truncated: the file ends inside a value of undefined length, before its delimiter"
 

@@ -1,7 +1,7 @@
 """`static/rules.js`: the compiled rules in the compact form the inspect page's script evaluates.
 
-The one owner of that form. Tables are deduplicated and referred to by index: every distinct sequence path,
-condition, term list and module row is written once. Alongside the rules go what the browser needs to read
+The one owner of that form. Sequence paths, conditions and term lists are written once each and referred to by
+index; each module's rows are one string. Alongside the rules go what the browser needs to read
 a file as `dicomref validate` reads it: the dictionary (keyword, name, VR, VM, retired), the repeating
 groups, the character sets (DICOM terms, escape sequences, the browser decoders for the Python codecs), the
 VR patterns and length limits of pydicom's validators, and the registered UIDs that have a page.
@@ -12,13 +12,14 @@ Layout (short keys; `-1` means none):
   p: paths, each a list of tags       c: conditions (the JSON of dicomref.validate.conditions)
   t: term lists, each [[position or null, [values]], ...]
   m: modules [id, name, rows], rows one string, each row "tag path type condition enumerated defined" (path,
-     condition and term lists by index, a missing one empty, empty fields at the end left off), rows joined by ";"   i: IODs {id: [name, [[module, usage, condition], ...], overrides]}
+     condition and term lists by index, a missing one empty, empty fields at the end left off), rows joined by ";"
+  i: IODs {id: [name, [[module, usage, condition], ...], overrides]}
      where an override is [tag, path, overridden module's name, Type]
   s: SOP class UID -> IOD id          d: dictionary {key: [keyword, name, VR, VM, retired 0/1]}
   x: repeating groups [[mask, value, key, 1 if the x is in the group], ...]
   v: VR checks {control: {VR: pattern}, patterns: {VR: pattern}, limits: {VR: length}, formats: {VR: words}}
   cs: character sets {terms: {term: codec}, escapes: {hex of the sequence: codec}, decoders: {codec: label},
-      reading_escapes: [codec], standalone: [term], default: codec, euc: {codec: codec}}
+      single_byte: [label], reading_escapes: [codec], standalone: [term], default: codec, euc: {codec: codec}}
   u: registered UIDs with a page {uid: name}
 """
 
@@ -103,7 +104,7 @@ def compact_rules(rules: Rules) -> dict[str, Any]:
     def term_list(value: tuple[tuple[int | None, tuple[str, ...]], ...]) -> int:
         return -1 if not value else terms.add(_terms(value))
 
-    modules = []
+    modules: list[list[Any]] = []
     module_index: dict[str, int] = {}
     for module_id in sorted(rules.modules):
         module = rules.modules[module_id]
