@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  var DEFER = 1024 * 1024, CHUNK = 1024 * 1024, MAX_DEPTH = 64, UNDEFINED = 0xFFFFFFFF;
+  var DEFER = 1024 * 1024, CHUNK = 1024 * 1024, MAX_DEPTH = 64, MAX_ELEMENTS = 500000, UNDEFINED = 0xFFFFFFFF;
   var ITEM = 0xFFFEE000, ITEM_END = 0xFFFEE00D, SEQUENCE_END = 0xFFFEE0DD, PIXEL_DATA = 0x7FE00010;
   var LONG_VRS = { OB: 1, OD: 1, OF: 1, OL: 1, OV: 1, OW: 1, SQ: 1, UC: 1, UN: 1, UR: 1, UT: 1, SV: 1, UV: 1 };
   var VRS = ("AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT " +
@@ -257,6 +257,7 @@
   function Parser(source, syntax, start) {
     this.src = source; this.little = syntax.little; this.explicit = syntax.explicit; this.pos = start;
     this.notes = [];  // what was read although it breaks the rules, as pydicom reads it
+    this.elements = 0;
   }
   Parser.prototype.u16 = function (at, little) { return this.src.view(at, 2).getUint16(0, little); };
   Parser.prototype.u32 = function (at, little) { return this.src.view(at, 4).getUint32(0, little); };
@@ -266,9 +267,10 @@
   Parser.prototype.header = function (at, explicit, little) {
     var tag = this.tagAt(at, little), group = tag >>> 16;
     if (group === 0xfffe) return { tag: tag, vr: "", length: this.u32(at + 4, little), value: at + 8 };
-    if (explicit) {
-      var code = String.fromCharCode(this.src.view(at + 4, 1).getUint8(0), this.src.view(at + 5, 1).getUint8(0));
-      if (!VRS[code]) throw new Stop(at + 4, "not a VR: bytes " + JSON.stringify(code) + " of " + display(hex8(tag)));
+    // As pydicom: bytes that are no VR (not two capitals) make this one element implicit VR; an unknown VR of
+    // two capitals has a 2-byte length.
+    var first = this.src.view(at + 4, 2), code = String.fromCharCode(first.getUint8(0), first.getUint8(1));
+    if (explicit && /^[A-Z]{2}$/.test(code)) {
       if (LONG_VRS[code]) return { tag: tag, vr: code, length: this.u32(at + 8, little), value: at + 12 };
       return { tag: tag, vr: code, length: this.u16(at + 6, little), value: at + 8 };
     }
@@ -279,13 +281,16 @@
   Parser.prototype.dataset = function (at, end, depth, until, out, stopTag) {
     if (depth > MAX_DEPTH) throw new Stop(at, "sequences nested more than " + MAX_DEPTH + " deep");
     while (end === null ? at < this.src.size : at < end) {
-      if (end === null && until === undefined && this.src.size - at < 8) break;  // as pydicom, a few bytes left over
+      if (end === null && until === undefined && this.src.size - at < 8) {
+        throw new Stop(at, "the file ends " + (this.src.size - at) + " bytes into an element's header");
+      }
       if (stopTag !== undefined && this.u16(at, this.little) !== stopTag) break;
       var h = this.header(at, this.explicit, this.little);
       if (h.tag === until) return at + 8;
       if (h.tag === ITEM || h.tag === ITEM_END || h.tag === SEQUENCE_END) {
         throw new Stop(at, "an item tag " + display(hex8(h.tag)) + " where an element was expected");
       }
+      if (++this.elements > MAX_ELEMENTS) throw new Stop(at, "more than " + count(MAX_ELEMENTS) + " elements");
       var element = { tag: h.tag, vr: h.vr, length: h.length, offset: at, valueOffset: h.value, implicit: !!h.implicit };
       out.push(element);
       at = this.value(element, end, depth);
@@ -308,7 +313,8 @@
         " bytes) runs past the end of the file by " + count(e.valueOffset + e.length - limit) + " bytes");
     }
     if (sequence) {
-      e.vr = e.vr === "UN" ? "UN" : "SQ";
+      e.un = e.vr === "UN";  // a UN of undefined length is a sequence of implicit VR items (PS3.5 6.2.2)
+      e.vr = "SQ";
       e.items = [];
       return this.items(e, depth);
     }
@@ -335,7 +341,7 @@
   Parser.prototype.items = function (e, depth) {
     var at = e.valueOffset, end = e.length === UNDEFINED ? null : e.valueOffset + e.length;
     var saved = [this.explicit, this.little];
-    if (e.vr === "UN") { this.explicit = false; this.little = true; }  // a UN sequence is implicit VR inside
+    if (e.un) { this.explicit = false; this.little = true; }
     try {
       while (end === null || at < end) {
         var tag = this.tagAt(at, this.little), length = this.u32(at + 4, this.little);
@@ -524,8 +530,14 @@
     });
     return item;
   }
+  // The elements pydicom has converted by the time the view reads them: the file meta, and Specific Character Set
+  // (read for the encodings); converting gives a UN its dictionary VR.
+  function converted(e) {
+    return (e.tag >>> 16 === 2 || e.tag === 0x00080005) && (e.length === UNDEFINED || e.length < 0xffff);
+  }
   function viewElement(e, encodings, little, scope) {
     var tag = hex8(e.tag), vr = e.vr;
+    if (vr === "UN" && converted(e)) vr = e.vr = dictionaryVr(e.tag) || "UN";
     if (e.deferred) return { tag: tag, vr: vr, text: null, empty: false };
     if (BULK[vr] || vr.indexOf("OB") === 0 || vr === "UN") {
       return { tag: tag, vr: vr, text: null, empty: e.length === 0 };

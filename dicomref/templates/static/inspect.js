@@ -14,7 +14,7 @@
   var saveAll = document.getElementById("inspect-save-all");
   var D = window.DicomrefDicom, C = window.DicomrefChecks, count = D.count;
   var rules = null, loading = null, opened = 0, reports = [];
-  var SHOWN_VALUE = 240, SHOWN_MATCHES = 500;
+  var SHOWN_VALUE = 240, SHOWN_MATCHES = 500, SHOWN_ELEMENTS = 2000;
   section.hidden = false;
 
   function loadRules() {
@@ -132,41 +132,49 @@
     return { line: line, findings: own.concat(inside) };
   }
 
+  // A button that shows and hides what `fill` makes, made the first time it is shown.
+  function fold(button, holder, fill) {
+    var made = null;
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      if (open && !made) { made = fill(); holder.appendChild(made); }
+      if (made) made.hidden = !open;
+      button.setAttribute("aria-expanded", String(open));
+    });
+  }
   function elementNode(e, path, ctx) {
     var made = elementLine(e, path, ctx), node = el("li", "el");
     if (made.findings.length) node.classList.add("has-findings");
+    node.appendChild(made.line);
     if (e.items) {
-      var details = el("details", "seq"), summary = el("summary");
-      summary.appendChild(made.line);
-      details.appendChild(summary);
-      var filled = false;
-      details.addEventListener("toggle", function () {
-        if (filled || !details.open) return;
-        filled = true;
+      node.classList.add("seq");
+      var tagCell = made.line.querySelector(".el-tag"), button = el("button", "fold el-tag tag", tagCell.textContent);
+      button.setAttribute("aria-label", "Items of " + describe(e).name + " " + tagCell.textContent);
+      made.line.replaceChild(button, tagCell);
+      fold(button, node, function () {
         var items = el("ol", "items");
         e.items.forEach(function (elements, index) {
-          var item = el("li", "item"), inner = el("details", "item-details"), head = el("summary", "", "Item " + (index + 1));
-          head.appendChild(el("span", "muted small", " · " + plural(elements.length, "element")));
-          inner.appendChild(head);
-          var innerFilled = false;
-          inner.addEventListener("toggle", function () {
-            if (innerFilled || !inner.open) return;
-            innerFilled = true;
-            inner.appendChild(tree(elements, path.concat([D.hex8(e.tag)]), ctx));
-          });
-          item.appendChild(inner);
+          var item = el("li", "item");
+          var open = el("button", "fold item-fold", "Item " + (index + 1) + " · " + plural(elements.length, "element"));
+          item.appendChild(open);
+          fold(open, item, function () { return tree(elements, path.concat([D.hex8(e.tag)]), ctx); });
           items.appendChild(item);
         });
-        details.appendChild(items);
+        return items;
       });
-      node.appendChild(details);
-    } else node.appendChild(made.line);
+    }
     if (made.findings.length) node.appendChild(findingList(made.findings, "el-findings"));
     return node;
   }
   function tree(elements, path, ctx) {
     var list = el("ul", "ds-tree");
-    elements.forEach(function (e) { list.appendChild(elementNode(e, path, ctx)); });
+    elements.slice(0, SHOWN_ELEMENTS).forEach(function (e) { list.appendChild(elementNode(e, path, ctx)); });
+    if (elements.length > SHOWN_ELEMENTS) {
+      list.appendChild(el("li", "el muted", plural(elements.length - SHOWN_ELEMENTS, "more element") +
+        " not listed; the filter finds them."));
+    }
     return list;
   }
   function head() {
@@ -221,7 +229,7 @@
     var summary = el("section", "inspect-summary");
     var summaryTitle = el("h3", "", "Findings");
     summaryTitle.id = "findings-" + number;
-    summary.setAttribute("aria-labelledby", summaryTitle.id);
+    summary.setAttribute("aria-labelledby", summaryTitle.id + " " + title.id);
     summary.appendChild(summaryTitle);
     var counts = { error: 0, warning: 0, info: 0 };
     report.findings.forEach(function (f) { counts[f.severity] += 1; });
@@ -229,19 +237,21 @@
       plural(counts.error, "error") + " · " + plural(counts.warning, "warning") + " · " + count(counts.info) +
       " not evaluated"));
     if (report.findings.length) {
-      var details = el("details", "finding-summary"), head2 = el("summary", "", "Every finding");
-      details.appendChild(head2);
-      var list = el("ul", "findings");
-      report.findings.forEach(function (f) {
-        var item = el("li", "finding " + f.severity);
-        item.appendChild(el("span", "sev", f.severity));
-        item.appendChild(document.createTextNode(" " + f.where));
-        item.appendChild(link(root + f.page, f.message));
-        if (f.module) item.appendChild(el("span", "muted small", " " + f.module + (f.type ? " · Type " + f.type : "")));
-        list.appendChild(item);
+      var every = el("div", "finding-summary"), open = el("button", "fold", "Every finding");
+      every.appendChild(open);
+      fold(open, every, function () {
+        var list = el("ul", "findings");
+        report.findings.forEach(function (f) {
+          var item = el("li", "finding " + f.severity);
+          item.appendChild(el("span", "sev", f.severity));
+          item.appendChild(document.createTextNode(" " + f.where));
+          item.appendChild(link(root + f.page, f.message));
+          if (f.module) item.appendChild(el("span", "muted small", " " + f.module + (f.type ? " · Type " + f.type : "")));
+          list.appendChild(item);
+        });
+        return list;
       });
-      details.appendChild(list);
-      summary.appendChild(details);
+      summary.appendChild(every);
     }
     var button = el("button", "button", "Save report");
     button.type = "button";
@@ -262,7 +272,8 @@
     var metaBlock = el("section", "ds-block"), dataBlock = el("section", "ds-block");
     var metaTitle = el("h3", "", "File meta"), dataTitle = el("h3", "", "Dataset");
     metaTitle.id = "meta-" + number; dataTitle.id = "data-" + number;
-    metaBlock.setAttribute("aria-labelledby", metaTitle.id); dataBlock.setAttribute("aria-labelledby", dataTitle.id);
+    metaBlock.setAttribute("aria-labelledby", metaTitle.id + " " + title.id);
+    dataBlock.setAttribute("aria-labelledby", dataTitle.id + " " + title.id);
     metaBlock.appendChild(metaTitle);
     if (result.meta.length) { metaBlock.appendChild(head()); metaBlock.appendChild(tree(result.meta, [], ctx)); }
     else metaBlock.appendChild(el("p", "muted", "No file meta: a bare dataset."));
