@@ -375,7 +375,7 @@
     return { little: little, explicit: !!VRS[vr] };
   }
   // Parse what the source holds; throws NeedMore when a part of the file not yet read is needed.
-  function parse(src, inflated) {
+  function parse(src) {
     var result = { meta: [], dataset: [], syntax: null, preamble: false, error: null, notes: [] };
     var at = 0;
     if (src.size >= 132 && latin1(src.bytes(128, 4)) === "DICM") { at = 132; result.preamble = true; }
@@ -394,7 +394,7 @@
         if (!syntax) syntax = guess(src, at);
         else if (!syntax.deflated) syntax = { little: syntax.little, explicit: guess(src, at).explicit };
         result.syntax = syntax;
-        if (syntax.deflated && !inflated) { result.inflateAt = at; return result; }
+        if (syntax.deflated) { result.inflateAt = at; return result; }
         var parser = new Parser(src, syntax, at);
         result.notes = parser.notes;
         parser.dataset(at, null, 0, undefined, result.dataset);
@@ -438,15 +438,13 @@
 
   // Read a File (or Blob) in slices until the parse needs nothing more.
   async function readFile(file) {
-    var src = new Source(file.size), started = Date.now();
+    var src = new Source(file.size);
     var first = Math.min(file.size, 4 * CHUNK);
     src.add(0, new Uint8Array(await file.slice(0, first).arrayBuffer()));
-    for (var reads = 0; ; reads++) {
+    for (;;) {
       try {
-        var result = parse(src, false);
+        var result = parse(src);
         if (result.inflateAt !== undefined) return await readDeflated(file, result);
-        result.reads = reads + 1;
-        result.millis = Date.now() - started;
         return result;
       } catch (e) {
         if (!(e instanceof NeedMore)) throw e;
@@ -598,8 +596,6 @@
     shown: shown,
     hex8: hex8,
     count: count,
-    display: display,
-    decodeText: decodeText,
-    encodingsOf: encodingsOf
+    display: display
   };
 })();

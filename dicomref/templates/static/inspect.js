@@ -207,10 +207,12 @@
     var facts = el("dl", "facts");
     function fact(label, value) { facts.appendChild(el("dt", "", label)); var dd = el("dd"); dd.append(value); facts.appendChild(dd); }
     fact("Size", plural(file.size, "byte"));
+    var syntax = result.syntax;
+    fact("Read as", (result.preamble ? "Part 10 file" : result.meta.length ? "file meta without a preamble" :
+      "bare dataset") + (syntax ? ", " + (syntax.explicit ? "explicit" : "implicit") + " VR " +
+      (syntax.little ? "little" : "big") + " endian" + (result.inflated ? ", deflated" : "") : ""));
     var ts = result.transferSyntax;
-    fact("Transfer syntax", ts ? (rules.u[ts] ? link(pageOf("uid", ts), rules.u[ts]) : ts) :
-      (result.syntax ? "none in the file meta: read as " + (result.syntax.explicit ? "explicit" : "implicit") +
-        " VR " + (result.syntax.little ? "little" : "big") + " endian" : "none"));
+    fact("Transfer syntax", ts ? (rules.u[ts] ? link(pageOf("uid", ts), rules.u[ts]) : ts) : "none in the file meta");
     if (report.sop_class_uid) {
       var sop = report.sop_class_uid;
       fact("SOP class", rules.u[sop] ? link(pageOf("uid", sop), rules.u[sop]) : sop);
