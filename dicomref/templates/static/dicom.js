@@ -422,11 +422,12 @@
     return new Uint8Array(await new Response(stream).arrayBuffer());
   }
   // The inflated bytes up to the end of the deflated stream. The browser refuses bytes after its end, which zlib
-  // leaves aside: the stream is tried again without the last bytes, one more each time, up to JUNK of them.
-  var JUNK = 64;
+  // leaves aside: the stream is tried again without the last bytes, one more each time, up to JUNK of them (for
+  // streams of up to RETRIED bytes, so that a damaged large one fails at once).
+  var JUNK = 64, RETRIED = 16 * 1024 * 1024;
   async function inflate(bytes) {
-    var first = null;
-    for (var cut = 0; cut <= JUNK && cut < bytes.length; cut++) {
+    var first = null, tries = bytes.length <= RETRIED ? JUNK : 0;
+    for (var cut = 0; cut <= tries && cut < bytes.length; cut++) {
       try {
         return await inflateAll(bytes.subarray(0, bytes.length - cut));
       } catch (e) {
