@@ -7,8 +7,10 @@ import struct
 from pathlib import Path
 
 from pydicom.data import get_testdata_file
+from pydicom.filereader import _read_file_meta_info, read_preamble
 
 CT_SMALL = Path(get_testdata_file("CT_small.dcm"))  # explicit VR little endian, 39,206 bytes
+DEFLATED = Path(get_testdata_file("image_dfl.dcm"))
 PIXEL_DATA = b"\xe0\x7f\x10\x00"
 PATIENTS_NAME = b"\x10\x00\x10\x00PN"
 ONE_GIB = 2**30
@@ -26,8 +28,17 @@ def _nested(depth: int) -> bytes:
     return opening * depth
 
 
+def _meta_end(path: Path) -> int:
+    """Where the file meta of a Part 10 file ends."""
+    with open(path, "rb") as handle:
+        read_preamble(handle, False)
+        _read_file_meta_info(handle)
+        return handle.tell()
+
+
 def hostile_files(folder: Path) -> dict[str, Path]:
-    """Name -> file: not DICOM, empty, truncated, a length past the end, a huge length, deep nesting, zeros."""
+    """Name -> file: not DICOM, empty, truncated, a length past the end, a huge length, deep nesting, zeros, a
+    deflated dataset that does not inflate."""
     ct = CT_SMALL.read_bytes()
     pixel = ct.index(PIXEL_DATA)
     meta_end = ct.index(b"\x08\x00\x05\x00")  # the dataset's first element follows the file meta
@@ -43,6 +54,7 @@ def hostile_files(folder: Path) -> dict[str, Path]:
         "huge-length.dcm": ct[:pixel] + PIXEL_DATA + b"OW\x00\x00" + struct.pack("<I", 0xFFFFFFF0) + bytes(64),
         "deep-nesting.dcm": ct[:pixel] + _nested(5000),
         "zeros.dcm": bytes(128) + b"DICM" + bytes(8 * 1024 * 1024),
+        "deflated-noise.dcm": DEFLATED.read_bytes()[: _meta_end(DEFLATED)] + noise,
     }
     paths = {}
     for name, data in made.items():

@@ -26,6 +26,7 @@ Layout (short keys; `-1` means none):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from pydicom.charset import CODES_TO_ENCODINGS, STAND_ALONE_ENCODINGS, default_encoding, python_encoding
@@ -35,7 +36,8 @@ from pydicom.valuerep import MAX_VALUE_LEN, STR_VR_REGEXES
 from dicomref.aggregate.validate import _CONTROL_RULES, _FORMATS
 from dicomref.scrape.charset import _CODECS_READING_ESCAPES, _EUC
 from dicomref.standard import Standard
-from dicomref.validate.rules import Rules, compile_rules
+from dicomref.validate.conditions import Condition
+from dicomref.validate.rules import Rules, Terms, compile_rules
 
 # The browser's TextDecoder label for each Python codec pydicom names; single-byte sets are read through a
 # table the page builds from the decoder, with bytes 0x80-0x9F kept as the C1 controls Python gives them.
@@ -71,21 +73,21 @@ FILE_NAME = "rules.js"
 
 
 class _Table:
-    """Distinct values, each given the index of its first appearance."""
+    """Distinct values, each given the index of its first appearance; `make` gives the form written."""
 
-    def __init__(self) -> None:
+    def __init__(self, make: Callable[[Any], Any]) -> None:
         self.items: list[Any] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[Hashable, int] = {}
+        self._make = make
 
-    def add(self, value: Any) -> int:
-        key = json.dumps(value, sort_keys=True)
+    def add(self, key: Hashable) -> int:
         if key not in self._index:
             self._index[key] = len(self.items)
-            self.items.append(value)
+            self.items.append(self._make(key))
         return self._index[key]
 
 
-def _terms(terms: tuple[tuple[int | None, tuple[str, ...]], ...]) -> list[Any]:
+def _terms(terms: Terms) -> list[Any]:
     return [[position, list(values)] for position, values in terms]
 
 
@@ -96,13 +98,13 @@ def _row(tag: str, *fields: int | str) -> str:
 
 def compact_rules(rules: Rules) -> dict[str, Any]:
     """The rules as tables of distinct paths, conditions, term lists and rows."""
-    paths, conditions, terms = _Table(), _Table(), _Table()
+    paths, conditions, terms = _Table(list), _Table(lambda c: c.to_json()), _Table(_terms)
 
-    def condition(value: Any) -> int:
-        return -1 if value is None else conditions.add(value.to_json())
+    def condition(value: Condition | None) -> int:
+        return -1 if value is None else conditions.add(value)
 
-    def term_list(value: tuple[tuple[int | None, tuple[str, ...]], ...]) -> int:
-        return -1 if not value else terms.add(_terms(value))
+    def term_list(value: Terms) -> int:
+        return -1 if not value else terms.add(value)
 
     modules: list[list[Any]] = []
     module_index: dict[str, int] = {}
@@ -111,7 +113,7 @@ def compact_rules(rules: Rules) -> dict[str, Any]:
         module_rows = ";".join(
             _row(
                 row.tag,
-                paths.add(list(row.path)),
+                paths.add(row.path),
                 row.type,
                 condition(row.condition),
                 term_list(row.enumerated),
@@ -125,7 +127,7 @@ def compact_rules(rules: Rules) -> dict[str, Any]:
         iod_id: [
             iod.name,
             [[module_index.get(u.module_id, -1), u.usage, condition(u.condition)] for u in iod.modules],
-            [[tag, paths.add(list(path)), name, type_] for tag, path, name, type_ in iod.overrides],
+            [[tag, paths.add(path), name, type_] for tag, path, name, type_ in iod.overrides],
         ]
         for iod_id, iod in sorted(rules.iods.items())
     }
