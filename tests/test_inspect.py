@@ -25,6 +25,7 @@ from dicomref.validate.view import from_dataset
 from tests.conftest import MANIFEST, Build
 from tests.hostile_dicom import CT_SMALL, hostile_files, sparse_gib_file
 from tests.test_a11y import AXE
+from tests.test_damage import SAMPLES, _encoded, _terms
 
 pytestmark = pytest.mark.browser
 
@@ -198,6 +199,27 @@ def test_the_shared_corpora_give_the_findings_of_validate(browser, site_url: str
 def _folders(root: Path) -> list[Path]:
     """The folders holding files: a series each in the shared corpora."""
     return sorted({path.parent for path in plain_files([root])})
+
+
+def test_every_iso_2022_code_extension_reads_as_the_scrape_reads_it(
+    browser, site_url: str, tmp_path: Path, validator
+) -> None:
+    """One file per ISO 2022 term pydicom knows (written as tests/test_damage.py writes them): Patient's Name with
+    its ideographic group escaped per component, read and checked as `dicomref validate` reads and checks it."""
+    files = []
+    for term, encoding in _terms().items():
+        dataset = pydicom.dcmread(CT_SMALL)
+        dataset.SpecificCharacterSet = ["", term] if term != "ISO 2022 IR 6" else term
+        coded = _encoded(SAMPLES[encoding], encoding)
+        dataset.add_new(0x00100010, "PN", b"Abc^Def=" + coded + b"^" + coded + b"=")
+        path = tmp_path / f"{term.replace(' ', '_')}.dcm"
+        dataset.save_as(path)
+        files.append(path)
+    opened = open_files(browser, site_url + urls.INSPECT, files)
+    assert_same_findings(opened, validate_lines(files, validator))
+    assert assert_values_are_pydicoms(opened) >= len(files) * 10
+    names = [dict((tag, value) for tag, _, value in shown)["(0010,0010)"] for shown in opened.shown]
+    assert names == [f"Abc^Def={SAMPLES[encoding]}^{SAMPLES[encoding]}=" for encoding in _terms().values()]
 
 
 # ---- Hostile and huge files ---------------------------------------------------------------------------------------
