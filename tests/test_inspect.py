@@ -315,6 +315,25 @@ def test_save_report_writes_the_validate_line(one_file, validator, tmp_path: Pat
     assert text == json.dumps(expected, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def test_each_finding_is_beside_its_element(one_file) -> None:
+    """rtplan.dcm: the file meta's instance UID differs from the dataset's, beside (0002,0003) once; an attribute
+    retired two sequences deep, beside it once its items are open."""
+    page = one_file
+    beside = """() => Array.from(document.querySelectorAll('li.el.has-findings')).map(li =>
+      [li.querySelector('.el-tag').textContent, li.querySelector(':scope > .el-findings').textContent])"""
+    found = dict(page.evaluate(beside))
+    assert found["(0002,0003)"].count("in the file meta differs from SOP Instance UID (0008,0018)") == 1
+    # Conditions not evaluated inside the Beam Sequence's items are beside the sequence.
+    assert found["(300A,00B0)"].count("Beam Sequence (300A,00B0) > High-Dose Technique Type (300A,00C7) absent") == 1
+    assert "is retired" not in "".join(found.values())
+    for tag in ("(300A,0070)", "(300C,0004)"):
+        sequence = page.locator(f"li.el.seq:has(> .el-line > button.fold:text-is('{tag}'))")
+        sequence.locator(":scope > .el-line > button.fold").click()
+        sequence.locator(":scope > ol.items > li.item > .item-fold").first.click()
+    retired = [text for _, text in page.evaluate(beside) if "is retired" in text]
+    assert len(retired) == 1 and retired[0].count("is retired") == 1
+
+
 def test_keyboard_opens_sequences_and_filters(one_file) -> None:
     page = one_file
     page.focus(".seq .fold")

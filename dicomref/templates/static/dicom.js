@@ -254,8 +254,8 @@
   // ---- The parser ----------------------------------------------------------------------------------
   // An element: tag, vr, length (UNDEFINED for undefined), offset of its header, value offset; raw (its bytes,
   // when read), deferred (too long to read), items (a sequence's), fragments (encapsulated pixel data).
-  function Parser(source, syntax, start) {
-    this.src = source; this.little = syntax.little; this.explicit = syntax.explicit; this.pos = start;
+  function Parser(source, syntax) {
+    this.src = source; this.little = syntax.little; this.explicit = syntax.explicit;
     this.notes = [];  // what was read although it breaks the rules, as pydicom reads it
     this.elements = 0;
   }
@@ -277,7 +277,8 @@
     var vr = dictionaryVr(tag);
     return { tag: tag, vr: vr || "UN", length: this.u32(at + 4, little), value: at + 8, implicit: true };
   };
-  // Elements from `at` until `end` (a defined length) or a delimiter; returns [elements, position after].
+  // Elements from `at` into `out`, until `end` (a defined length), the `until` delimiter, or (for the file meta) a
+  // group other than `stopTag`; returns the position after them.
   Parser.prototype.dataset = function (at, end, depth, until, out, stopTag) {
     if (depth > MAX_DEPTH) throw new Stop(at, "sequences nested more than " + MAX_DEPTH + " deep");
     while (end === null ? at < this.src.size : at < end) {
@@ -293,14 +294,14 @@
       if (++this.elements > MAX_ELEMENTS) throw new Stop(at, "more than " + count(MAX_ELEMENTS) + " elements");
       var element = { tag: h.tag, vr: h.vr, length: h.length, offset: at, valueOffset: h.value, implicit: !!h.implicit };
       out.push(element);
-      at = this.value(element, end, depth);
+      at = this.value(element, depth);
     }
     if (until !== undefined && end === null && at >= this.src.size) {
       throw new Stop(at, "the file ends inside an item or sequence of undefined length");
     }
     return at;
   };
-  Parser.prototype.value = function (e, end, depth) {
+  Parser.prototype.value = function (e, depth) {
     // As pydicom, a value may overrun its item: only the end of the file limits it.
     var limit = this.src.size;
     var sequence = e.vr === "SQ" || (e.length === UNDEFINED && (e.vr === "UN" || (e.implicit && e.vr !== "OB or OW" &&
@@ -382,7 +383,7 @@
     else if (src.size >= 4 && latin1(src.bytes(0, 4)) === "DICM") at = 4;
     try {
       if (src.size - at >= 6 && src.view(at, 2).getUint16(0, true) === 2) {
-        var meta = new Parser(src, { little: true, explicit: true }, at);
+        var meta = new Parser(src, { little: true, explicit: true });
         at = meta.dataset(at, null, 0, undefined, result.meta, 2);
       }
       if (src.size - at < 8 && !result.meta.length) throw new Stop(at, "too short to hold a DICOM element");
@@ -395,7 +396,7 @@
         else if (!syntax.deflated) syntax = { little: syntax.little, explicit: guess(src, at).explicit };
         result.syntax = syntax;
         if (syntax.deflated) { result.inflateAt = at; return result; }
-        var parser = new Parser(src, syntax, at);
+        var parser = new Parser(src, syntax);
         result.notes = parser.notes;
         parser.dataset(at, null, 0, undefined, result.dataset);
       }
@@ -413,7 +414,6 @@
     if (!all.some(function (e) { return RULES.d.hasOwnProperty(hex8(e.tag)); })) {
       result.error = new Stop(result.error ? result.error.offset : 0, "not DICOM: no attribute the dictionary knows" +
         (result.error ? " (" + result.error.message + ")" : ""));
-      result.notDicom = true;
     }
   }
 
@@ -465,7 +465,7 @@
     }
     var src = new Source(body.length);
     src.add(0, body);
-    var parser = new Parser(src, { little: true, explicit: true }, 0);
+    var parser = new Parser(src, { little: true, explicit: true });
     head.notes = parser.notes;
     head.inflated = true;
     try {

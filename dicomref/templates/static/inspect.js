@@ -126,8 +126,7 @@
     }
     line.appendChild(value);
     var here = path.join(" ");
-    var own = (ctx.byPlace[info.key + "|" + here] || []).concat(ctx.byPlace[info.tag + "|" + here] || []);
-    if (info.key && info.key !== info.tag) own = own.filter(function (f, i, all) { return all.indexOf(f) === i; });
+    var own = ctx.byPlace[(info.key || info.tag) + "|" + here] || [];  // a finding names the dictionary key
     var inside = e.items ? ctx.byPlace["in|" + path.concat([info.tag]).join(" ")] || [] : [];
     return { line: line, findings: own.concat(inside) };
   }
