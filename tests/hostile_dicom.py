@@ -73,3 +73,29 @@ def sparse_gib_file(path: Path) -> Path:
         handle.write(header + PIXEL_DATA + b"OW\x00\x00" + struct.pack("<I", length))
         handle.truncate(ONE_GIB)
     return path
+
+
+def mutated_files(folder: Path, count: int) -> list[Path]:
+    """Real files with bytes changed, lengths set to undefined, cut short or with a run repeated: seeded, so the
+    same files each run."""
+    sources = [CT_SMALL, DEFLATED, *(Path(get_testdata_file(n)) for n in ("rtplan.dcm", "MR_small_implicit.dcm"))]
+    rng = random.Random(22)
+    paths = []
+    for number in range(count):
+        data = bytearray(sources[number % len(sources)].read_bytes())
+        kind = ("byte", "undefined", "cut", "repeat")[number % 4]
+        for _ in range(rng.randint(1, 8)):
+            at = rng.randrange(min(len(data), 4000))
+            if kind == "byte":
+                data[at] = rng.randrange(256)
+            elif kind == "undefined":
+                data[at : at + 4] = b"\xff\xff\xff\xff"
+        if kind == "cut":
+            data = data[: rng.randrange(len(data))]
+        elif kind == "repeat":
+            at = rng.randrange(len(data))
+            data = data[:at] + data[at : at + 200] * 3 + data[at:]
+        path = folder / f"mutated-{number:03d}.dcm"
+        path.write_bytes(bytes(data))
+        paths.append(path)
+    return paths

@@ -23,7 +23,7 @@ from dicomref.validate.engine import Validator
 from dicomref.validate.files import check_paths
 from dicomref.validate.view import from_dataset
 from tests.conftest import MANIFEST, Build
-from tests.hostile_dicom import CT_SMALL, hostile_files, sparse_gib_file
+from tests.hostile_dicom import CT_SMALL, hostile_files, mutated_files, sparse_gib_file
 from tests.test_a11y import AXE
 from tests.test_damage import SAMPLES, _encoded, _terms
 
@@ -254,6 +254,18 @@ def test_hostile_files_each_give_a_message_with_the_byte_offset(browser, site_ur
     assert "nested more than" in by_name["deep-nesting.dcm"][0]
     assert "not DICOM" in by_name["not-dicom.txt"][0]
     assert "does not inflate" in by_name["deflated-noise.dcm"][0]
+
+
+def test_mutated_files_each_end_in_a_report(browser, site_url: str, tmp_path: Path) -> None:
+    """Real files damaged at random (seeded): no script error, and each file is checked or stopped with a message."""
+    files = mutated_files(tmp_path, 80)
+    opened = open_files(browser, site_url + urls.INSPECT, files)
+    assert opened.errors == []
+    assert len(opened.reports) == len(files)
+    for report in opened.reports:
+        assert (report["iod"] is None) == bool(report["problem"]), report
+        assert "the checks failed" not in (report["problem"] or ""), report
+    print(f"\n{sum(r['iod'] is not None for r in opened.reports)} of {len(files)} mutated files checked")
 
 
 def _open_gib(browser, site_url: str, path: Path) -> tuple[float, dict]:

@@ -220,3 +220,12 @@ def test_a_value_running_to_the_end_of_the_file_is_truncated(validator) -> None:
     assert checked.report is None and checked.problem == UNTERMINATED
     assert checked.to_json() == {"path": str(path), "sop_class_uid": None, "iod": None, "problem": UNTERMINATED,
                                  "findings": []}
+
+
+def test_a_deferred_value_past_the_end_of_the_file_is_truncated(validator, tmp_path: Path) -> None:
+    """A value too long to be read (over 1 MiB) whose length runs past the end: truncated, not checked."""
+    from dicomref.validate.files import check_paths
+    from tests.hostile_dicom import hostile_files
+
+    (checked,) = check_paths([hostile_files(tmp_path)["huge-length.dcm"]], validator)
+    assert checked.report is None and checked.problem == "truncated in (7FE0,0010)"

@@ -267,10 +267,10 @@
   Parser.prototype.header = function (at, explicit, little) {
     var tag = this.tagAt(at, little), group = tag >>> 16;
     if (group === 0xfffe) return { tag: tag, vr: "", length: this.u32(at + 4, little), value: at + 8 };
-    // As pydicom: bytes that are no VR (not two capitals) make this one element implicit VR; an unknown VR of
-    // two capitals has a 2-byte length.
+    // As pydicom: two bytes outside "AA" to "ZZ" (compared as bytes) are no VR and make this one element implicit
+    // VR; an unknown VR within them has a 2-byte length.
     var first = this.src.view(at + 4, 2), code = String.fromCharCode(first.getUint8(0), first.getUint8(1));
-    if (explicit && /^[A-Z]{2}$/.test(code)) {
+    if (explicit && code >= "AA" && code <= "ZZ") {
       if (LONG_VRS[code]) return { tag: tag, vr: code, length: this.u32(at + 8, little), value: at + 12 };
       return { tag: tag, vr: code, length: this.u16(at + 6, little), value: at + 8 };
     }

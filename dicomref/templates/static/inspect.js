@@ -311,17 +311,20 @@
   }
 
   async function inspect(file) {
-    var result, report, view;
+    var result, report;
     try {
       result = await D.readFile(file);
     } catch (e) {
       result = { meta: [], dataset: [], error: { offset: 0, message: "the file could not be read (" + e.message + ")" } };
     }
-    if (result.error) report = { sop_class_uid: null, iod: null, problem: result.error.message, findings: [] };
-    else {
-      view = D.viewOf(result);
-      report = C.check(view);
-    }
+    if (!result.error) {
+      try {
+        report = C.check(D.viewOf(result));
+      } catch (e) {  // a fault of this page's, told as such rather than left hanging
+        report = { sop_class_uid: null, iod: null, problem: "the checks failed on this file (" + e.message + ")",
+          findings: [] };
+      }
+    } else report = { sop_class_uid: null, iod: null, problem: result.error.message, findings: [] };
     report.path = file.name;
     return { result: result, report: report };
   }
