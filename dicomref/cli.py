@@ -858,19 +858,7 @@ def _print_checked(
         for finding in report.findings:
             totals[finding.severity] += 1
     if json_lines:
-        typer.echo(
-            json.dumps(
-                {
-                    "path": checked.path,
-                    "sop_class_uid": report.sop_class_uid if report else None,
-                    "iod": report.iod if report else None,
-                    "problem": checked.problem or None,
-                    "findings": [f.to_json() for f in report.findings] if report else [],
-                },
-                sort_keys=True,
-                ensure_ascii=False,
-            )
-        )
+        typer.echo(json.dumps(checked.to_json(), sort_keys=True, ensure_ascii=False))
         return
     if report is None or report.iod is None:
         err_console.print(

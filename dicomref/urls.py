@@ -33,6 +33,8 @@ FOLDERS = {kind.name: kind.folder for kind in KINDS}
 GROUPS_FOLDER = "browse/groups"
 KEYWORDS_FOLDER = "browse/keywords"
 SCRIPT_FILE = "static/urls.js"
+# The compiled rules and the dictionary for the inspect page (dicomref/validate/script.py writes it).
+RULES_FILE = "static/rules.js"
 
 # Pages of their own.
 HOME = "index.html"
@@ -48,6 +50,7 @@ GROUPS = f"{GROUPS_FOLDER}/index.html"
 KEYWORDS = f"{KEYWORDS_FOLDER}/index.html"
 RETIRED = "browse/retired/index.html"
 CHANGES = "changes/index.html"
+INSPECT = "inspect/index.html"
 COVERAGE_API = "api/coverage.json"
 
 

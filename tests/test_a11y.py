@@ -27,6 +27,7 @@ PAGES = {
     "uids": "uids/index.html",
     "changes": "changes/index.html",
     "type changes": "attributes/00700084/index.html",
+    "inspect": "inspect/index.html",
 }
 
 

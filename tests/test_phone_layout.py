@@ -18,6 +18,7 @@ PAGES = [
     "browse/groups/index.html",
     "search/index.html?q=date",
     "attributes/00280004/index.html",
+    "inspect/index.html",
 ]
 # Every table of the page: how wide it is against the box around it, and whether that box scrolls visibly.
 TABLES = """() => Array.from(document.querySelectorAll('main table')).map(table => {

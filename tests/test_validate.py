@@ -200,3 +200,32 @@ def test_first_per_series_checks_one_file_of_each_series(inputs: Path) -> None:
     first = _json_lines(runner.invoke(app, ["validate", str(inputs), "--json", "--first-per-series"]).stdout)
     assert sum(o["iod"] == "ct-image" for o in every) == 3
     assert sum(o["iod"] == "ct-image" for o in first) == 1
+
+
+def test_an_implicit_vr_element_has_the_dictionarys_vr(validator) -> None:
+    """Read without a VR, Pixel Data is 'OB or OW', as the dictionary gives it: no mismatch."""
+    from dicomref.validate.files import check_paths
+
+    (checked,) = check_paths([Path(get_testdata_file("MR_small_implicit.dcm"))], validator)
+    assert checked.report is not None and checked.report.iod == "mr-image"
+    assert [f.message for f in checked.report.findings if f.code == "vr" and f.tag == "7FE00010"] == []
+
+
+def test_a_value_running_to_the_end_of_the_file_is_truncated(validator) -> None:
+    """pydicom keeps no element of a file whose encapsulated pixel data has no delimiter: not checked."""
+    from dicomref.validate.files import UNTERMINATED, check_paths
+
+    path = Path(get_testdata_file("emri_small_jpeg_2k_lossless_too_short.dcm"))
+    (checked,) = check_paths([path], validator)
+    assert checked.report is None and checked.problem == UNTERMINATED
+    assert checked.to_json() == {"path": str(path), "sop_class_uid": None, "iod": None, "problem": UNTERMINATED,
+                                 "findings": []}
+
+
+def test_a_deferred_value_past_the_end_of_the_file_is_truncated(validator, tmp_path: Path) -> None:
+    """A value too long to be read (over 1 MiB) whose length runs past the end: truncated, not checked."""
+    from dicomref.validate.files import check_paths
+    from tests.hostile_dicom import hostile_files
+
+    (checked,) = check_paths([hostile_files(tmp_path)["huge-length.dcm"]], validator)
+    assert checked.report is None and checked.problem == "truncated in (7FE0,0010)"

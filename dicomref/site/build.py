@@ -38,6 +38,7 @@ from dicomref.site.pages import all_pages
 from dicomref.site.redirects import Redirect, redirects
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
+from dicomref.validate.script import rules_script
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 _HREF = re.compile(r'href="([^"]*)"')
@@ -282,6 +283,11 @@ def _write_everything(
     outputs += [
         Output(urls.SCRIPT_FILE, lambda: urls.urls_script().encode("utf-8"), page=False),
         Output(INDEX_FILE, lambda: search_index_script(model.standard, model.aggregate).encode("utf-8"), page=False),
+        Output(
+            urls.RULES_FILE,
+            lambda: rules_script(model.standard, {u.uid: u.name for u in model.uids}).encode("utf-8"),
+            page=False,
+        ),
         Output("sitemap.xml", lambda: _sitemap(pages[:-1], base_url).encode("utf-8"), page=False),
         Output("robots.txt", lambda: _robots(base_url).encode("utf-8"), page=False),
         Output(".nojekyll", lambda: b"", page=False),

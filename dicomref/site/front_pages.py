@@ -59,7 +59,8 @@ class CoverageContext(PageContext):
 
 
 def front_pages(model: SiteModel) -> list[PageSource]:
-    return [ready(_home_page(model)), ready(_about_page(model)), ready(_coverage_page(model)), ready(search_page())]
+    return [ready(_home_page(model)), ready(_about_page(model)), ready(_coverage_page(model)), ready(search_page()),
+            ready(inspect_page(model))]
 
 
 def _most_broken(model: SiteModel) -> list[dict]:
@@ -242,6 +243,31 @@ def search_page() -> Page:
         "Search",
         summary="Search every attribute, module, macro, IOD and UID of the DICOM standard.",
         crumbs=crumbs(("Search", None)),
+    )
+
+
+@dataclass(frozen=True)
+class InspectContext(PageContext):
+    edition: str  # the edition of the standard the rules were compiled from
+    attributes: str  # how many dictionary entries the page knows
+    iods: str  # how many IODs it checks
+
+
+def inspect_page(model: SiteModel) -> Page:
+    """The inspect page: its scripts read chosen files in the browser and check them with the compiled rules."""
+    standard = model.standard
+    return Page(
+        urls.INSPECT,
+        "inspect.html",
+        "Inspect a file",
+        InspectContext(
+            edition=standard.release,
+            attributes=plural(len(standard.dictionary), "dictionary entry", "dictionary entries"),
+            iods=plural(len(standard.iods), "IOD"),
+        ),
+        section="inspect",
+        summary="Open a DICOM file in the browser: its elements linked to their pages, checked against the standard.",
+        crumbs=crumbs(("Inspect", None)),
     )
 
 

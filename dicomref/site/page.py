@@ -16,6 +16,7 @@ NAV = (
     ("modules", "Modules", urls.MODULES),
     ("attributes", "Attributes", urls.GROUPS),
     ("uids", "UIDs", urls.UIDS),
+    ("inspect", "Inspect", urls.INSPECT),
     ("coverage", "Coverage", urls.COVERAGE),
     ("about", "About", urls.ABOUT),
 )

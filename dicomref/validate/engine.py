@@ -343,7 +343,8 @@ class Validator:
     def value_problem(self, entry: DictEntry, element: Element) -> tuple[str, str] | None:
         """How the element breaks its dictionary entry: ('vr', why) for its VR or value format, ('vm', why) for its
         number of values; why follows the attribute's name."""
-        if element.vr not in {"UN", ""} and element.vr not in entry.vr.split(" or ") and entry.vr != "NONE":
+        # An implicit VR file's element has the dictionary's VR, "OB or OW" included: it cannot disagree.
+        if element.vr not in {"UN", "", entry.vr, *entry.vr.split(" or ")} and entry.vr != "NONE":
             return "vr", f" has VR {element.vr}, expected {entry.vr}"
         if not element.text or element.empty:
             return None

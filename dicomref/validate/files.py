@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pydicom
+from pydicom.dataelem import RawDataElement
+from pydicom.filereader import _read_file_meta_info, read_preamble
+from pydicom.uid import DeflatedExplicitVRLittleEndian
 
 from dicomref.scrape.discovery import probe_series_uid
 from dicomref.scrape.extract import DEFER_BYTES
 from dicomref.scrape.sources import Candidate, Opener, Unreadable, printable_path, walk
-from dicomref.scrape.tasks import _check_dicom, reason_for
+from dicomref.scrape.tasks import Truncated, _check_dicom, reason_for
 from dicomref.validate.engine import Report, Validator
 from dicomref.validate.view import from_dataset
+
+_NO_DELIMITER = "End of file reached before delimiter"
+UNDEFINED_LENGTH = 0xFFFFFFFF
+UNTERMINATED = "truncated: the file ends inside a value of undefined length, before its delimiter"
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,17 @@ class Checked:
     path: str
     report: Report | None
     problem: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """One line of `dicomref validate --json`; the inspect page's "Save report" writes the same."""
+        report = self.report
+        return {
+            "path": self.path,
+            "sop_class_uid": report.sop_class_uid if report else None,
+            "iod": report.iod if report else None,
+            "problem": self.problem or None,
+            "findings": [f.to_json() for f in report.findings] if report else [],
+        }
 
 
 def candidates(paths: list[Path]) -> Iterator[tuple[str, Candidate | Unreadable]]:
@@ -69,6 +90,23 @@ def check_paths(
             opener.close()
 
 
+def _check_deferred(dataset: pydicom.Dataset, stream: BinaryIO) -> None:
+    """A value too long to be read (deferred) may still run past the end of the file: then it is truncated, as a
+    value read short is. A deflated dataset's values lie in its inflated bytes."""
+    size = stream.seek(0, os.SEEK_END)
+    if dataset.file_meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian:
+        stream.seek(0)
+        read_preamble(stream, True)
+        _read_file_meta_info(stream)
+        size = len(zlib.decompressobj(-zlib.MAX_WBITS).decompress(stream.read()))
+    for tag in dataset.keys():  # noqa: SIM118 (iterating a Dataset gives its elements, read in full)
+        raw: object = dataset.get_item(tag, keep_deferred=True)  # a raw element while it is not converted
+        if not isinstance(raw, RawDataElement) or raw.value is not None or raw.length == UNDEFINED_LENGTH:
+            continue
+        if raw.value_tell + raw.length > size:
+            raise Truncated(int(tag))
+
+
 def _check(
     opener: Opener, candidate: Candidate, shown: str, validator: Validator, seen_series: set[str] | None
 ) -> Checked | None:
@@ -79,9 +117,13 @@ def _check(
                 return None
             seen_series.add(uid)
         stream.seek(0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             dataset = pydicom.dcmread(stream, force=True, defer_size=DEFER_BYTES)
             _check_dicom(dataset)
+            _check_deferred(dataset, stream)
+            # pydicom keeps none of the elements read when a value of undefined length runs to the end of the file.
+            if any(str(w.message).startswith(_NO_DELIMITER) for w in caught):
+                return Checked(shown, None, UNTERMINATED)
             report = validator.check(from_dataset(dataset, validator.standard.dictionary.key_for))
     return Checked(shown, report, report.problem)
