@@ -54,15 +54,21 @@ def parse(argv: list[str]) -> tuple[BenchConfig, Path]:
         "--max-template-kb", type=int, help="largest real file copied into the corpus, in KiB (default 64)"
     )
     parser.add_argument(
+        "--aggregate-records",
+        type=_sizes,
+        help="record counts of the aggregate runs (default 10000,100000)",
+    )
+    parser.add_argument(
         "--aggregate",
         type=Path,
         help="aggregate JSON the site is built from (default: scrape and aggregate the manifest's datasets first)",
     )
     parser.add_argument(
         "--only",
-        choices=["cluster", "validate"],
+        choices=["cluster", "validate", "stages"],
         help="only this measure: cluster (dicomref on two local workers against a local Dask cluster of two), "
-        "or validate (dicomref validate against dciodvfy run once per file)",
+        "validate (dicomref validate against dciodvfy run once per file), or stages (the site and the aggregate, "
+        "each on one core and on every core)",
     )
     parser.add_argument("--cache", type=Path, help="folder for generated corpora (default bench/corpus)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON (default bench/results.json)")
@@ -78,6 +84,7 @@ def parse(argv: list[str]) -> tuple[BenchConfig, Path]:
             "model_repeats": args.model_repeats,
             "max_template_bytes": None if args.max_template_kb is None else args.max_template_kb * 1024,
             "aggregate": args.aggregate,
+            "aggregate_records": args.aggregate_records,
             "cache": args.cache,
             "only": args.only,
         }.items()

@@ -32,8 +32,8 @@ def _verdict(target: dict) -> str:
 
 def rows(results: dict) -> list[tuple[str, str, str, str]]:
     """(section, measure, value, target) for every figure of the run (with --only, of its section)."""
-    if "corpus" not in results:  # --only validate
-        return _validate_rows(results["validate"])
+    if "corpus" not in results:  # --only validate or stages
+        return _stage_rows(results) if "site" in results else _validate_rows(results["validate"])
     corpus = results["corpus"]
     out = [
         (
@@ -45,7 +45,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         )
     ]
     if "scrape" in results:
-        out += _scrape_rows(results)
+        out += _scrape_rows(results) + _stage_rows(results)
     out += _cluster_rows(results["cluster"])
     return out + (_validate_rows(results["validate"]) if "validate" in results else [])
 
@@ -87,7 +87,7 @@ def _cluster_rows(cluster: dict) -> list[tuple[str, str, str, str]]:
 
 def _scrape_rows(results: dict) -> list[tuple[str, str, str, str]]:
     corpus, scrape, discovery, scaling = results["corpus"], results["scrape"], results["discovery"], results["scaling"]
-    site, model, targets = results["site"], results["model_load"], results["targets"]
+    model, targets = results["model_load"], results["targets"]
     out = [
         ("scrape", "(a) original: dcmread, every element", _run(scrape["original"]), ""),
         ("scrape", "(a') dcmread, values left raw", _run(scrape["dcmread"]), ""),
@@ -166,30 +166,6 @@ def _scrape_rows(results: dict) -> list[tuple[str, str, str, str]]:
             "",
         ),
         (
-            "site",
-            "dicomref site (default aggregate)",
-            f"{site['seconds']:.1f} s · {site['pages']:,} pages · {site['pages_per_second']:,.0f} pages/s · "
-            f"peak {_mb(site['peak_bytes'])}",
-            "",
-        ),
-        (
-            "site",
-            "size",
-            f"{_mb(site['bytes'])} in {site['files']:,} files · "
-            f"largest page {site['largest_page']} {_kb(site['largest_page_bytes'])}",
-            "",
-        ),
-        *(
-            ("site", f"largest page {rank}", f"{path} {_kb(size)} · {elements:,} elements", "")
-            for rank, (path, size, elements) in enumerate(site.get("largest_pages", []), start=1)
-        ),
-        (
-            "site",
-            "search index",
-            f"{_kb(site['search_index_bytes'])} raw · {_kb(site['search_index_gzip_bytes'])} gzipped",
-            "",
-        ),
-        (
             "standard",
             "load_standard() cold",
             f"{model['cold_seconds']:.2f} s (import {model['import_seconds']:.2f} s)",
@@ -211,6 +187,61 @@ def _scrape_rows(results: dict) -> list[tuple[str, str, str, str]]:
         ),
     ]
     return out
+
+
+def _stage_rows(results: dict) -> list[tuple[str, str, str, str]]:
+    """The site and the aggregate, each on one core and on every core."""
+    site, targets = results["site"], results["targets"]
+    return [
+        (
+            "site",
+            "dicomref site (default aggregate)",
+            f"{site['seconds']:.1f} s · {site['pages']:,} pages · {site['pages_per_second']:,.0f} pages/s · "
+            f"peak {_mb(site['peak_bytes'])}",
+            "",
+        ),
+        (
+            "site",
+            "--jobs 1 → every core",
+            f"{site['serial_seconds']:.1f} s, {site['serial_pages_per_second']:,.0f} pages/s → "
+            f"{site['pages_per_second']:,.0f} pages/s · "
+            f"{'byte-identical' if site['identical'] else 'the files differ'}",
+            f"{_verdict(targets['site_pages_per_second'])} · {_verdict(targets['site_identical'])}",
+        ),
+        (
+            "site",
+            "size",
+            f"{_mb(site['bytes'])} in {site['files']:,} files · "
+            f"largest page {site['largest_page']} {_kb(site['largest_page_bytes'])}",
+            "",
+        ),
+        *(
+            ("site", f"largest page {rank}", f"{path} {_kb(size)} · {elements:,} elements", "")
+            for rank, (path, size, elements) in enumerate(site.get("largest_pages", []), start=1)
+        ),
+        (
+            "site",
+            "search index",
+            f"{_kb(site['search_index_bytes'])} raw · {_kb(site['search_index_gzip_bytes'])} gzipped",
+            "",
+        ),
+    ] + _aggregate_rows(results["aggregate"], targets)
+
+
+def _aggregate_rows(points: list[dict], targets: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for point in points:
+        runs = " · ".join(
+            f"--jobs {jobs}: {point['seconds'][jobs]:.1f} s, {point['records_per_second'][jobs]:,.0f} records/s, "
+            f"peak {_mb(point['peak_bytes'][jobs])}"
+            for jobs in ("1", "2")
+        )
+        identical = "byte-identical" if point["identical"] else "the outputs differ"
+        judged = point is points[-1]  # the targets are judged at the largest size
+        verdicts = f"{_verdict(targets['aggregate_records_per_second'])} · {_verdict(targets['aggregate_identical'])}"
+        size = f"{point['records']:,} records, {_mb(point['input_bytes'])}"
+        rows.append(("aggregate", size, f"{runs} · {identical}", verdicts if judged else ""))
+    return rows
 
 
 def machine_line(results: dict) -> str:

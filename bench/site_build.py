@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ class SiteResult:
     search_index_bytes: int
     search_index_gzip_bytes: int  # gzip level 9, as a server would send it
     largest_pages: tuple[tuple[str, int, int], ...] = ()  # the five largest: path, bytes, elements
+    serial_seconds: float = 0.0  # the same build with --jobs 1
+    identical: bool = False  # the serial build's files are the parallel build's, byte for byte
 
 
 def default_aggregate(work: Path, manifest: Path, repo: Path) -> Path:
@@ -45,13 +48,19 @@ def default_aggregate(work: Path, manifest: Path, repo: Path) -> Path:
 
 
 def measure_site(aggregate: Path, work: Path, repeats: int, repo: Path) -> SiteResult:
-    """Whole `dicomref site` processes. No untimed build first: nothing is compared with it, and
-    the aggregate step before it has already read the same code and standard files."""
-    out = work / "site"
-    command = Command(
-        [sys.executable, "-m", "dicomref", "site", "--aggregate", str(aggregate), "--out", str(out)], cwd=repo
-    )
-    series: Series = alternate({"site": command}, repeats, work / "logs", warm=False)["site"]
+    """Whole `dicomref site` processes on every core and on one, alternating. No untimed build first: the
+    aggregate step before it has already read the same code and standard files."""
+    outs = {"parallel": work / "site", "serial": work / "site-serial"}
+    commands = {
+        name: Command(
+            [sys.executable, "-m", "dicomref", "site", "--aggregate", str(aggregate), "--out", str(out)]
+            + (["--jobs", "1"] if name == "serial" else []),
+            cwd=repo,
+        )
+        for name, out in outs.items()
+    }
+    both: dict[str, Series] = alternate(commands, repeats, work / "logs", warm=False)
+    series, out = both["parallel"], outs["parallel"]
     files = [p for p in out.rglob("*") if p.is_file()]
     pages = [p for p in files if p.suffix == ".html"]
     largest = max(pages, key=lambda p: (p.stat().st_size, p.as_posix()))
@@ -68,4 +77,15 @@ def measure_site(aggregate: Path, work: Path, repeats: int, repo: Path) -> SiteR
         search_index_bytes=len(index_bytes),
         search_index_gzip_bytes=len(gzip.compress(index_bytes, compresslevel=9, mtime=0)),
         largest_pages=tuple((p.path, p.bytes, p.elements) for p in largest_pages(out, 5)),
+        serial_seconds=both["serial"].seconds,
+        identical=_tree(out) == _tree(outs["serial"]),
     )
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    """Every file under the folder by its path, as a digest of its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.blake2b(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

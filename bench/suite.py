@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pydicom
 
+from bench.aggregate_speed import measure_aggregate
 from bench.corpus import CACHE, MANIFEST, REPO, Corpus, ensure_corpus
 from bench.discovery import compare_discovery, sample
 from bench.measure import Command, Series, alternate
@@ -33,6 +34,9 @@ TARGET_MARGINAL_COST_GROWTH = (
     1.25  # "linear": one more file costs no more in a large archive than in a small one, within noise
 )
 TARGET_MODEL_CACHE = 5.0
+TARGET_SITE_PAGES_PER_SECOND = 1000.0
+TARGET_AGGREGATE_RECORDS_PER_SECOND = 3000.0
+TARGET_AGGREGATE_AT_RECORDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class BenchConfig:
     cache: Path = CACHE
     aggregate: Path | None = None  # None: scrape and aggregate the manifest's datasets first
     only: str | None = None  # "cluster": only the local run against a local Dask cluster; "validate": only that
+    aggregate_records: tuple[int, ...] = (10_000, 100_000)  # the default scrape's records repeated as new instances
 
     @classmethod
     def quick(cls, **changes: object) -> BenchConfig:
@@ -63,6 +68,7 @@ class BenchConfig:
             site_repeats=1,
             model_repeats=1,
             warm=False,
+            aggregate_records=(1_200,),
         )
         values.update(changes)
         return cls(**values)
@@ -249,6 +255,38 @@ def measure_scaling(config: BenchConfig, work: Path, say: Callable[[str], None])
     }
 
 
+def _measure_stages(config: BenchConfig, work: Path, say: Callable[[str], None]) -> dict:
+    """The site on every core and on one, and the aggregate at each size on one process and two."""
+    aggregate = config.aggregate
+    if aggregate is None:
+        say("site: scraping and aggregating the default datasets (untimed)")
+        aggregate = default_aggregate(work / "default", MANIFEST, REPO)
+    say("site: building on every core and on one")
+    site = asdict(measure_site(aggregate, work / "site", config.site_repeats, REPO))
+    site["pages_per_second"] = site["pages"] / site["seconds"]
+    site["serial_pages_per_second"] = site["pages"] / site["serial_seconds"]
+    return {"site": site, "aggregate": _measure_aggregates(config, aggregate.with_name("scraped.jsonl"), say)}
+
+
+def _measure_aggregates(config: BenchConfig, template: Path, say: Callable[[str], None]) -> list[dict]:
+    """The aggregate at each size, on one process and two; the largest sizes once each, without a warm-up."""
+    points = []
+    for records in config.aggregate_records:
+        say(f"aggregate: {records:,} records, --jobs 1 and 2")
+        small = records <= 10_000
+        run = measure_aggregate(
+            template,
+            MANIFEST,
+            config.cache / "aggregate",
+            records,
+            config.repeats if small else 1,
+            config.warm and small,
+            REPO,
+        )
+        points.append(asdict(run))
+    return points
+
+
 def machine() -> dict:
     cpu = next(
         (
@@ -319,6 +357,34 @@ def _targets(results: dict) -> dict:
         "series_agree": ("same series", scrape["series_agree"], scrape["series_agree"]),
     }
     # met is None where the run cannot judge: too few files for the floor target, or no cache yet.
+    return {name: {"target": target, "value": value, "met": met} for name, (target, value, met) in rows.items()} | (
+        _stage_targets(results)
+    )
+
+
+def _stage_targets(results: dict) -> dict:
+    aggregate = results["aggregate"][-1]
+    rows = {
+        "site_pages_per_second": (
+            f">= {TARGET_SITE_PAGES_PER_SECOND:,.0f} pages/s",
+            results["site"]["pages_per_second"],
+            results["site"]["pages_per_second"] >= TARGET_SITE_PAGES_PER_SECOND,
+        ),
+        "site_identical": ("serial = parallel", results["site"]["identical"], results["site"]["identical"]),
+        "aggregate_records_per_second": (
+            f">= {TARGET_AGGREGATE_RECORDS_PER_SECOND:,.0f} records/s at {TARGET_AGGREGATE_AT_RECORDS:,} records",
+            aggregate["records_per_second"]["2"],
+            aggregate["records_per_second"]["2"] >= TARGET_AGGREGATE_RECORDS_PER_SECOND
+            if aggregate["records"] >= TARGET_AGGREGATE_AT_RECORDS
+            else None,
+        ),
+        "aggregate_identical": (
+            "--jobs 1 = --jobs 2",
+            all(point["identical"] for point in results["aggregate"]),
+            all(point["identical"] for point in results["aggregate"]),
+        ),
+    }
+    # met is None where the run cannot judge: too few records for the aggregate target.
     return {name: {"target": target, "value": value, "met": met} for name, (target, value, met) in rows.items()}
 
 
@@ -333,6 +399,11 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = lambda message: 
     config.cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=config.cache, prefix="work-") as scratch:
         work = Path(scratch)
+        if config.only == "stages":
+            results.update(_measure_stages(config, work, say))
+            results["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
+            results["targets"] = _stage_targets(results)
+            return results
         say(f"corpus: {config.files:,} files in {config.series:,} series")
         corpus = ensure_corpus(config.files, config.series, config.max_template_bytes, config.seed, config.cache)
         results["corpus"] = _corpus_summary(corpus)
@@ -360,13 +431,7 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = lambda message: 
         results["scaling"]["original_over_dicomref_extrapolated"] = (
             original_per_file * largest["files"] / largest["dicomref"]["seconds"]
         )
-        aggregate = config.aggregate
-        if aggregate is None:
-            say("site: scraping and aggregating the default datasets (untimed)")
-            aggregate = default_aggregate(work / "default", MANIFEST, REPO)
-        say("site: building")
-        results["site"] = asdict(measure_site(aggregate, work / "site", config.site_repeats, REPO))
-        results["site"]["pages_per_second"] = results["site"]["pages"] / results["site"]["seconds"]
+        results.update(_measure_stages(config, work, say))
         say("standard: loading the model cold and cached")
         model = asdict(measure_model_load(work / "model", config.model_repeats, REPO))
         model["cold_over_cached"] = (

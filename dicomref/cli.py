@@ -306,6 +306,7 @@ def aggregate(
     datasets: Annotated[
         Path, typer.Option(help="Manifest declaring which datasets are de-identified or public, and their licences.")
     ] = DATASETS,
+    jobs: Annotated[int, typer.Option(help="Processes folding the records (0: one per core).", min=0)] = 0,
     standard: StandardOption = None,
 ) -> None:
     """Merge scraped records into example values per attribute, with coverage statistics.
@@ -320,7 +321,7 @@ def aggregate(
     from dicomref.pipeline import manifest_options
 
     model = _load_standard(standard)
-    options = manifest_options(datasets, examples=examples, include_identifying=include_identifying)
+    options = manifest_options(datasets, examples=examples, include_identifying=include_identifying, jobs=jobs)
     result = _run_aggregate(scraped or [SCRAPED], out, model, options)
     overall = result["coverage"]["overall"]
     err_console.print(

@@ -36,7 +36,9 @@ def manifest_inputs(manifest: Path) -> list[ScrapeInput]:
     return [ScrapeInput(d.name, d.root) for d in entries if d.root is not None]
 
 
-def manifest_options(manifest: Path, examples: int = 5, include_identifying: bool = False) -> AggregateOptions:
+def manifest_options(
+    manifest: Path, examples: int = 5, include_identifying: bool = False, jobs: int = 0
+) -> AggregateOptions:
     """Aggregate options with what the manifest declares: datasets de-identified or public, and licences."""
     entries = load_manifest(manifest) if manifest.exists() else []
     return AggregateOptions(
@@ -46,6 +48,7 @@ def manifest_options(manifest: Path, examples: int = 5, include_identifying: boo
         order=tuple(d.name for d in entries),
         examples=examples,
         include_identifying=include_identifying,
+        jobs=jobs,
     )
 
 
@@ -104,9 +107,8 @@ def build(
     started("scrape")
     scraped = scrape(manifest_inputs(paths.manifest), paths.scraped, scrape_options, on_progress=progress.scrape)
     started("aggregate")
-    aggregate = aggregate_to_file(
-        [paths.scraped], paths.aggregate, standard, manifest_options(paths.manifest), on_progress=progress.aggregate
-    )
+    options = manifest_options(paths.manifest, jobs=scrape_options.jobs)
+    aggregate = aggregate_to_file([paths.scraped], paths.aggregate, standard, options, on_progress=progress.aggregate)
     started("site")
     credits = credits_from_manifest(paths.manifest)
     site = build_site(

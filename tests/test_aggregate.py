@@ -11,9 +11,11 @@ import pytest
 from pydicom.datadict import DicomDictionary, mask_match
 from typer.testing import CliRunner
 
+from bench.aggregate_speed import repeated_records
 from dicomref.aggregate import AggregateOptions, aggregate, aggregate_to_file
 from dicomref.aggregate.collect import ValueStats
 from dicomref.aggregate.examples import Example, choose_examples
+from dicomref.aggregate.runner import RECORDS_PER_SHARE
 from dicomref.aggregate.sample import DistinctSketch, stable_hash
 from dicomref.cli import app
 from dicomref.errors import DicomrefError
@@ -214,3 +216,34 @@ def test_cli_aggregates_shards_with_examples_option(default_build: Build, tmp_pa
     data = json.loads(out.read_text())
     assert data["schema"] == 1 and max(len(i["examples"]) for i in data["attributes"].values()) == 3
     assert "examples for" in result.output
+
+
+def test_two_processes_give_the_bytes_of_one(default_build: Build, standard, tmp_path: Path) -> None:
+    """Thousands of records, each a new instance, in two shards with repeats and copies, folded by one process and
+    by two: the same bytes, with a sample small enough that the processes' samples merge."""
+    many = repeated_records(default_build.scraped, tmp_path / "many.jsonl", 2 * RECORDS_PER_SHARE + 300)
+    lines = many.read_text(encoding="utf-8").splitlines(keepends=True)
+    copies_lines = [line.replace('"dataset": "', '"dataset": "copies-', 1) for line in lines[:50]]
+    shards = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    shards[0].write_text("".join(lines[: len(lines) // 2] + copies_lines), encoding="utf-8")
+    shards[1].write_text("".join(lines[len(lines) // 2 - 20 :] + lines[:10]), encoding="utf-8")
+    options = replace(OPTIONS, tracked_values=50)
+    outs = {jobs: tmp_path / f"jobs-{jobs}.json" for jobs in (1, 2)}
+    for jobs, out in outs.items():
+        aggregate_to_file(shards, out, standard, replace(options, jobs=jobs))
+    assert outs[1].read_bytes() == outs[2].read_bytes()
+    result = load_aggregate(outs[2])
+    assert result["attributes"]["00080018"]["distinct_exact"] is False
+    copies, scraped = (sum(d[count] for d in result["datasets"]) for count in ("copies", "scraped"))
+    assert copies > 40 and copies + scraped == len(lines) + len(copies_lines)
+
+
+def test_two_processes_stop_at_the_first_bad_line(default_build: Build, standard, tmp_path: Path) -> None:
+    first, second = scraped_lines(default_build)[:2]
+    odd = '{"elements": [{"vr": "CS"}], "source": {"dataset": "d", "path": "odd"}}\n'
+    shards = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    shards[0].write_text(first * RECORDS_PER_SHARE, encoding="utf-8")
+    shards[1].write_text(second * 1000 + odd + second * 1000 + "not json\n" + second * 1000, encoding="utf-8")
+    for jobs in (1, 2):
+        with pytest.raises(DicomrefError, match=r"b.jsonl:1001: an element is not as `dicomref scrape` writes it"):
+            aggregate(shards, standard, replace(OPTIONS, jobs=jobs))

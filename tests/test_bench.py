@@ -18,7 +18,7 @@ from bench.report import rows
 from bench.walk import corpus_files
 from tests.conftest import REPO, Build
 
-SECTIONS = {"corpus", "scrape", "parallel", "discovery", "scaling", "site", "standard", "cluster"}
+SECTIONS = {"corpus", "scrape", "parallel", "discovery", "scaling", "site", "aggregate", "standard", "cluster"}
 
 
 def _read(path: str) -> pydicom.Dataset:
@@ -118,6 +118,7 @@ def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> 
     assert scrape["series_agree"] and results["discovery"]["agree"]
     assert results["cluster"]["same_output"] and results["cluster"]["cluster_over_local"] > 0
     assert all(point["series_agree"] for point in results["scaling"]["points"])
+    assert results["site"]["identical"] and all(point["identical"] for point in results["aggregate"])
     assert [p["files"] for p in scaling["points"]] == [200, 400, 800]
     assert scaling["startup_seconds"] > 0 and "dicomref_jobs1" in scaling["points"][-1]
     assert results["site"]["pages"] > 1000 and results["site"]["search_index_gzip_bytes"] > 0

@@ -137,6 +137,7 @@ def test_files_of_one_shape_are_counted_as_the_whole_check_counts_them(default_b
     conformance = Conformance(standard)
     for record in records + variants:
         conformance.add(record)
+    conformance.finish()
     counted = {key: (c.required, c.missing, c.empty, c.invalid) for key, c in conformance.counts.items()}
     assert counted == _checked_counts(standard, records + variants)
     assert any(c.invalid for c in conformance.counts.values())

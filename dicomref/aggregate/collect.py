@@ -38,6 +38,15 @@ class ValueStats:
     value_hash: int = 0
     last_record: int = -1  # so a file counts once however often the value repeats in it
 
+    def merge(self, other: ValueStats) -> None:
+        """Add the files of another fold over other records."""
+        self.count += other.count
+        self.contexts |= other.contexts
+        if other.file is not None and (self.file is None or other.file < self.file):
+            self.file = other.file
+        self.truncated |= other.truncated
+        self.length = max(self.length, other.length)
+
     @property
     def datasets(self) -> list[str]:
         return sorted({c[0] for c in self.contexts})
@@ -95,6 +104,23 @@ class AttributeStats:
 
     def finish(self) -> None:
         self.distinct.shrink()
+        self._drop_outside_sample()
+
+    def merge(self, other: AttributeStats) -> None:
+        """Add the files of another fold over other records; the values outside the joint sample go."""
+        self.files += other.files
+        self.paths |= other.paths
+        self.vrs |= other.vrs
+        self.datasets |= other.datasets
+        self.modalities |= other.modalities
+        self.not_empty |= other.not_empty
+        for mine, theirs in ((self.values, other.values), (self.redacted, other.redacted)):
+            for raw, stats in theirs.items():
+                if raw in mine:
+                    mine[raw].merge(stats)  # type: ignore[index]
+                else:
+                    mine[raw] = stats  # type: ignore[index]
+        self.distinct.merge(other.distinct)
         self._drop_outside_sample()
 
     def _drop_outside_sample(self) -> None:
@@ -183,6 +209,16 @@ class Collector:
     def finish(self) -> None:
         for attribute in self.attributes.values():
             attribute.finish()
+
+    def merge(self, attributes: dict[str, AttributeStats], unknown_tags: set[str]) -> None:
+        """Add what another fold over other records collected."""
+        self.unknown_tags |= unknown_tags
+        for key, theirs in attributes.items():
+            mine = self.attributes.get(key)
+            if mine is None:
+                self.attributes[key] = theirs
+            else:
+                mine.merge(theirs)
 
     def vr_of(self, key: str, attribute: AttributeStats) -> str:
         """The dictionary VR, or for entries with a choice ('US or SS') the one the files used."""

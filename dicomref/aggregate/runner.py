@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from array import array
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from dicomref.aggregate.collect import Collector
-from dicomref.aggregate.conformance import Conformance
+from dicomref.aggregate.collect import AttributeStats, Collector
+from dicomref.aggregate.conformance import Conformance, Counts
 from dicomref.aggregate.coverage import Source, compute_coverage
 from dicomref.aggregate.examples import candidate_examples, choose_examples
 from dicomref.aggregate.labels import label_key_for
@@ -16,8 +19,9 @@ from dicomref.aggregate.privacy import PrivacyPolicy
 from dicomref.aggregate.sample import stable_hash
 from dicomref.aggregate.validate import Validator
 from dicomref.errors import DicomrefError
+from dicomref.forked import frozen_heap, run_shares
 from dicomref.formats.aggregate import SCHEMA, Aggregate, Attribute, Coverage, write_aggregate
-from dicomref.formats.scraped import ScrapedRecord, read_records
+from dicomref.formats.scraped import Identity, ScrapedRecord, identity_of, parse_record, peek_identity, record_lines
 from dicomref.standard import Standard
 
 # Distinct values tracked per attribute before a deterministic sample takes over (see sample.py).
@@ -34,6 +38,7 @@ class AggregateOptions:
     licences: tuple[tuple[str, str], ...] = ()  # (dataset name, licence) from the manifest
     order: tuple[str, ...] = ()  # dataset names as the manifest lists them: of two copies, the earlier one's counts
     label_key: bytes | None = None  # secret of the series labels; None: the key file beside the first scraped file
+    jobs: int = 0  # processes folding the records (0: one per core); the result is the same for any number
 
 
 @dataclass(frozen=True)
@@ -42,38 +47,11 @@ class AggregateProgress:
     total: int
 
 
-SOP_INSTANCE_UID = "00080018"
-MEDIA_STORAGE_SOP_INSTANCE_UID = "00020003"
-_INSTANCE_TAGS = frozenset({SOP_INSTANCE_UID, MEDIA_STORAGE_SOP_INSTANCE_UID})
-
-
-def instance_of(record: ScrapedRecord) -> str:
+def instance_key(identity: Identity) -> str:
     """What makes two records the same file: the SOP Instance UID, else the dataset and path."""
-    uids = {e["tag"]: e.get("value") for e in record["elements"] if not e["path"] and e["tag"] in _INSTANCE_TAGS}
-    uid = uids.get(SOP_INSTANCE_UID) or uids.get(MEDIA_STORAGE_SOP_INSTANCE_UID)
-    source = record["source"]
-    return f"uid\x00{uid}" if uid else f"file\x00{source['dataset']}\x00{source['path']}"
-
-
-def first_copies(scraped: list[Path], rank: Callable[[str], tuple]) -> dict[int, tuple[str, str]]:
-    """Per instance (by hash): the (dataset, path) of the one copy that counts, the one whose dataset ranks first
-    (`rank`), then the lowest path.
-
-    An instance copied into several files or datasets (a DICOMDIR tree beside the same files)
-    is one file for counts and ranking, whatever the order or split of the inputs.
-    """
-    first: dict[int, tuple[tuple, tuple[str, str]]] = {}
-    for path in scraped:
-        for record in read_records(path):
-            try:
-                where = (record["source"]["dataset"], record["source"]["path"])
-                instance = stable_hash(instance_of(record))
-            except (KeyError, TypeError, AttributeError):
-                continue  # reported by the fold that follows
-            order = (rank(where[0]), where)
-            if instance not in first or order < first[instance]:
-                first[instance] = order
-    return {instance: where for instance, (_, where) in first.items()}
+    if identity.instance_uid:
+        return f"uid\x00{identity.instance_uid}"
+    return f"file\x00{identity.dataset}\x00{identity.path}"
 
 
 def dataset_rank(policy: PrivacyPolicy, order: tuple[str, ...]) -> Callable[[str], tuple]:
@@ -83,35 +61,203 @@ def dataset_rank(policy: PrivacyPolicy, order: tuple[str, ...]) -> Callable[[str
     return lambda name: (not policy.publishes_everything_from(name), position.get(name, len(order)), name)
 
 
+# What the fold does with a line, decided before it from every line's identity.
+COUNTED, COPY, REPEATED, BROKEN = range(4)
+# Records a share of the fold should have at least: fewer are folded in this process.
+RECORDS_PER_SHARE = 500
+# Bytes a worker reads between two reports of its progress.
+REPORT_BYTES = 1 << 22
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Whole lines of one input: from byte `start` (where line `number` begins) to byte `end`."""
+
+    file: int
+    start: int
+    end: int
+    number: int
+
+
+@dataclass
+class _Plan:
+    """What the fold does with every line (see COUNTED ...), and how the lines are shared out."""
+
+    kinds: list[bytearray]  # per input, per line
+    copies: Counter[str]  # lines that are copies of an instance counted from another file, per dataset
+    datasets: set[str]  # the datasets of every line that is not a repeat of another
+    shares: list[list[_Segment]]
+
+
+def _identify(path: Path, number: int, line: bytes) -> tuple[tuple[str, str] | None, str | None]:
+    """The line's (dataset, path) and instance key; None for what it does not tell (the fold says why)."""
+    identity = peek_identity(line)
+    if identity is None:
+        try:
+            record = parse_record(path, number, line)
+        except DicomrefError:
+            return None, None
+        try:
+            identity = identity_of(record)
+        except (KeyError, TypeError, AttributeError):
+            return (record["source"]["dataset"], record["source"]["path"]), None
+    return (identity.dataset, identity.path), instance_key(identity)
+
+
+def _plan(scraped: list[Path], rank: Callable[[str], tuple], jobs: int) -> _Plan:
+    """Every line's identity, read without parsing the record; of an instance copied into several files or datasets
+    (a DICOMDIR tree beside the same files) the copy whose dataset ranks first (`rank`), then the lowest path,
+    counts, whatever the order or split of the inputs; a (dataset, path) seen before is a repeat."""
+    first: dict[int, tuple[tuple, tuple[str, str]]] = {}
+    lines = []  # per input: offsets, (dataset, path) hashes, instance hashes, dataset numbers, what is known
+    names: dict[str, int] = {}
+    for path in scraped:
+        offsets, wheres, instances, datasets, known = array("Q"), array("Q"), array("Q"), array("I"), bytearray()
+        for number, offset, line in record_lines(path):
+            where, instance = _identify(path, number, line)
+            offsets.append(offset)
+            wheres.append(0 if where is None else stable_hash(f"{where[0]}\x00{where[1]}"))
+            instances.append(0 if instance is None else stable_hash(instance))
+            datasets.append(0 if where is None else names.setdefault(where[0], len(names)))
+            known.append(0 if where is None else 1 if instance is None else 2)
+            if where is not None and instance is not None:
+                order = (rank(where[0]), where)
+                if instances[-1] not in first or order < first[instances[-1]]:
+                    first[instances[-1]] = order
+        lines.append((offsets, wheres, instances, datasets, known))
+    counted = {instance: stable_hash(f"{where[0]}\x00{where[1]}") for instance, (_, where) in first.items()}
+    dataset_names = list(names)
+    plan = _Plan([], Counter(), set(), [])
+    seen: set[int] = set()
+    for offsets, wheres, instances, datasets, known in lines:
+        kinds = bytearray(len(offsets))
+        for index, where_hash in enumerate(wheres):
+            if not known[index]:
+                kinds[index] = BROKEN
+            elif where_hash in seen:
+                kinds[index] = REPEATED
+            else:
+                seen.add(where_hash)
+                plan.datasets.add(dataset_names[datasets[index]])
+                if known[index] == 1:
+                    kinds[index] = BROKEN
+                elif counted[instances[index]] != where_hash:
+                    kinds[index] = COPY
+                    plan.copies[dataset_names[datasets[index]]] += 1
+        plan.kinds.append(kinds)
+    sizes = [path.stat().st_size if path.is_file() else 0 for path in scraped]
+    plan.shares = _shares([offsets for offsets, *_ in lines], sizes, jobs)
+    return plan
+
+
+def _shares(offsets: list[array], sizes: list[int], jobs: int) -> list[list[_Segment]]:
+    """The lines cut into at most `jobs` runs of about equal bytes, in input order; each run a share of the fold."""
+    records = sum(len(o) for o in offsets)
+    count = max(1, min(jobs, records // RECORDS_PER_SHARE))
+    total = sum(sizes)
+    shares: list[list[_Segment]] = [[] for _ in range(count)]
+    before = 0  # bytes of the inputs before this one
+    for file, (starts, size) in enumerate(zip(offsets, sizes, strict=True)):
+        share, first = None, 0
+        for index, start in enumerate(starts):
+            its = min(count - 1, (before + start) * count // max(total, 1))
+            if its != share:
+                if share is not None:
+                    shares[share].append(_Segment(file, starts[first], start, first + 1))
+                share, first = its, index
+        if share is not None:
+            shares[share].append(_Segment(file, starts[first], size, first + 1))
+        before += size
+    return [share for share in shares if share]
+
+
 @dataclass
 class _Tally:
-    """Files, scraped files and series per dataset, and files per modality.
+    """Files, scraped files and series per dataset, and files per modality, of the records that count.
 
-    Files and series are remembered by 64-bit hashes, a few bytes each however long their names.
+    Series are remembered by 64-bit hashes, a few bytes each however long their names.
     """
 
     datasets: dict[str, dict] = field(default_factory=dict)
     modalities: dict[str, Source] = field(default_factory=dict)
-    seen_files: set[int] = field(default_factory=set)
-    first_copies: dict[int, tuple[str, str]] = field(default_factory=dict)
 
-    def add(self, record: ScrapedRecord) -> bool:
-        """Count a scraped file; False when it was already counted (the same file in two shards) or is a copy of
-        an instance counted from another file."""
+    def dataset(self, name: str) -> dict:
+        return self.datasets.setdefault(name, {"files": 0, "scraped": 0, "copies": 0, "series": set()})
+
+    def count(self, record: ScrapedRecord) -> None:
         source = record["source"]
-        where = stable_hash(f"{source['dataset']}\x00{source['path']}")
-        if where in self.seen_files:
-            return False
-        self.seen_files.add(where)
-        dataset = self.datasets.setdefault(source["dataset"], {"files": 0, "scraped": 0, "copies": 0, "series": set()})
-        if self.first_copies.get(stable_hash(instance_of(record))) != (source["dataset"], source["path"]):
-            dataset["copies"] += 1
-            return False
+        dataset = self.dataset(source["dataset"])
         dataset["files"] += int(source.get("series_files") or 1)
         dataset["scraped"] += 1
         dataset["series"].add(stable_hash(source.get("series_instance_uid") or f"\x00{source['path']}"))
         self.modalities.setdefault(source.get("modality") or "", Source()).files += 1
-        return True
+
+    def merge(self, other: _Tally) -> None:
+        for name, theirs in other.datasets.items():
+            mine = self.dataset(name)
+            for count in ("files", "scraped", "copies"):
+                mine[count] += theirs[count]
+            mine["series"] |= theirs["series"]
+        for modality, source in other.modalities.items():
+            self.modalities.setdefault(modality, Source()).files += source.files
+
+
+@dataclass
+class _Folded:
+    """What one share of the fold came to; `error` names the first line it could not fold."""
+
+    attributes: dict[str, AttributeStats]
+    unknown_tags: set[str]
+    counts: dict[tuple[str, str], Counts]
+    checked: int
+    tally: _Tally
+    error: str | None = None
+
+
+def _fold_share(
+    scraped: list[Path],
+    plan: _Plan,
+    share: int,
+    collector: Collector,
+    conformance: Conformance,
+    report: Callable[[int], None],
+) -> _Folded:
+    tally = _Tally()
+    folded = _Folded(collector.attributes, collector.unknown_tags, conformance.counts, 0, tally)
+    unreported = 0
+
+    def count_bytes(size: int) -> None:
+        nonlocal unreported
+        unreported += size
+        if unreported >= REPORT_BYTES:
+            report(unreported)
+            unreported = 0
+
+    try:
+        for segment in plan.shares[share]:
+            path, kinds = scraped[segment.file], plan.kinds[segment.file]
+            for number, _, line in record_lines(path, count_bytes, segment.start, segment.end, segment.number):
+                record = parse_record(path, number, line)
+                kind = kinds[number - 1]
+                if kind == REPEATED:
+                    continue
+                try:
+                    if kind == BROKEN:
+                        raise KeyError
+                    identity_of(record)
+                    if kind == COUNTED:
+                        tally.count(record)
+                        collector.add_record(record)
+                        conformance.add(record)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    raise DicomrefError(f"{path}:{number}: an element is not as `dicomref scrape` writes it") from None
+    except DicomrefError as error:
+        folded.error = str(error)
+    report(unreported)
+    collector.finish()
+    conformance.finish()
+    folded.checked = conformance.checked
+    return folded
 
 
 def _fold(
@@ -119,9 +265,12 @@ def _fold(
     collector: Collector,
     rank: Callable[[str], tuple],
     conformance: Conformance,
+    jobs: int,
     on_progress: Callable[[AggregateProgress], None] | None,
 ) -> _Tally:
-    tally = _Tally(first_copies=first_copies(scraped, rank))
+    """Fold every record that counts into the collector and the conformance counts, shared out to `jobs`
+    forked processes; any number of them gives the same state."""
+    plan = _plan(scraped, rank, jobs)
     total = sum(path.stat().st_size for path in scraped if path.is_file())
     done = 0
 
@@ -131,14 +280,22 @@ def _fold(
         if on_progress is not None:
             on_progress(AggregateProgress(done, total))
 
-    for path in scraped:
-        for number, record in enumerate(read_records(path, count_bytes), 1):
-            try:
-                if tally.add(record):
-                    collector.add_record(record)
-                    conformance.add(record)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                raise DicomrefError(f"{path}:{number}: an element is not as `dicomref scrape` writes it") from None
+    def share(number: int, report: Callable[[int], None]) -> _Folded:
+        return _fold_share(scraped, plan, number, collector, conformance, report)
+
+    with frozen_heap():
+        parts = run_shares(share, len(plan.shares), count_bytes, "aggregate")
+    errors = [part.error for part in parts if part.error]
+    if errors:
+        raise DicomrefError(errors[0])
+    tally = _Tally()
+    for name in sorted(plan.datasets):
+        tally.dataset(name)["copies"] = plan.copies[name]
+    for part in parts:
+        tally.merge(part.tally)
+        if len(parts) > 1:  # a forked share filled copies of the collector and the counts; one share, these
+            collector.merge(part.attributes, part.unknown_tags)
+            conformance.merge(part.counts, part.checked)
     collector.finish()
     return tally
 
@@ -155,7 +312,8 @@ def aggregate(
     label_key = options.label_key if options.label_key is not None else label_key_for(scraped) if scraped else b""
     collector = Collector(standard, policy, validator, options.tracked_values, label_key)
     conformance = Conformance(standard)
-    tally = _fold(scraped, collector, dataset_rank(policy, options.order), conformance, on_progress)
+    jobs = options.jobs or os.cpu_count() or 1
+    tally = _fold(scraped, collector, dataset_rank(policy, options.order), conformance, jobs, on_progress)
 
     attributes: dict[str, dict] = {}
     datasets = {name: Source(files=info["scraped"], copies=info["copies"]) for name, info in tally.datasets.items()}

@@ -45,6 +45,13 @@ class DistinctSketch:
             self.shrink()
         return True
 
+    def merge(self, other: DistinctSketch) -> None:
+        """Take in a sketch of other values: the same state as one sketch that saw both sets of values."""
+        thresholds = [t for t in (self.threshold, other.threshold) if t is not None]
+        self.threshold = min(thresholds) if thresholds else None
+        self.hashes = {h for h in self.hashes | other.hashes if self.admits(h)}
+        self.shrink()
+
     def shrink(self) -> None:
         if len(self.hashes) > self.capacity:
             kept = heapq.nsmallest(self.capacity, self.hashes)

@@ -16,6 +16,7 @@ from pydicom.valuerep import MAX_VALUE_LEN, STR_VR_REGEXES, VALIDATORS, validate
 
 from dicomref.standard import Standard
 from dicomref.standard.descriptions import ValueSet
+from dicomref.standard.model import Usage
 
 SPECIFIC_CHARACTER_SET = "00080005"
 DICOM_UID_ROOT = "1.2.840.10008."
@@ -178,6 +179,8 @@ class Validator:
     standard: Standard
     _iods_of_sop_class: dict[str, list[str]] = field(default_factory=dict)
     _rows: dict[tuple[str, Place, str], Rows] = field(default_factory=dict)
+    _usages_at: dict[tuple[str, tuple[str | None, ...]], list[Usage]] = field(default_factory=dict)
+    _modules_of_sop_class: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for iod_id, iod in self.standard.iods.items():
@@ -218,9 +221,15 @@ class Validator:
         cache_key = (key, place, kind)
         if cache_key not in self._rows:
             sop_class, enclosing = place
-            usages = [u for u in self.standard.usages.get(key, []) if u.attribute.path == enclosing]
+            usages = self._usages_at.get((key, enclosing))
+            if usages is None:
+                usages = [u for u in self.standard.usages.get(key, []) if u.attribute.path == enclosing]
+                self._usages_at[(key, enclosing)] = usages
             iods = self._iods_of_sop_class.get(sop_class, [])
-            modules = {m.module_id for iod in iods for m in self.standard.iods[iod].modules}
+            modules = self._modules_of_sop_class.get(sop_class)
+            if modules is None:
+                modules = {m.module_id for iod in iods for m in self.standard.iods[iod].modules}
+                self._modules_of_sop_class[sop_class] = modules
             in_iod = [u for u in usages if u.module_id in modules]
             terms = tuple(self._terms(usage.attribute.value_sets, kind) for usage in in_iod or usages)
             iod_name = self.standard.iods[iods[0]].name if in_iod and len(iods) == 1 else ""

@@ -93,24 +93,102 @@ def read_done(out: Path) -> Done:
 
 def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[ScrapedRecord]:
     """Records of one scraped file; a last line cut short by a killed scrape is skipped."""
+    for number, _, line in record_lines(path, on_bytes):
+        yield parse_record(path, number, line)
+
+
+def record_lines(
+    path: Path, on_bytes: Callable[[int], None] | None = None, start: int = 0, end: int | None = None, number: int = 1
+) -> Iterator[tuple[int, int, bytes]]:
+    """(line number, byte offset, line) of the whole lines from byte `start` (where line `number` begins) to `end`;
+    a last line cut short by a killed scrape is left out."""
     if path.is_dir():
         raise DicomrefError(f"{path} is a folder, not a scraped JSON Lines file")
     if not path.exists():
         raise DicomrefError(f"{path} not found (run `dicomref scrape` first)")
     with open(path, "rb") as handle:
-        for number, line in enumerate(handle, 1):
+        handle.seek(start)
+        offset = start
+        for line in handle:
+            if end is not None and offset >= end:
+                return
             if on_bytes is not None:
                 on_bytes(len(line))
             if not line.endswith(b"\n"):
                 return
-            try:
-                record = json.loads(line)
-                record["source"]["dataset"], record["source"]["path"], record["elements"]
-            except (ValueError, KeyError, TypeError):
-                raise DicomrefError(
-                    f"{path}:{number}: not a scraped record (expected a line written by `dicomref scrape`)"
-                ) from None
-            yield record
+            yield number, offset, line
+            number += 1
+            offset += len(line)
+
+
+def parse_record(path: Path, number: int, line: bytes) -> ScrapedRecord:
+    """The record of line `number` of `path`, or an error naming the line."""
+    try:
+        record = json.loads(line)
+        record["source"]["dataset"], record["source"]["path"], record["elements"]
+    except (ValueError, KeyError, TypeError):
+        raise DicomrefError(
+            f"{path}:{number}: not a scraped record (expected a line written by `dicomref scrape`)"
+        ) from None
+    return record
+
+
+SOP_INSTANCE_UID = "00080018"
+MEDIA_STORAGE_SOP_INSTANCE_UID = "00020003"
+_INSTANCE_TAGS = (SOP_INSTANCE_UID, MEDIA_STORAGE_SOP_INSTANCE_UID)
+_SOURCE_START = b', "source": '
+# How a top-level element of a tag starts after its length, keys sorted; its last key is "vr".
+_TOP_LEVEL = {tag: f'"path": [], "tag": "{tag}", '.encode() for tag in _INSTANCE_TAGS}
+_LAST_KEY = b', "vr": '
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What tells two records of the same file apart from records of other files."""
+
+    dataset: str
+    path: str
+    instance_uid: str | None  # the SOP Instance UID, else the Media Storage SOP Instance UID; None: neither
+
+
+def identity_of(record: ScrapedRecord) -> Identity:
+    """The record's identity; KeyError, TypeError or AttributeError when an element is not as the scrape writes it."""
+    uids = {e["tag"]: e.get("value") for e in record["elements"] if not e["path"] and e["tag"] in _INSTANCE_TAGS}
+    source = record["source"]
+    uid = uids.get(SOP_INSTANCE_UID) or uids.get(MEDIA_STORAGE_SOP_INSTANCE_UID) or None
+    return Identity(source["dataset"], source["path"], uid)
+
+
+def peek_identity(line: bytes) -> Identity | None:
+    """The identity of a record line as `dicomref scrape` writes it, read from its source and its instance UIDs
+    without parsing the rest; None when the line is not so written (then parse it whole)."""
+    at = line.rfind(_SOURCE_START)
+    if at < 0 or not line.endswith(b"}\n"):
+        return None
+    try:
+        source = json.loads(line[at + len(_SOURCE_START) : -2])
+        elements = line[:at]
+        uid = _top_level_value(elements, SOP_INSTANCE_UID) or _top_level_value(elements, MEDIA_STORAGE_SOP_INSTANCE_UID)
+        return Identity(source["dataset"], source["path"], uid)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _top_level_value(elements: bytes, tag: str) -> str | None:
+    """The value of the one top-level element of `tag`, None without one; ValueError when there are several or it
+    cannot be read."""
+    start = _TOP_LEVEL[tag]
+    found = elements.count(start)
+    if found == 0:
+        return None
+    at = elements.find(start)
+    begin, end = elements.rfind(b"{", 0, at), elements.find(_LAST_KEY, at)
+    if found > 1 or begin < 0 or end < 0:
+        raise ValueError(tag)
+    value = json.loads(elements[begin:end] + b"}").get("value")
+    if value is not None and not isinstance(value, str):
+        raise ValueError(tag)
+    return value or None
 
 
 class RecordWriter:

@@ -8,13 +8,9 @@ the same whatever their number.
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import multiprocessing.connection
 import os
 import re
 import shutil
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
@@ -26,6 +22,7 @@ from markupsafe import Markup
 from dicomref import __version__, urls
 from dicomref.errors import DicomrefError
 from dicomref.files import replace_dir
+from dicomref.forked import frozen_heap, run_shares
 from dicomref.formats.aggregate import Aggregate, check_aggregate
 from dicomref.pause import pause_point
 from dicomref.site.api import Document, api_documents, html_safe_json
@@ -162,63 +159,18 @@ def _write_outputs(folder: Path, outputs: list[Output], jobs: int, on_pages: Cal
         if pages:
             on_pages(pages_done)
 
-    # The model's objects are left out of garbage collection from here on: collecting them again and again
-    # cost a fifth of the build, and in a forked worker every object a collection touches is copied.
-    gc.collect()
-    gc.freeze()
-    try:
+    with frozen_heap():
         return _write_shares(folder, outputs, jobs, count)
-    finally:
-        gc.unfreeze()
 
 
 def _write_shares(folder: Path, outputs: list[Output], jobs: int, count: Callable[[int], None]) -> Written:
-    if jobs <= 1:
-        return _write_share(folder, outputs, range(len(outputs)), count)
-    context = multiprocessing.get_context("fork")
-    pipes: list[multiprocessing.connection.Connection] = []
-    workers = []
-    for worker in range(jobs):
-        receiver, sender = context.Pipe(duplex=False)
-        share = range(worker, len(outputs), jobs)
-        process = context.Process(target=_worker, args=(folder, outputs, share, sender), daemon=True)
-        process.start()
-        sender.close()
-        pipes.append(receiver)
-        workers.append(process)
+    def share(worker: int, report: Callable[[int], None]) -> Written:
+        return _write_share(folder, outputs, range(worker, len(outputs), jobs), report)
+
     written = Written()
-    try:
-        while pipes:
-            for ready_pipe in multiprocessing.connection.wait(pipes):
-                assert isinstance(ready_pipe, multiprocessing.connection.Connection)
-                try:
-                    kind, value = ready_pipe.recv()
-                except EOFError:
-                    raise DicomrefError("a site worker process ended before writing its pages") from None
-                if kind == "pages":
-                    count(value)
-                elif kind == "done":
-                    written.add(value)
-                    pipes.remove(ready_pipe)
-                else:
-                    raise value
-    finally:
-        for process in workers:
-            if process.is_alive():
-                process.kill()
-            process.join()
+    for part in run_shares(share, jobs, count, "site"):
+        written.add(part)
     return written
-
-
-def _worker(folder: Path, outputs: list[Output], share: range, pipe: multiprocessing.connection.Connection) -> None:
-    try:
-        pipe.send(("done", _write_share(folder, outputs, share, lambda pages: pipe.send(("pages", pages)))))
-    except BaseException as exc:  # raised again by the building process, as a build in one process would
-        exc.add_note("in a site worker:\n" + "".join(traceback.format_exception(exc)))
-        try:
-            pipe.send(("error", exc))
-        except Exception:  # an exception that does not pickle
-            pipe.send(("error", DicomrefError(f"a site worker failed: {type(exc).__name__}: {exc}")))
 
 
 def _sitemap(pages: list[PageSource], base_url: str) -> str:
