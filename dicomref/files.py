@@ -6,9 +6,11 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dicomref.forked import run_shares
 from dicomref.pause import pause_point
 
 
@@ -44,14 +46,31 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, dumps_json(data))
 
 
-def replace_dir(built: Path, target: Path) -> None:
-    """Swap a fully built folder into place; the previous one is removed only afterwards."""
+def replace_dir(built: Path, target: Path, jobs: int = 1) -> None:
+    """Swap a fully built folder into place; the previous one is removed only afterwards, by `jobs` processes."""
     old = target.with_name(f".{target.name}.old")
     if old.exists():
-        shutil.rmtree(old)
+        remove_tree(old, jobs)
     if target.exists():
         os.replace(target, old)
         pause_point(f"swap:{target.name}")
     os.replace(built, target)
     if old.exists():
-        shutil.rmtree(old)
+        remove_tree(old, jobs)
+
+
+def remove_tree(folder: Path, jobs: int = 1) -> None:
+    """The folder and all it holds removed; its subfolders' entries shared out to `jobs` forked processes, as a
+    site holds thousands of files."""
+    if jobs > 1:
+        entries = sorted(entry for top in folder.iterdir() if top.is_dir() for entry in top.iterdir())
+
+        def remove_share(share: int, _report: Callable[[None], None]) -> None:
+            for entry in entries[share::jobs]:
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+
+        run_shares(remove_share, jobs, lambda _: None, "removal")
+    shutil.rmtree(folder)
