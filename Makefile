@@ -64,9 +64,10 @@ lint: $(DEV_INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-# The slowest 15 tests are printed at the end of every run (pytest options in pyproject.toml).
+# The slowest 15 tests are printed at the end of every run (pytest options in pyproject.toml); the test files are
+# shared out to one process per core, each with its own session fixtures.
 test: lint chromium $(NODE_MODULES)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # Long runs: the bench smoke run, browser timings, and the fuzz tests with many more examples.
 FUZZ_EXAMPLES ?= 5000
