@@ -15,7 +15,7 @@ from bench.aggregate_speed import repeated_records
 from dicomref.aggregate import AggregateOptions, aggregate, aggregate_to_file
 from dicomref.aggregate.collect import ValueStats
 from dicomref.aggregate.examples import Example, choose_examples
-from dicomref.aggregate.runner import RECORDS_PER_SHARE
+from dicomref.aggregate.runner import BYTES_PER_SHARE
 from dicomref.aggregate.sample import DistinctSketch, stable_hash
 from dicomref.cli import app
 from dicomref.errors import DicomrefError
@@ -221,7 +221,8 @@ def test_cli_aggregates_shards_with_examples_option(default_build: Build, tmp_pa
 def test_two_processes_give_the_bytes_of_one(default_build: Build, standard, tmp_path: Path) -> None:
     """Thousands of records, each a new instance, in two shards with repeats and copies, folded by one process and
     by two: the same bytes, with a sample small enough that the processes' samples merge."""
-    many = repeated_records(default_build.scraped, tmp_path / "many.jsonl", 2 * RECORDS_PER_SHARE + 300)
+    mean = default_build.scraped.stat().st_size / len(scraped_lines(default_build))
+    many = repeated_records(default_build.scraped, tmp_path / "many.jsonl", int(2.2 * BYTES_PER_SHARE / mean))
     lines = many.read_text(encoding="utf-8").splitlines(keepends=True)
     copies_lines = [line.replace('"dataset": "', '"dataset": "copies-', 1) for line in lines[:50]]
     shards = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
@@ -242,8 +243,9 @@ def test_two_processes_stop_at_the_first_bad_line(default_build: Build, standard
     first, second = scraped_lines(default_build)[:2]
     odd = '{"elements": [{"vr": "CS"}], "source": {"dataset": "d", "path": "odd"}}\n'
     shards = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
-    shards[0].write_text(first * RECORDS_PER_SHARE, encoding="utf-8")
-    shards[1].write_text(second * 1000 + odd + second * 1000 + "not json\n" + second * 1000, encoding="utf-8")
+    shards[0].write_text(first * (BYTES_PER_SHARE // len(first) + 1), encoding="utf-8")
+    repeats = BYTES_PER_SHARE // len(second) // 2
+    shards[1].write_text(second * 1000 + odd + second * repeats + "not json\n" + second * repeats, encoding="utf-8")
     for jobs in (1, 2):
         with pytest.raises(DicomrefError, match=r"b.jsonl:1001: an element is not as `dicomref scrape` writes it"):
             aggregate(shards, standard, replace(OPTIONS, jobs=jobs))

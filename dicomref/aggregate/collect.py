@@ -165,46 +165,44 @@ class Collector:
         if not publish_all:
             sop_class = shown_uid(sop_class)
         contexts: dict[tuple[str, ...], Context] = {}
+        tags, attributes = self._tags, self.attributes
         for element in record["elements"]:
-            tag = self._tag(element["tag"])
+            scraped_tag = element["tag"]
+            tag = tags[scraped_tag] if scraped_tag in tags else self._tag(scraped_tag)
             if tag is None:
-                self.unknown_tags.add(element["tag"])
+                self.unknown_tags.add(scraped_tag)
                 continue
             key, dictionary_vr = tag
-            path = tuple(element["path"]) if element.get("path") else ()
+            listed = element.get("path")
+            path = tuple(listed) if listed else ()
             context = contexts.get(path)
             if context is None:
                 context = contexts[path] = (dataset, modality, sop_class, self._note_sequences(path, number))
-            attribute = self._seen(key, number)
+            attribute = attributes.get(key)
+            if attribute is None or attribute.last_record != number:
+                attribute = self._seen(key, number)
             attribute.paths.add(path)
             attribute.vrs.add(element["vr"])
-            if element.get("value", "") != "" or ("value" not in element and int(element.get("length") or 0) > 0):
+            bulk = "value" not in element
+            length = int(element.get("length") or 0)
+            if (length > 0) if bulk else element["value"] != "":
                 attribute.not_empty = True
                 attribute.datasets.add(dataset)
                 if modality:
                     attribute.modalities.add(modality)
-            if "value" not in element:
-                length = int(element.get("length") or 0)
+            if bulk:
                 self._count(attribute.value_slot(length), number, context, where, False, 0)
                 continue
             raw = element["value"]
-            vr = dictionary_vr or element["vr"]
             truncated = bool(element.get("truncated"))
+            vr = dictionary_vr or element["vr"]
             withheld = None if publish_all else self.policy.withheld(key, vr, raw, context[3])
             if withheld is None:
-                self._count(
-                    attribute.value_slot(raw), number, context, where, truncated, int(element.get("length") or 0)
-                )
+                stats = attribute.values.get(raw)
+                self._count(stats or attribute.value_slot(raw), number, context, where, truncated, length)
             else:
                 problem = self.validator.check(key, vr, raw, truncated, [(sop_class, context[3])]).problem
-                self._count(
-                    attribute.redacted_slot(raw, (withheld, problem)),
-                    number,
-                    context,
-                    where,
-                    False,
-                    0,
-                )
+                self._count(attribute.redacted_slot(raw, (withheld, problem)), number, context, where, False, 0)
 
     def finish(self) -> None:
         for attribute in self.attributes.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from array import array
 from collections import Counter
@@ -21,7 +22,16 @@ from dicomref.aggregate.validate import Validator
 from dicomref.errors import DicomrefError
 from dicomref.forked import frozen_heap, run_shares
 from dicomref.formats.aggregate import SCHEMA, Aggregate, Attribute, Coverage, write_aggregate
-from dicomref.formats.scraped import Identity, ScrapedRecord, identity_of, parse_record, peek_identity, record_lines
+from dicomref.formats.scraped import (
+    Identity,
+    ScrapedRecord,
+    identity_of,
+    line_start,
+    parse_record,
+    peek_identity,
+    record_lines,
+    size_of_records,
+)
 from dicomref.standard import Standard
 
 # Distinct values tracked per attribute before a deterministic sample takes over (see sample.py).
@@ -63,38 +73,71 @@ def dataset_rank(policy: PrivacyPolicy, order: tuple[str, ...]) -> Callable[[str
 
 # What the fold does with a line, decided before it from every line's identity.
 COUNTED, COPY, REPEATED, BROKEN = range(4)
-# Records a share of the fold should have at least: fewer are folded in this process.
-RECORDS_PER_SHARE = 500
+# Bytes of scraped records a process should have at least: smaller inputs are read in this process.
+BYTES_PER_SHARE = 1 << 23
 # Bytes a worker reads between two reports of its progress.
 REPORT_BYTES = 1 << 22
 
 
-@dataclass(frozen=True)
-class _Segment:
-    """Whole lines of one input: from byte `start` (where line `number` begins) to byte `end`."""
+@dataclass
+class _Range:
+    """Whole lines of one input, from byte `start` to byte `end`; the first pass finds the number of its first line
+    and what the fold does with each of its lines."""
 
     file: int
     start: int
     end: int
-    number: int
+    number: int = 1
+    kinds: bytearray = field(default_factory=bytearray)
+
+
+@dataclass
+class _Identities:
+    """The first pass over one range: per line its (dataset, path) and instance hashes, dataset and what is known of
+    it (0: nothing, 1: the (dataset, path), 2: both); per instance its copy that ranks first in the range."""
+
+    wheres: array = field(default_factory=lambda: array("Q"))
+    instances: array = field(default_factory=lambda: array("Q"))
+    datasets: array = field(default_factory=lambda: array("I"))
+    known: bytearray = field(default_factory=bytearray)
+    names: dict[str, int] = field(default_factory=dict)
+    first: dict[int, tuple[tuple, tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
 class _Plan:
-    """What the fold does with every line (see COUNTED ...), and how the lines are shared out."""
+    """The ranges of lines each process folds, with what it does with each line (see COUNTED ...)."""
 
-    kinds: list[bytearray]  # per input, per line
-    copies: Counter[str]  # lines that are copies of an instance counted from another file, per dataset
-    datasets: set[str]  # the datasets of every line that is not a repeat of another
-    shares: list[list[_Segment]]
+    shares: list[list[_Range]]
+    copies: Counter[str] = field(default_factory=Counter)  # copies of an instance counted from another file
+    datasets: set[str] = field(default_factory=set)  # the datasets of every line that is not a repeat of another
 
 
-def _identify(path: Path, number: int, line: bytes) -> tuple[tuple[str, str] | None, str | None]:
+def _cut(scraped: list[Path], jobs: int) -> list[list[_Range]]:
+    """The inputs cut at line starts into at most `jobs` runs of about equal bytes, in input order."""
+    sizes = [size_of_records(path) for path in scraped]
+    total = sum(sizes)
+    count = max(1, min(jobs, total // BYTES_PER_SHARE))
+    cuts = [total * share // count for share in range(count + 1)]
+    shares: list[list[_Range]] = []
+    for low, high in itertools.pairwise(cuts):
+        share = []
+        before = 0  # bytes of the inputs before this one
+        for file, (path, size) in enumerate(zip(scraped, sizes, strict=True)):
+            start, end = max(low - before, 0), min(high - before, size)
+            if start < end:
+                share.append(_Range(file, line_start(path, start), line_start(path, end)))
+            before += size
+        shares.append(share)
+    return shares
+
+
+def _identify(path: Path, line: bytes) -> tuple[tuple[str, str] | None, str | None]:
     """The line's (dataset, path) and instance key; None for what it does not tell (the fold says why)."""
     identity = peek_identity(line)
     if identity is None:
         try:
-            record = parse_record(path, number, line)
+            record = parse_record(path, 0, line)
         except DicomrefError:
             return None, None
         try:
@@ -104,71 +147,67 @@ def _identify(path: Path, number: int, line: bytes) -> tuple[tuple[str, str] | N
     return (identity.dataset, identity.path), instance_key(identity)
 
 
+def _identities(path: Path, lines: _Range, rank: Callable[[str], tuple]) -> _Identities:
+    found = _Identities()
+    for _, _, line in record_lines(path, None, lines.start, lines.end):
+        where, instance = _identify(path, line)
+        instance_hash = 0 if instance is None else stable_hash(instance)
+        found.wheres.append(0 if where is None else stable_hash(f"{where[0]}\x00{where[1]}"))
+        found.instances.append(instance_hash)
+        found.datasets.append(0 if where is None else found.names.setdefault(where[0], len(found.names)))
+        found.known.append(0 if where is None else 1 if instance is None else 2)
+        if where is not None and instance is not None:
+            order = (rank(where[0]), where)
+            if instance_hash not in found.first or order < found.first[instance_hash]:
+                found.first[instance_hash] = order
+    return found
+
+
 def _plan(scraped: list[Path], rank: Callable[[str], tuple], jobs: int) -> _Plan:
-    """Every line's identity, read without parsing the record; of an instance copied into several files or datasets
-    (a DICOMDIR tree beside the same files) the copy whose dataset ranks first (`rank`), then the lowest path,
-    counts, whatever the order or split of the inputs; a (dataset, path) seen before is a repeat."""
+    """Every line's identity, read without parsing the record, by the processes that fold it next; of an instance
+    copied into several files or datasets (a DICOMDIR tree beside the same files) the copy whose dataset ranks first
+    (`rank`), then the lowest path, counts, whatever the order or split of the inputs; a (dataset, path) seen before
+    is a repeat."""
+    plan = _Plan(_cut(scraped, jobs))
+
+    def identify(share: int, _report: Callable[[int], None]) -> list[_Identities]:
+        return [_identities(scraped[lines.file], lines, rank) for lines in plan.shares[share]]
+
+    identified = run_shares(identify, len(plan.shares), lambda _: None, "aggregate")
+    found = [
+        (lines, identities)
+        for share, parts in zip(plan.shares, identified, strict=True)
+        for lines, identities in zip(share, parts, strict=True)
+    ]
     first: dict[int, tuple[tuple, tuple[str, str]]] = {}
-    lines = []  # per input: offsets, (dataset, path) hashes, instance hashes, dataset numbers, what is known
-    names: dict[str, int] = {}
-    for path in scraped:
-        offsets, wheres, instances, datasets, known = array("Q"), array("Q"), array("Q"), array("I"), bytearray()
-        for number, offset, line in record_lines(path):
-            where, instance = _identify(path, number, line)
-            offsets.append(offset)
-            wheres.append(0 if where is None else stable_hash(f"{where[0]}\x00{where[1]}"))
-            instances.append(0 if instance is None else stable_hash(instance))
-            datasets.append(0 if where is None else names.setdefault(where[0], len(names)))
-            known.append(0 if where is None else 1 if instance is None else 2)
-            if where is not None and instance is not None:
-                order = (rank(where[0]), where)
-                if instances[-1] not in first or order < first[instances[-1]]:
-                    first[instances[-1]] = order
-        lines.append((offsets, wheres, instances, datasets, known))
+    lines_before: Counter[int] = Counter()
+    for lines, identities in found:
+        lines.number = 1 + lines_before[lines.file]
+        lines_before[lines.file] += len(identities.known)
+        for instance, order in identities.first.items():
+            if instance not in first or order < first[instance]:
+                first[instance] = order
     counted = {instance: stable_hash(f"{where[0]}\x00{where[1]}") for instance, (_, where) in first.items()}
-    dataset_names = list(names)
-    plan = _Plan([], Counter(), set(), [])
     seen: set[int] = set()
-    for offsets, wheres, instances, datasets, known in lines:
-        kinds = bytearray(len(offsets))
-        for index, where_hash in enumerate(wheres):
-            if not known[index]:
+    for lines, identities in found:
+        names = list(identities.names)
+        lines.kinds = kinds = bytearray(len(identities.known))
+        for index, where_hash in enumerate(identities.wheres):
+            known = identities.known[index]
+            if not known:
                 kinds[index] = BROKEN
             elif where_hash in seen:
                 kinds[index] = REPEATED
             else:
                 seen.add(where_hash)
-                plan.datasets.add(dataset_names[datasets[index]])
-                if known[index] == 1:
+                dataset = names[identities.datasets[index]]
+                plan.datasets.add(dataset)
+                if known == 1:
                     kinds[index] = BROKEN
-                elif counted[instances[index]] != where_hash:
+                elif counted[identities.instances[index]] != where_hash:
                     kinds[index] = COPY
-                    plan.copies[dataset_names[datasets[index]]] += 1
-        plan.kinds.append(kinds)
-    sizes = [path.stat().st_size if path.is_file() else 0 for path in scraped]
-    plan.shares = _shares([offsets for offsets, *_ in lines], sizes, jobs)
+                    plan.copies[dataset] += 1
     return plan
-
-
-def _shares(offsets: list[array], sizes: list[int], jobs: int) -> list[list[_Segment]]:
-    """The lines cut into at most `jobs` runs of about equal bytes, in input order; each run a share of the fold."""
-    records = sum(len(o) for o in offsets)
-    count = max(1, min(jobs, records // RECORDS_PER_SHARE))
-    total = sum(sizes)
-    shares: list[list[_Segment]] = [[] for _ in range(count)]
-    before = 0  # bytes of the inputs before this one
-    for file, (starts, size) in enumerate(zip(offsets, sizes, strict=True)):
-        share, first = None, 0
-        for index, start in enumerate(starts):
-            its = min(count - 1, (before + start) * count // max(total, 1))
-            if its != share:
-                if share is not None:
-                    shares[share].append(_Segment(file, starts[first], start, first + 1))
-                share, first = its, index
-        if share is not None:
-            shares[share].append(_Segment(file, starts[first], size, first + 1))
-        before += size
-    return [share for share in shares if share]
 
 
 @dataclass
@@ -234,11 +273,11 @@ def _fold_share(
             unreported = 0
 
     try:
-        for segment in plan.shares[share]:
-            path, kinds = scraped[segment.file], plan.kinds[segment.file]
-            for number, _, line in record_lines(path, count_bytes, segment.start, segment.end, segment.number):
+        for lines in plan.shares[share]:
+            path = scraped[lines.file]
+            for number, _, line in record_lines(path, count_bytes, lines.start, lines.end, lines.number):
                 record = parse_record(path, number, line)
-                kind = kinds[number - 1]
+                kind = lines.kinds[number - lines.number]
                 if kind == REPEATED:
                     continue
                 try:
@@ -270,7 +309,6 @@ def _fold(
 ) -> _Tally:
     """Fold every record that counts into the collector and the conformance counts, shared out to `jobs`
     forked processes; any number of them gives the same state."""
-    plan = _plan(scraped, rank, jobs)
     total = sum(path.stat().st_size for path in scraped if path.is_file())
     done = 0
 
@@ -284,6 +322,7 @@ def _fold(
         return _fold_share(scraped, plan, number, collector, conformance, report)
 
     with frozen_heap():
+        plan = _plan(scraped, rank, jobs)
         parts = run_shares(share, len(plan.shares), count_bytes, "aggregate")
     errors = [part.error for part in parts if part.error]
     if errors:

@@ -97,15 +97,31 @@ def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> I
         yield parse_record(path, number, line)
 
 
+def size_of_records(path: Path) -> int:
+    """The size of a scraped file, or why it cannot be read."""
+    if path.is_dir():
+        raise DicomrefError(f"{path} is a folder, not a scraped JSON Lines file")
+    if not path.exists():
+        raise DicomrefError(f"{path} not found (run `dicomref scrape` first)")
+    return path.stat().st_size
+
+
+def line_start(path: Path, offset: int) -> int:
+    """The offset of the first line starting at or after `offset`."""
+    if offset == 0:
+        return 0
+    with open(path, "rb") as handle:
+        handle.seek(offset - 1)
+        handle.readline()
+        return handle.tell()
+
+
 def record_lines(
     path: Path, on_bytes: Callable[[int], None] | None = None, start: int = 0, end: int | None = None, number: int = 1
 ) -> Iterator[tuple[int, int, bytes]]:
     """(line number, byte offset, line) of the whole lines from byte `start` (where line `number` begins) to `end`;
     a last line cut short by a killed scrape is left out."""
-    if path.is_dir():
-        raise DicomrefError(f"{path} is a folder, not a scraped JSON Lines file")
-    if not path.exists():
-        raise DicomrefError(f"{path} not found (run `dicomref scrape` first)")
+    size_of_records(path)
     with open(path, "rb") as handle:
         handle.seek(start)
         offset = start
