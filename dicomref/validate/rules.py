@@ -131,6 +131,8 @@ class Rules:
 
 
 def _terms(value_sets: tuple[ValueSet, ...], kind: str) -> Terms:
+    if not value_sets:  # most rows: no list to sort
+        return ()
     by_position: dict[int | None, tuple[str, ...]] = {}
     for value_set in value_sets:
         if value_set.retired:
