@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
@@ -67,8 +68,18 @@ def localised(html: str, targets: dict[str, str], root: str) -> Markup:
     return Markup(_HREF.sub(lambda m: f'href="{root}{targets[m[1]]}"' if m[1] in targets else m[0], html))
 
 
+class _RowsEnvironment(Environment):
+    """The rows handed to templates are dicts: `row.name` reads the key first, sparing the AttributeError the usual
+    attribute-first lookup raises for every field of every row."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def _environment(targets: dict[str, str]) -> Environment:
-    env = Environment(
+    env = _RowsEnvironment(
         loader=PackageLoader("dicomref", "templates"),
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,
