@@ -21,7 +21,7 @@ from pydicom.errors import InvalidDicomError
 
 from dicomref.formats.scraped import ScrapedRecord
 from dicomref.scrape.damage import META_REPEATED, find_damage, true_file_meta
-from dicomref.scrape.discovery import ProbeError, probe_series_uid
+from dicomref.scrape.discovery import ProbeError, SeriesProbe, probe_series_uid
 from dicomref.scrape.extract import DEFER_BYTES, ExtractOptions, extract_elements
 from dicomref.scrape.sources import Candidate, Opener
 from dicomref.scrape.workers import TimeLimitExceeded, file_deadline
@@ -101,11 +101,12 @@ def reason_for(exc: BaseException) -> str:
 def probe_batch(batch: ProbeBatch) -> list[tuple[str | None, str | None]]:
     """(SeriesInstanceUID, None) for each DICOM file of the batch, (None, reason) for the others."""
     results: list[tuple[str | None, str | None]] = []
+    probe = SeriesProbe()  # the batch's files follow one another in walk order: most are laid out alike
     with Opener(batch.root) as opener, file_deadline(batch.seconds) as deadline:
         for location in batch.locations:
             try:
                 with deadline.file(), opener.open(location) as stream:
-                    result: tuple[str | None, str | None] = (probe_series_uid(stream), None)
+                    result: tuple[str | None, str | None] = (probe.series_uid(stream), None)
             except Exception as exc:  # every failure becomes a row in unreadable.csv
                 result = (None, reason_for(exc))
             results.append(result)
