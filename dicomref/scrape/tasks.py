@@ -139,6 +139,11 @@ def read_series(task: ReadTask) -> ReadResult:
     return result
 
 
+def read_batch(tasks: list[ReadTask]) -> list[ReadResult]:
+    """read_series for a few series in one task: sending a task to a worker costs about as much as reading a file."""
+    return [read_series(task) for task in tasks]
+
+
 def _damage_reason(record: ScrapedRecord) -> str:
     return "damaged: " + "; ".join(record["source"]["damage"])
 
@@ -160,6 +165,18 @@ def probe_files_apart(
         found = run(replace(batch, locations=[location]))
         results.extend([(None, KILLED)] if found is None else found)
     return results
+
+
+def read_batch_apart(
+    tasks: list[ReadTask], run: Callable[[list[ReadTask]], list[ReadResult] | None]
+) -> list[ReadResult]:
+    """read_batch for a batch whose worker died each time: each series apart, and each of its files apart."""
+
+    def one(task: ReadTask) -> ReadResult | None:
+        found = run([task])
+        return None if found is None else found[0]
+
+    return [read_members_apart(task, one) for task in tasks]
 
 
 def read_members_apart(task: ReadTask, run: Callable[[ReadTask], ReadResult | None]) -> ReadResult:
