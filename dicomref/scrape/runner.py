@@ -18,6 +18,7 @@ from itertools import groupby, islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dicomref.datasets import load_manifest
 from dicomref.errors import DicomrefError
 from dicomref.formats.scraped import Done, RecordWriter, read_done
 from dicomref.formats.unreadable import kept_unreadable, unreadable_path, write_unreadable
@@ -233,6 +234,17 @@ def _chunks(pairs: Iterator[tuple[_Series, ReadTask]], size: int) -> Iterator[li
 def _walk(inputs: list[ScrapeInput]) -> Iterator[Candidate | Unreadable]:
     for item in inputs:
         yield from walk(item.name, item.root)
+
+
+def manifest_inputs(manifest: Path) -> list[ScrapeInput]:
+    """The manifest's datasets as scrape inputs; a dataset that is not available here is an error."""
+    entries = load_manifest(manifest)
+    missing = [d for d in entries if d.root is None]
+    if missing:
+        raise DicomrefError(f"dataset {missing[0].name}: {missing[0].missing}")
+    if not entries:
+        raise DicomrefError(f"manifest {manifest} lists no datasets")
+    return [ScrapeInput(d.name, d.root) for d in entries if d.root is not None]
 
 
 def check_inputs(inputs: list[ScrapeInput]) -> None:
