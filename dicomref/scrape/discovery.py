@@ -167,7 +167,7 @@ class SeriesProbe:
     """
 
     def __init__(self) -> None:
-        self._learnt: list[_Layout] = []  # most recently learnt first
+        self._learnt: list[_Layout] = []  # most recently used first
         self._walked: list[list[int]] = []  # header offsets of the last files walked, latest first
 
     def series_uid(self, stream: BinaryIO) -> str | None:
@@ -175,9 +175,11 @@ class SeriesProbe:
         Raises ProbeError("not DICOM" | "empty file" | "truncated in (0008,0060)" | ...)
         when it is not a readable DICOM file."""
         head = _Head(stream.read)
-        for layout in self._learnt:
+        for index, layout in enumerate(self._learnt):
             value = layout.series_value(head.data) if head.want(layout.end) else None
             if value is not None:
+                if index:  # the next file is most likely laid out like this one: try it first
+                    self._learnt.insert(0, self._learnt.pop(index))
                 return _series_uid(value)
         trace = _Trace()
         try:
