@@ -18,7 +18,7 @@ from bench.report import rows
 from bench.walk import corpus_files
 from tests.conftest import REPO, Build
 
-SECTIONS = {"corpus", "scrape", "parallel", "discovery", "scaling", "site", "standard", "cluster", "phases"}
+SECTIONS = {"corpus", "scrape", "parallel", "discovery", "scaling", "site", "standard", "cluster", "validate", "phases"}
 
 
 def _read(path: str) -> pydicom.Dataset:
