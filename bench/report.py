@@ -46,6 +46,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     ]
     if "scrape" in results:
         out += _scrape_rows(results) + _stage_rows(results)
+    if "scrape_phases" in results:
+        out += _phase_rows(results["scrape_phases"])
     out += _cluster_rows(results["cluster"])
     return out + (_validate_rows(results["validate"]) if "validate" in results else [])
 
@@ -242,6 +244,37 @@ def _aggregate_rows(points: list[dict], targets: dict) -> list[tuple[str, str, s
         size = f"{point['records']:,} records, {_mb(point['input_bytes'])}"
         rows.append(("aggregate", size, f"{runs} · {identical}", verdicts if judged else ""))
     return rows
+
+
+def _phase_rows(phases: dict) -> list[tuple[str, str, str, str]]:
+    """Each phase of the largest scaling run per file (or series) and what it adds to the run's wall time."""
+    files, series, workers = phases["files"], phases["series"], phases["workers"]
+
+    def per_file(label: str, key: str) -> tuple[str, str, str, str]:
+        seconds = phases[key] * 1e-6 * files / workers
+        return ("phases", label, f"{phases[key]:.1f} µs/file · {seconds:.2f} s of the run", "")
+
+    extraction = phases["extraction_ms"] * 1e-3 * series / workers
+    return [
+        per_file(f"listing: the walk of all {files:,} files (main process)", "listing_us"),
+        per_file(f"opening: open and close ({phases['sampled_files']:,} consecutive files sampled)", "opening_us"),
+        per_file("reading: the first 8 KiB", "reading_us"),
+        per_file("parsing: the series UID from the bytes read", "parsing_us"),
+        per_file("task bookkeeping: time limit, opener, results", "bookkeeping_us"),
+        (
+            "phases",
+            f"extraction: first file of a series in full ({phases['sampled_series']} of {series:,} sampled)",
+            f"{phases['extraction_ms']:.2f} ms/series · {extraction:.2f} s of the run",
+            "",
+        ),
+        ("phases", "fixed cost: the same run on a one-file archive", f"{phases['fixed_seconds']:.2f} s", ""),
+        (
+            "phases",
+            f"pool overhead: wall minus fixed cost minus the work above over {workers} workers",
+            f"{phases['pool_overhead_seconds']:.2f} s of {phases['pooled_seconds']:.2f} s",
+            "",
+        ),
+    ]
 
 
 def machine_line(results: dict) -> str:

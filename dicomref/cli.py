@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 from typer.core import TyperGroup
 
-from dicomref import __version__
+from dicomref import __version__, forkserver
 from dicomref.errors import DicomrefError
 from dicomref.formats.unreadable import unreadable_path
 from dicomref.urls import KIND_NAMES
@@ -272,8 +272,10 @@ def scrape(
 
     On a Dask cluster: [bold]dicomref scrape /shared/archive --cluster tcp://scheduler:8786[/]
     """
-    from dicomref.pipeline import manifest_inputs
+    if cluster is None and jobs != 1:
+        forkserver.start()  # the workers' imports, in parallel with this process's
     from dicomref.scrape import ExtractOptions, ScrapeOptions
+    from dicomref.scrape.runner import manifest_inputs  # not dicomref.pipeline, which loads every later stage
 
     options = ScrapeOptions(
         extract=ExtractOptions(

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from dicomref.aggregate import AggregateOptions, AggregateProgress, aggregate_to_file
 from dicomref.datasets import load_manifest
-from dicomref.errors import DicomrefError
 from dicomref.formats.aggregate import Aggregate
-from dicomref.scrape import ScrapeInput, ScrapeOptions, ScrapeProgress, ScrapeSummary, scrape
+from dicomref.scrape import ScrapeOptions, ScrapeProgress, ScrapeSummary, scrape
+from dicomref.scrape.runner import manifest_inputs
 from dicomref.search import index_beside
 from dicomref.site import SiteSummary, build_site
 from dicomref.site.build import DEFAULT_BASE_URL, ProgressCallback
@@ -23,17 +23,6 @@ from dicomref.standard import Standard
 
 SCRAPED = "scraped.jsonl"
 AGGREGATE = "aggregate.json"
-
-
-def manifest_inputs(manifest: Path) -> list[ScrapeInput]:
-    """The manifest's datasets as scrape inputs; a dataset that is not available here is an error."""
-    entries = load_manifest(manifest)
-    missing = [d for d in entries if d.root is None]
-    if missing:
-        raise DicomrefError(f"dataset {missing[0].name}: {missing[0].missing}")
-    if not entries:
-        raise DicomrefError(f"manifest {manifest} lists no datasets")
-    return [ScrapeInput(d.name, d.root) for d in entries if d.root is not None]
 
 
 def manifest_options(

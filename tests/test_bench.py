@@ -19,6 +19,7 @@ from bench.walk import corpus_files
 from tests.conftest import REPO, Build
 
 SECTIONS = {"corpus", "scrape", "parallel", "discovery", "scaling", "site", "aggregate", "standard", "cluster"}
+SECTIONS |= {"validate", "phases"}
 
 
 def _read(path: str) -> pydicom.Dataset:

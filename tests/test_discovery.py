@@ -17,7 +17,7 @@ import pydicom
 import pytest
 
 from dicomref.scrape import discovery
-from dicomref.scrape.discovery import ProbeError, probe_series_uid
+from dicomref.scrape.discovery import ProbeError, SeriesProbe, probe_series_uid
 from tests.pydicom_reference import UNREADABLE, pydicom_series_uid
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
@@ -212,3 +212,51 @@ def test_pydicom_fallback_agrees(path: Path, seekable: bool, monkeypatch: pytest
     stream = io.BytesIO(raw) if seekable else _ForwardOnly(raw)
     assert probe_series_uid(stream) == pydicom_series_uid(path)
     assert consulted
+
+
+def _fresh_answer(raw: bytes) -> str | None:
+    try:
+        return probe_series_uid(io.BytesIO(raw))
+    except ProbeError as exc:
+        return f"error: {exc.reason}"
+
+
+def _series_answer(probe: SeriesProbe, raw: bytes) -> str | None:
+    try:
+        return probe.series_uid(io.BytesIO(raw))
+    except ProbeError as exc:
+        return f"error: {exc.reason}"
+
+
+def _with_uid(raw: bytes, old: str, new: str) -> bytes:
+    """The file with its SeriesInstanceUID's text replaced by one of the same length."""
+    assert len(old) == len(new)
+    return raw.replace(old.encode(), new.encode())
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda path: path.name)
+def test_series_probe_agrees_with_a_fresh_walk_on_files_laid_out_alike(path: Path) -> None:
+    """A layout learnt from two files is used only for files the walk would read the same way."""
+    raw = path.read_bytes()
+    uid = pydicom_series_uid(path)
+    assert uid
+    other = uid[:-1] + ("1" if uid[-1] != "1" else "2")
+    copies = [raw, raw, _with_uid(raw, uid, other), raw]
+    for cut in range(0, min(len(raw), 4096), 7):  # every way of ending early, after the layout was learnt
+        copies.append(raw[:cut])
+    for at in range(0, min(len(raw), 2048)):  # every header byte, marker or transfer syntax changed in turn
+        flipped = bytearray(raw)
+        flipped[at] ^= 0x41
+        copies += [bytes(flipped), raw]
+    probe = SeriesProbe()
+    for index, copy in enumerate(copies):
+        assert _series_answer(probe, copy) == _fresh_answer(copy), index
+    assert probe._learnt or path.name == "image_dfl.dcm"  # a deflated dataset's offsets are not the file's
+
+
+def test_series_probe_keeps_the_layouts_of_interleaved_series() -> None:
+    files = [(TEST_FILES / name).read_bytes() for name in ("CT_small.dcm", "MR_small.dcm", "reportsi.dcm")]
+    probe = SeriesProbe()
+    sequence = [raw for _ in range(4) for raw in files]
+    assert [_series_answer(probe, raw) for raw in sequence] == [_fresh_answer(raw) for raw in sequence]
+    assert len(probe._learnt) == 3

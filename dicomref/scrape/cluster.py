@@ -18,7 +18,15 @@ from contextlib import ExitStack
 from typing import Any, TypeVar
 
 from dicomref.errors import DicomrefError
-from dicomref.scrape.tasks import missing_paths, probe_batch, probe_files_apart, read_members_apart, read_series
+from dicomref.scrape.tasks import (
+    missing_paths,
+    probe_batch,
+    probe_files_apart,
+    read_batch,
+    read_batch_apart,
+    read_members_apart,
+    read_series,
+)
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -28,7 +36,11 @@ LOCAL = "local"  # --cluster local: a cluster of --jobs worker processes on this
 INSTALL_HINT = "--cluster needs Dask: pip install 'dicomref[cluster]'"
 WORKER_WAIT_SECONDS = 60.0  # how long a scheduler may take to get its first worker
 # How each task function runs one file per task once a worker died each time it ran the whole task.
-_APART: dict[Callable[..., Any], Callable[..., Any]] = {probe_batch: probe_files_apart, read_series: read_members_apart}
+_APART: dict[Callable[..., Any], Callable[..., Any]] = {
+    probe_batch: probe_files_apart,
+    read_batch: read_batch_apart,
+    read_series: read_members_apart,
+}
 
 
 class ClusterWorkers:

@@ -18,12 +18,13 @@ from itertools import groupby, islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dicomref.datasets import load_manifest
 from dicomref.errors import DicomrefError
 from dicomref.formats.scraped import Done, RecordWriter, read_done
 from dicomref.formats.unreadable import kept_unreadable, unreadable_path, write_unreadable
 from dicomref.scrape.extract import ExtractOptions
 from dicomref.scrape.sources import Candidate, Unreadable, walk
-from dicomref.scrape.tasks import ProbeBatch, ReadResult, ReadTask, probe_batch, read_series
+from dicomref.scrape.tasks import ProbeBatch, ReadResult, ReadTask, probe_batch, read_batch, read_series
 from dicomref.scrape.workers import Workers
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 # Later files of a series tried, in order, when its first file cannot be read in full; when
 # these fail too, the rest of the series is found by walking again and tried one by one.
 SPARES = 3
-PROBE_BATCH = 128  # files per task sent to a worker
+PROBE_BATCH = 1024  # files per discovery task sent to a worker
+READ_BATCH = 8  # series per extraction task
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ class _Run:
         todo = [entry for entry in series.values() if not self.is_done(entry)]
         failed: dict[int, list[tuple[Candidate, str]]] = {}
         tasks = ((entry, self.read_task(entry, entry.members)) for entry in todo)
-        for index, (entry, result) in enumerate(workers.map(read_series, tasks, window=2 * workers.jobs), 1):
+        for index, (entry, result) in enumerate(_read(workers, tasks), 1):
             self.write(writer, result, [])
             if result.record is None and entry.count > len(entry.members):
                 failed[entry.number] = result.failures
@@ -191,9 +193,7 @@ class _Run:
                 rest[number].append(candidate)
         tasks = ((entry, self.read_task(entry, rest[entry.number])) for entry in entries)
         total = done_so_far + len(entries)
-        for index, (entry, result) in enumerate(
-            workers.map(read_series, tasks, window=2 * workers.jobs), done_so_far + 1
-        ):
+        for index, (entry, result) in enumerate(_read(workers, tasks), done_so_far + 1):
             self.write(writer, result, failed[entry.number])
             self.report(ScrapeProgress("extract", index, total, self.summary.series))
 
@@ -217,9 +217,34 @@ class _Run:
         self.summary.series = len(found)
 
 
+def _read(
+    workers: Workers | ClusterWorkers, pairs: Iterator[tuple[_Series, ReadTask]]
+) -> Iterator[tuple[_Series, ReadResult]]:
+    """(series, its result) for every (series, task), in order, READ_BATCH series per task sent to a worker."""
+    batches = (([entry for entry, _ in chunk], [task for _, task in chunk]) for chunk in _chunks(pairs, READ_BATCH))
+    for entries, results in workers.map(read_batch, batches, window=2 * workers.jobs):
+        yield from zip(entries, results, strict=True)
+
+
+def _chunks(pairs: Iterator[tuple[_Series, ReadTask]], size: int) -> Iterator[list[tuple[_Series, ReadTask]]]:
+    while chunk := list(islice(pairs, size)):
+        yield chunk
+
+
 def _walk(inputs: list[ScrapeInput]) -> Iterator[Candidate | Unreadable]:
     for item in inputs:
         yield from walk(item.name, item.root)
+
+
+def manifest_inputs(manifest: Path) -> list[ScrapeInput]:
+    """The manifest's datasets as scrape inputs; a dataset that is not available here is an error."""
+    entries = load_manifest(manifest)
+    missing = [d for d in entries if d.root is None]
+    if missing:
+        raise DicomrefError(f"dataset {missing[0].name}: {missing[0].missing}")
+    if not entries:
+        raise DicomrefError(f"manifest {manifest} lists no datasets")
+    return [ScrapeInput(d.name, d.root) for d in entries if d.root is not None]
 
 
 def check_inputs(inputs: list[ScrapeInput]) -> None:

@@ -21,7 +21,7 @@ from pydicom.errors import InvalidDicomError
 
 from dicomref.formats.scraped import ScrapedRecord
 from dicomref.scrape.damage import META_REPEATED, find_damage, true_file_meta
-from dicomref.scrape.discovery import ProbeError, probe_series_uid
+from dicomref.scrape.discovery import ProbeError, SeriesProbe, probe_series_uid
 from dicomref.scrape.extract import DEFER_BYTES, ExtractOptions, extract_elements
 from dicomref.scrape.sources import Candidate, Opener
 from dicomref.scrape.workers import TimeLimitExceeded, file_deadline
@@ -101,11 +101,12 @@ def reason_for(exc: BaseException) -> str:
 def probe_batch(batch: ProbeBatch) -> list[tuple[str | None, str | None]]:
     """(SeriesInstanceUID, None) for each DICOM file of the batch, (None, reason) for the others."""
     results: list[tuple[str | None, str | None]] = []
+    probe = SeriesProbe()  # the batch's files follow one another in walk order: most are laid out alike
     with Opener(batch.root) as opener, file_deadline(batch.seconds) as deadline:
         for location in batch.locations:
             try:
                 with deadline.file(), opener.open(location) as stream:
-                    result: tuple[str | None, str | None] = (probe_series_uid(stream), None)
+                    result: tuple[str | None, str | None] = (probe.series_uid(stream), None)
             except Exception as exc:  # every failure becomes a row in unreadable.csv
                 result = (None, reason_for(exc))
             results.append(result)
@@ -138,6 +139,11 @@ def read_series(task: ReadTask) -> ReadResult:
     return result
 
 
+def read_batch(tasks: list[ReadTask]) -> list[ReadResult]:
+    """read_series for a few series in one task: sending a task to a worker costs about as much as reading a file."""
+    return [read_series(task) for task in tasks]
+
+
 def _damage_reason(record: ScrapedRecord) -> str:
     return "damaged: " + "; ".join(record["source"]["damage"])
 
@@ -159,6 +165,18 @@ def probe_files_apart(
         found = run(replace(batch, locations=[location]))
         results.extend([(None, KILLED)] if found is None else found)
     return results
+
+
+def read_batch_apart(
+    tasks: list[ReadTask], run: Callable[[list[ReadTask]], list[ReadResult] | None]
+) -> list[ReadResult]:
+    """read_batch for a batch whose worker died each time: each series apart, and each of its files apart."""
+
+    def one(task: ReadTask) -> ReadResult | None:
+        found = run([task])
+        return None if found is None else found[0]
+
+    return [read_members_apart(task, one) for task in tasks]
 
 
 def read_members_apart(task: ReadTask, run: Callable[[ReadTask], ReadResult | None]) -> ReadResult:

@@ -23,13 +23,12 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any, TypeVar
 
+from dicomref import forkserver
 from dicomref.errors import DicomrefError
 
 K = TypeVar("K")
 T = TypeVar("T")
 R = TypeVar("R")
-# Modules every worker needs, imported once by the fork server instead of once per worker.
-_PRELOAD = ["dicomref.scrape.tasks"]
 
 
 class TimeLimitExceeded(Exception):
@@ -175,9 +174,9 @@ class Workers:
 
     def __enter__(self) -> Workers:
         if self.jobs > 1:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(_PRELOAD)
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_exit_with_parent)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=forkserver.context(), initializer=_exit_with_parent
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
