@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -229,3 +230,33 @@ def test_a_deferred_value_past_the_end_of_the_file_is_truncated(validator, tmp_p
 
     (checked,) = check_paths([hostile_files(tmp_path)["huge-length.dcm"]], validator)
     assert checked.report is None and checked.problem == "truncated in (7FE0,0010)"
+
+
+def test_worker_processes_give_the_output_of_one_process(inputs: Path) -> None:
+    """Files shared out to forked workers are reported in walk order, with the same findings and summary."""
+    files = [str(inputs), get_testdata_file("MR_small.dcm"), str(Path(get_testdata_file("CT_small.dcm")).parent)]
+    for options in (["--json"], ["--info"], ["--json", "--first-per-series"]):
+        one = runner.invoke(app, ["validate", *files, *options, "--jobs", "1"])
+        two = runner.invoke(app, ["validate", *files, *options, "--jobs", "2"])
+        assert one.stdout.count("\n") > 50
+        assert (two.exit_code, two.stdout, two.stderr) == (one.exit_code, one.stdout, one.stderr)
+
+
+def _squares(indexes):
+    for index in indexes:
+        if index == 7:
+            raise ValueError("seven")
+        if index == 9:
+            os._exit(3)  # a worker that dies without a word
+        yield index, index * index
+
+
+def test_results_of_worker_processes_come_in_order_and_their_failures_are_raised() -> None:
+    from dicomref.errors import DicomrefError
+    from dicomref.validate.parallel import in_order
+
+    assert list(in_order(_squares, 7, 3)) == [n * n for n in range(7)] == list(in_order(_squares, 7, 1))
+    with pytest.raises(ValueError, match="seven"):
+        list(in_order(_squares, 8, 2))
+    with pytest.raises(DicomrefError, match="ended before its work was done"):
+        list(in_order(lambda indexes: _squares(i for i in indexes if i != 7), 10, 2))

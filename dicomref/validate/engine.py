@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from dicomref import urls
@@ -37,7 +37,9 @@ class Finding:
         return urls.folder_url("attribute", self.tag)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self) | {"path": list(self.path), "page": self.page}
+        # Field by field: dataclasses.asdict copies every value deeply, a tenth of a run printing JSON.
+        fields_ = {f.name: getattr(self, f.name) for f in fields(self)}
+        return fields_ | {"path": list(self.path), "page": self.page}
 
 
 @dataclass
