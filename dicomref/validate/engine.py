@@ -328,6 +328,8 @@ class Validator:
 
     def _elements(self, root: Item, iod_id: str) -> Iterator[Finding]:
         allowed = self.rules.allowed(iod_id)
+        # The items of a multi-frame file repeat most values frame by frame: each is judged once.
+        problems: dict[tuple[str, str, str | None, bool, bool], tuple[str, str] | None] = {}
         for path, key, element in walk(root):
             entry = self.standard.dictionary.get(key)
             if entry is None:
@@ -337,7 +339,10 @@ class Validator:
                 yield Finding("warning", "not-in-iod", key, path, "", "", message)
             if entry.retired:
                 yield Finding("warning", "retired", key, path, "", "", f"{self._name(key)} is retired")
-            problem = self.value_problem(entry, element)
+            judged = (key, element.vr, element.text, element.truncated, element.empty)
+            if judged not in problems:
+                problems[judged] = self.value_problem(entry, element)
+            problem = problems[judged]
             if problem is not None:
                 code, message = problem
                 yield Finding("error", code, key, path, "", "", f"{self._name(key)}{message}")
