@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from dicomref import urls
 from dicomref.cli import app
 from dicomref.scrape.extract import ExtractOptions, extract_elements
-from dicomref.validate.conditions import All, AnyOf, NotEvaluated, compile_condition, from_json
+from dicomref.validate.conditions import All, AnyOf, NotEvaluated, NotRequiredByIod, compile_condition, from_json
 from dicomref.validate.conditions import Test as Check
 from dicomref.validate.engine import Validator
 from dicomref.validate.view import from_dataset, from_record
@@ -74,6 +74,25 @@ def test_prose_is_not_evaluated(text):
     compiled = compile_condition(text)
     assert isinstance(compiled, NotEvaluated)
     assert compiled.text.startswith("Required if")
+
+
+def test_what_the_iod_requires_decides_patient_orientation(standard, validator):
+    """ "Required if image does not require Image Orientation (Patient) and Image Position (Patient) or if image does
+    not require Image Orientation (Slide)": required where the IOD requires neither, at any depth."""
+    text = next(a for a in standard.modules["general-image"].attributes if a.tag == "00200020").description.text
+    condition = compile_condition(text)
+    assert condition == All((NotRequiredByIod(("00200037", "00200032")), NotRequiredByIod(("00480102",))))
+    assert from_json(json.loads(json.dumps(condition.to_json()))) == condition
+    iods = validator.rules.iods
+    assert iods["ct-image"].requires == ("00200032", "00200037")  # the Image Plane Module
+    assert iods["segmentation"].requires == ("00200032", "00200037")  # the Plane Orientation and Position groups
+    assert "00480102" in iods["vl-whole-slide-microscopy-image"].requires
+    assert iods["secondary-capture-image"].requires == ()  # its Image Plane Module is user optional
+    for name, required in (("CT_small.dcm", False), ("SC_rgb.dcm", True)):
+        dataset = pydicom.dcmread(get_testdata_file(name))
+        dataset.pop(0x00200020, None)
+        errors = _errors(validator.check(from_dataset(dataset, standard.dictionary.key_for)))
+        assert (("missing", "00200020", ()) in errors) is required, name
 
 
 def test_compiled_rules_are_plain_json(validator):

@@ -9,7 +9,7 @@ from typing import Any
 from dicomref import urls
 from dicomref.standard import Standard
 from dicomref.standard.dictionary import DictEntry, display_tag
-from dicomref.validate.conditions import All, AnyOf, Condition, NotEvaluated, Test
+from dicomref.validate.conditions import All, AnyOf, Condition, NotEvaluated, NotRequiredByIod, Test
 from dicomref.validate.rules import IodModuleRule, IodRule, ModuleRule, RowRule, Rules, Terms, compile_rules
 from dicomref.validate.view import Element, Item, walk
 
@@ -76,6 +76,7 @@ class Scope:
 
     items: tuple[Item, ...]
     tags: tuple[str, ...] = ()  # the concrete tags of the sequences around the item, outermost first
+    iod_requires: tuple[str, ...] = ()  # IodRule.requires of the file's IOD
 
     def find(self, key: str) -> tuple[Element | None, bool]:
         """The element a condition names, looked up from the innermost item outwards; and whether its
@@ -90,6 +91,8 @@ def evaluate(condition: Condition, scope: Scope) -> bool | None:
     """True, False, or None when it cannot be told (not compiled, or an attribute whose presence is unknown)."""
     if isinstance(condition, NotEvaluated):
         return None
+    if isinstance(condition, NotRequiredByIod):
+        return not all(tag in scope.iod_requires for tag in condition.tags)
     if isinstance(condition, (All, AnyOf)):
         results = [evaluate(term, scope) for term in condition.terms]
         if isinstance(condition, All):
@@ -199,11 +202,12 @@ class Validator:
 
     def applied_modules(self, root: Item, iod_id: str) -> Iterator[tuple[IodModuleRule, str]]:
         """The modules checked and why: mandatory, a condition that holds, or present (C and U modules)."""
+        top_level = Scope((root,), (), self.rules.iods[iod_id].requires)
         for plan in self._plan(iod_id):
             usage = plan.usage
             if usage.usage == "M":
                 yield usage, "mandatory"
-            elif usage.condition is not None and evaluate(usage.condition, Scope((root,))) is True:
+            elif usage.condition is not None and evaluate(usage.condition, top_level) is True:
                 yield usage, "condition"
             elif any(tag in root.elements for tag in plan.presence_tags):
                 yield usage, "present"
@@ -238,13 +242,14 @@ class Validator:
         of the file and the values of value_keys(); `required` receives what the rows required."""
         scopes: dict[tuple[str, ...], list[Scope]] = {}
         applied = {usage.module_id for usage, _why in self.applied_modules(root, iod_id)}
+        iod_requires = self.rules.iods[iod_id].requires
         for plan in self._plan(iod_id):
             if plan.usage.module_id not in applied:
                 continue
             for path, rows in plan.runs:
                 found = scopes.get(path)
                 if found is None:
-                    found = scopes[path] = list(_scopes(root, path))
+                    found = scopes[path] = list(_scopes(root, path, iod_requires))
                 for row in rows:
                     for scope in found:
                         yield from self._row(row, plan.name, scope, required)
@@ -418,7 +423,7 @@ def _vm_fits(vm: str, count: int) -> bool:
     return minimum <= count <= int(high)
 
 
-def _scopes(root: Item, path: tuple[str, ...]) -> Iterator[Scope]:
+def _scopes(root: Item, path: tuple[str, ...], iod_requires: tuple[str, ...]) -> Iterator[Scope]:
     """Every item at the end of a sequence path, with the items around it."""
     scopes: list[tuple[tuple[Item, ...], tuple[str, ...]]] = [((root,), ())]
     for sequence_key in path:
@@ -431,7 +436,7 @@ def _scopes(root: Item, path: tuple[str, ...]) -> Iterator[Scope]:
                 deeper.append(((child, *items), (*tags, element.tag)))
         scopes = deeper
     for items, tags in scopes:
-        yield Scope(items, tags)
+        yield Scope(items, tags, iod_requires)
 
 
 def _text(root: Item, key: str) -> str:
