@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.sharedctypes import Synchronized
@@ -83,6 +84,7 @@ def _claimed(counter: Synchronized[int], count: int) -> Iterator[int]:
 def _worker(
     work: Work[Any], count: int, counter: Synchronized[int], pipe: multiprocessing.connection.Connection
 ) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt is the parent's to handle: it ends the workers
     try:
         for found in work(_claimed(counter, count)):
             pipe.send(("result", found))
