@@ -14,8 +14,8 @@ DATASETS = ("pydicom-test-files", "pydicom-charset-files", "pydicom-data", "deid
 
 
 def measure_validate(manifest: Path, corpora: Path, repo: Path) -> dict:
-    """Files per second of one `dicomref validate --json` over every file (start-up and model load included) and
-    of dciodvfy started once per file, one after another."""
+    """Files per second of one `dicomref validate --json` over every file (start-up and model load included; its
+    worker processes one per core, the default) and of dciodvfy started once per file, one after another."""
     files = corpus_files(manifest, DATASETS, corpora)
     started = time.perf_counter()
     run = subprocess.run(

@@ -801,6 +801,9 @@ def validate(
     info: Annotated[
         bool, typer.Option(help="Also print the conditions that could not be evaluated (always in --json).")
     ] = False,
+    jobs: Annotated[
+        int, typer.Option(help="Worker processes (0: one per core); the output is the same for any number.", min=0)
+    ] = 0,
 ) -> None:
     """Check files against the standard: Type 1 and 2 attributes, 1C and 2C by their conditions (inside sequence
     items too), enumerated values and defined terms, VR and VM, attributes not in the IOD, retired attributes and
@@ -815,9 +818,10 @@ def validate(
     Machine-readable: [bold]dicomref validate ~/pacs-export --json > findings.jsonl[/]
     """
     from dicomref.validate.engine import Validator
-    from dicomref.validate.files import check_paths
+    from dicomref.validate.files import check_paths, collection_paused
 
-    validator = Validator(_load_standard(None))
+    with collection_paused():
+        validator = Validator(_load_standard(None))
     totals = {"checked": 0, "not checked": 0, "error": 0, "warning": 0, "info": 0}
     progress = Progress(
         TextColumn("[bold]Checking files"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -834,7 +838,7 @@ def validate(
         progress.update(task, completed=done, total=total)
 
     try:
-        for checked in check_paths(paths, validator, first_per_series, on_file=report):
+        for checked in check_paths(paths, validator, first_per_series, report, jobs or os.cpu_count() or 1):
             _print_checked(checked, json_lines, info, totals, progress.console if started else None)
     finally:
         if started:

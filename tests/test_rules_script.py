@@ -44,7 +44,7 @@ def test_the_script_holds_the_compiled_rules(standard) -> None:
     assert _unpacked_modules(document) == rules["modules"]
     index = [m[0] for m in document["m"]]
     for iod_id, iod in rules["iods"].items():
-        name, usages, overrides = document["i"][iod_id]
+        name, usages, overrides, requires = document["i"][iod_id]
         assert name == iod["name"]
         for (module, usage, condition), wanted in zip(usages, iod["modules"], strict=True):
             # A module without rules (-1) is passed over by both engines.
@@ -53,6 +53,7 @@ def test_the_script_holds_the_compiled_rules(standard) -> None:
             assert usage == wanted["usage"]
             assert (document["c"][condition] if condition >= 0 else None) == wanted["condition"]
         assert [[tag, document["p"][path], module, type_] for tag, path, module, type_ in overrides] == iod["overrides"]
+        assert requires == iod["requires"]
     assert document["s"] == rules["sop_classes"]
     assert len(document["d"]) == len(standard.dictionary)
     assert document["u"] == {"1.2.840.10008.1.2": "Implicit VR Little Endian"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from dicomref import urls
 from dicomref.cli import app
 from dicomref.scrape.extract import ExtractOptions, extract_elements
-from dicomref.validate.conditions import All, AnyOf, NotEvaluated, compile_condition, from_json
+from dicomref.validate.conditions import All, AnyOf, NotEvaluated, NotRequiredByIod, compile_condition, from_json
 from dicomref.validate.conditions import Test as Check
 from dicomref.validate.engine import Validator
 from dicomref.validate.view import from_dataset, from_record
@@ -73,6 +74,25 @@ def test_prose_is_not_evaluated(text):
     compiled = compile_condition(text)
     assert isinstance(compiled, NotEvaluated)
     assert compiled.text.startswith("Required if")
+
+
+def test_what_the_iod_requires_decides_patient_orientation(standard, validator):
+    """ "Required if image does not require Image Orientation (Patient) and Image Position (Patient) or if image does
+    not require Image Orientation (Slide)": required where the IOD requires neither, at any depth."""
+    text = next(a for a in standard.modules["general-image"].attributes if a.tag == "00200020").description.text
+    condition = compile_condition(text)
+    assert condition == All((NotRequiredByIod(("00200037", "00200032")), NotRequiredByIod(("00480102",))))
+    assert from_json(json.loads(json.dumps(condition.to_json()))) == condition
+    iods = validator.rules.iods
+    assert iods["ct-image"].requires == ("00200032", "00200037")  # the Image Plane Module
+    assert iods["segmentation"].requires == ("00200032", "00200037")  # the Plane Orientation and Position groups
+    assert "00480102" in iods["vl-whole-slide-microscopy-image"].requires
+    assert iods["secondary-capture-image"].requires == ()  # its Image Plane Module is user optional
+    for name, required in (("CT_small.dcm", False), ("SC_rgb.dcm", True)):
+        dataset = pydicom.dcmread(get_testdata_file(name))
+        dataset.pop(0x00200020, None)
+        errors = _errors(validator.check(from_dataset(dataset, standard.dictionary.key_for)))
+        assert (("missing", "00200020", ()) in errors) is required, name
 
 
 def test_compiled_rules_are_plain_json(validator):
@@ -229,3 +249,33 @@ def test_a_deferred_value_past_the_end_of_the_file_is_truncated(validator, tmp_p
 
     (checked,) = check_paths([hostile_files(tmp_path)["huge-length.dcm"]], validator)
     assert checked.report is None and checked.problem == "truncated in (7FE0,0010)"
+
+
+def test_worker_processes_give_the_output_of_one_process(inputs: Path) -> None:
+    """Files shared out to forked workers are reported in walk order, with the same findings and summary."""
+    files = [str(inputs), get_testdata_file("MR_small.dcm"), str(Path(get_testdata_file("CT_small.dcm")).parent)]
+    for options in (["--json"], ["--info"], ["--json", "--first-per-series"]):
+        one = runner.invoke(app, ["validate", *files, *options, "--jobs", "1"])
+        two = runner.invoke(app, ["validate", *files, *options, "--jobs", "2"])
+        assert one.stdout.count("\n") > 50
+        assert (two.exit_code, two.stdout, two.stderr) == (one.exit_code, one.stdout, one.stderr)
+
+
+def _squares(indexes):
+    for index in indexes:
+        if index == 7:
+            raise ValueError("seven")
+        if index == 9:
+            os._exit(3)  # a worker that dies without a word
+        yield index, index * index
+
+
+def test_results_of_worker_processes_come_in_order_and_their_failures_are_raised() -> None:
+    from dicomref.errors import DicomrefError
+    from dicomref.validate.parallel import in_order
+
+    assert list(in_order(_squares, 7, 3)) == [n * n for n in range(7)] == list(in_order(_squares, 7, 1))
+    with pytest.raises(ValueError, match="seven"):
+        list(in_order(_squares, 8, 2))
+    with pytest.raises(DicomrefError, match="ended before its work was done"):
+        list(in_order(lambda indexes: _squares(i for i in indexes if i != 7), 10, 2))

@@ -23,5 +23,6 @@ def test_missing_and_empty_attributes_agree_with_dciodvfy(standard) -> None:
     assert agreement.files >= 100
     assert agreement.recall(False) >= 0.95 and agreement.precision(False) >= 0.95
     # The aim for conditions is 60% and 85%; Laterality's condition ("the body part examined is a paired
-    # structure", prose) alone keeps recall below it: docs/validate.md lists the differences.
-    assert agreement.recall(True) >= 0.35 and agreement.precision(True) >= 0.85
+    # structure", which files without Body Part Examined do not tell) alone keeps recall below it:
+    # docs/validate.md lists the differences.
+    assert agreement.recall(True) >= 0.45 and agreement.precision(True) >= 0.85

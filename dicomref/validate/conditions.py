@@ -3,9 +3,9 @@
 A compiled condition is plain data (dataclasses that serialise to JSON), so the same rules can
 be evaluated here and, in the browser, by a script. Only the common forms are compiled: tests
 on attributes named with their tag (present, absent, has a value, equals, differs from, numeric
-comparisons, "includes"), joined with and/or. Anything else (prose about the acquisition, a
-reference to another section) stays `NotEvaluated` with its text: the engine reports it as
-not evaluated, never as an error.
+comparisons, "includes"), joined with and/or, and what the file's IOD requires ("image does not
+require ..."). Anything else (prose about the acquisition, a reference to another section) stays
+`NotEvaluated` with its text: the engine reports it as not evaluated, never as an error.
 """
 
 from __future__ import annotations
@@ -61,6 +61,17 @@ class AnyOf:
 
 
 @dataclass(frozen=True)
+class NotRequiredByIod:
+    """ "image does not require A (gggg,eeee) and B (gggg,eeee)": holds unless the mandatory modules of the file's
+    IOD require all of them (Type 1 or 2 at the top level, the IOD's overrides applied)."""
+
+    tags: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": "not-required-by-iod", "tags": list(self.tags)}
+
+
+@dataclass(frozen=True)
 class NotEvaluated:
     text: str
 
@@ -68,7 +79,7 @@ class NotEvaluated:
         return {"op": "not-evaluated", "text": self.text}
 
 
-Condition = Test | All | AnyOf | NotEvaluated
+Condition = Test | All | AnyOf | NotRequiredByIod | NotEvaluated
 
 
 def condition_clause(description: str) -> str:
@@ -107,7 +118,7 @@ def compile_condition(text: str) -> Condition:
     clause = condition_clause(text) if _START.search(text) else text.strip()
     body = _sop_classes(_START.sub("", clause, count=1).strip())
     try:
-        compiled = _compile(body) if body else None
+        compiled = (_not_required(body) or _compile(body)) if body else None
     except _Unsupported:
         compiled = None
     return compiled if compiled is not None else NotEvaluated(clause or _requirement(text))
@@ -123,6 +134,30 @@ def _requirement(text: str) -> str:
 
 class _Unsupported(Exception):
     """A part of the text is not one of the forms compiled."""
+
+
+# Patient Orientation (0020,0020): "image does not require Image Orientation (Patient) (0020,0037) and Image
+# Position (Patient) (0020,0032) or if image does not require Image Orientation (Slide) (0048,0102)".
+_NOT_REQUIRED = re.compile(r"^image does not require (.+?)(?:,?\s+or if image does not require (.+))?$")
+_ONLY_NAMES = re.compile(r"^(?:\s*(?:and\s+)?" + _NAME + r"\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))+\s*$")
+
+
+def _not_required(body: str) -> Condition | None:
+    """What the IOD requires, as conditions on Patient Orientation state it. The clauses name the two ways an
+    image's orientation is otherwise required (by the patient, by the slide); the row is required when the IOD
+    requires neither. Read as a literal "or", every image not of a slide would need it, those whose Image Plane
+    Module gives their orientation included."""
+    match = _NOT_REQUIRED.match(body)
+    if match is None:
+        return None
+    clauses = [clause for clause in match.groups() if clause]
+    if not all(_ONLY_NAMES.match(clause) for clause in clauses):
+        return None
+    terms = tuple(
+        NotRequiredByIod(tuple((m.group(1) + m.group(2)).upper() for m in _REFERENCE.finditer(clause)))
+        for clause in clauses
+    )
+    return terms[0] if len(terms) == 1 else All(terms)
 
 
 def _compile(body: str) -> Condition:
@@ -288,4 +323,6 @@ def from_json(data: dict[str, Any]) -> Condition:
         return AnyOf(tuple(from_json(t) for t in data["terms"]))
     if op == "not-evaluated":
         return NotEvaluated(data["text"])
+    if op == "not-required-by-iod":
+        return NotRequiredByIod(tuple(data["tags"]))
     return Test(op, data["tag"], tuple(data["values"]), data["position"])

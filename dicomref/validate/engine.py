@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from dicomref import urls
 from dicomref.standard import Standard
 from dicomref.standard.dictionary import DictEntry, display_tag
-from dicomref.validate.conditions import All, AnyOf, Condition, NotEvaluated, Test
+from dicomref.validate.conditions import All, AnyOf, Condition, NotEvaluated, NotRequiredByIod, Test
 from dicomref.validate.rules import IodModuleRule, IodRule, ModuleRule, RowRule, Rules, Terms, compile_rules
 from dicomref.validate.view import Element, Item, walk
 
@@ -37,7 +37,9 @@ class Finding:
         return urls.folder_url("attribute", self.tag)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self) | {"path": list(self.path), "page": self.page}
+        # Field by field: dataclasses.asdict copies every value deeply, a tenth of a run printing JSON.
+        fields_ = {f.name: getattr(self, f.name) for f in fields(self)}
+        return fields_ | {"path": list(self.path), "page": self.page}
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Scope:
 
     items: tuple[Item, ...]
     tags: tuple[str, ...] = ()  # the concrete tags of the sequences around the item, outermost first
+    iod_requires: tuple[str, ...] = ()  # IodRule.requires of the file's IOD
 
     def find(self, key: str) -> tuple[Element | None, bool]:
         """The element a condition names, looked up from the innermost item outwards; and whether its
@@ -88,6 +91,8 @@ def evaluate(condition: Condition, scope: Scope) -> bool | None:
     """True, False, or None when it cannot be told (not compiled, or an attribute whose presence is unknown)."""
     if isinstance(condition, NotEvaluated):
         return None
+    if isinstance(condition, NotRequiredByIod):
+        return not all(tag in scope.iod_requires for tag in condition.tags)
     if isinstance(condition, (All, AnyOf)):
         results = [evaluate(term, scope) for term in condition.terms]
         if isinstance(condition, All):
@@ -197,11 +202,12 @@ class Validator:
 
     def applied_modules(self, root: Item, iod_id: str) -> Iterator[tuple[IodModuleRule, str]]:
         """The modules checked and why: mandatory, a condition that holds, or present (C and U modules)."""
+        top_level = Scope((root,), (), self.rules.iods[iod_id].requires)
         for plan in self._plan(iod_id):
             usage = plan.usage
             if usage.usage == "M":
                 yield usage, "mandatory"
-            elif usage.condition is not None and evaluate(usage.condition, Scope((root,))) is True:
+            elif usage.condition is not None and evaluate(usage.condition, top_level) is True:
                 yield usage, "condition"
             elif any(tag in root.elements for tag in plan.presence_tags):
                 yield usage, "present"
@@ -236,13 +242,14 @@ class Validator:
         of the file and the values of value_keys(); `required` receives what the rows required."""
         scopes: dict[tuple[str, ...], list[Scope]] = {}
         applied = {usage.module_id for usage, _why in self.applied_modules(root, iod_id)}
+        iod_requires = self.rules.iods[iod_id].requires
         for plan in self._plan(iod_id):
             if plan.usage.module_id not in applied:
                 continue
             for path, rows in plan.runs:
                 found = scopes.get(path)
                 if found is None:
-                    found = scopes[path] = list(_scopes(root, path))
+                    found = scopes[path] = list(_scopes(root, path, iod_requires))
                 for row in rows:
                     for scope in found:
                         yield from self._row(row, plan.name, scope, required)
@@ -326,6 +333,8 @@ class Validator:
 
     def _elements(self, root: Item, iod_id: str) -> Iterator[Finding]:
         allowed = self.rules.allowed(iod_id)
+        # The items of a multi-frame file repeat most values frame by frame: each is judged once.
+        problems: dict[tuple[str, str, str | None, bool, bool], tuple[str, str] | None] = {}
         for path, key, element in walk(root):
             entry = self.standard.dictionary.get(key)
             if entry is None:
@@ -335,7 +344,10 @@ class Validator:
                 yield Finding("warning", "not-in-iod", key, path, "", "", message)
             if entry.retired:
                 yield Finding("warning", "retired", key, path, "", "", f"{self._name(key)} is retired")
-            problem = self.value_problem(entry, element)
+            judged = (key, element.vr, element.text, element.truncated, element.empty)
+            if judged not in problems:
+                problems[judged] = self.value_problem(entry, element)
+            problem = problems[judged]
             if problem is not None:
                 code, message = problem
                 yield Finding("error", code, key, path, "", "", f"{self._name(key)}{message}")
@@ -411,7 +423,7 @@ def _vm_fits(vm: str, count: int) -> bool:
     return minimum <= count <= int(high)
 
 
-def _scopes(root: Item, path: tuple[str, ...]) -> Iterator[Scope]:
+def _scopes(root: Item, path: tuple[str, ...], iod_requires: tuple[str, ...]) -> Iterator[Scope]:
     """Every item at the end of a sequence path, with the items around it."""
     scopes: list[tuple[tuple[Item, ...], tuple[str, ...]]] = [((root,), ())]
     for sequence_key in path:
@@ -424,7 +436,7 @@ def _scopes(root: Item, path: tuple[str, ...]) -> Iterator[Scope]:
                 deeper.append(((child, *items), (*tags, element.tag)))
         scopes = deeper
     for items, tags in scopes:
-        yield Scope(items, tags)
+        yield Scope(items, tags, iod_requires)
 
 
 def _text(root: Item, key: str) -> str:

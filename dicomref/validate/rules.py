@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from dicomref.standard import Standard
 from dicomref.standard.descriptions import ValueSet
-from dicomref.validate.conditions import Condition, NotEvaluated, compile_condition
+from dicomref.validate.conditions import All, AnyOf, Condition, NotEvaluated, NotRequiredByIod, compile_condition
 
 CONTENT_SEQUENCE = "0040A730"
 # The Shared and the Per-Frame Functional Groups Sequences: a functional group macro's rows apply in one or the
@@ -82,6 +83,8 @@ class IodRule:
     modules: tuple[IodModuleRule, ...]
     # Rows whose Type "shall override the definition in the <name> Module": (tag, path, that module's name, Type).
     overrides: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
+    # Of the attributes conditions ask whether "image ... require[s]" them, those the IOD requires (NotRequiredByIod).
+    requires: tuple[str, ...] = ()
 
     def type_of(self, row: RowRule, module_name: str) -> str:
         for tag, path, overridden, type_ in self.overrides:
@@ -95,6 +98,7 @@ class IodRule:
             "name": self.name,
             "modules": [m.to_json() for m in self.modules],
             "overrides": [[tag, list(path), module, type_] for tag, path, module, type_ in self.overrides],
+            "requires": list(self.requires),
         }
 
 
@@ -176,6 +180,7 @@ def compile_rules(standard: Standard) -> Rules:
         )
         for module in standard.modules.values()
     }
+    asked = frozenset(tag for condition in cache.values() for tag in _asked_of_iod(condition))
     iods: dict[str, IodRule] = {}
     iod_of_sop_class: dict[str, str] = {}
     for iod_id in sorted(standard.iods):
@@ -184,10 +189,32 @@ def compile_rules(standard: Standard) -> Rules:
             IodModuleRule(m.module_id, m.usage, compiled(m.condition) if m.usage == "C" else None) for m in iod.modules
         )
         overrides = tuple(found for m in iod.modules for found in module_overrides.get(m.module_id, ()))
-        iods[iod_id] = IodRule(iod_id, iod.name, usages, overrides)
+        iods[iod_id] = IodRule(iod_id, iod.name, usages, overrides, _required(standard, iod_id, asked))
         for sop in iod.sop_classes:
             iod_of_sop_class.setdefault(sop.uid, iod_id)
     return Rules(iods, modules, iod_of_sop_class)
+
+
+def _asked_of_iod(condition: Condition) -> Iterator[str]:
+    if isinstance(condition, NotRequiredByIod):
+        yield from condition.tags
+    elif isinstance(condition, (All, AnyOf)):
+        for term in condition.terms:
+            yield from _asked_of_iod(term)
+
+
+def _required(standard: Standard, iod_id: str, asked: frozenset[str]) -> tuple[str, ...]:
+    """Of the attributes asked about, those a mandatory module of the IOD lists as Type 1, 1C, 2 or 2C at any depth,
+    its functional groups included: the IOD requires them, at least under a condition. So a row "required if image
+    does not require" them is required only where the IOD never requires them."""
+    found = {
+        attribute.tag
+        for usage in standard.iods[iod_id].modules
+        if usage.usage == "M" and usage.module_id in standard.modules
+        for attribute in standard.modules[usage.module_id].attributes
+        if attribute.tag in asked and attribute.type in {"1", "1C", "2", "2C"}
+    }
+    return tuple(sorted(found))
 
 
 def not_evaluated(condition: Condition | None) -> bool:

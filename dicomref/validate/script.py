@@ -13,7 +13,7 @@ Layout (short keys; `-1` means none):
   t: term lists, each [[position or null, [values]], ...]
   m: modules [id, name, rows], rows one string, each row "tag path type condition enumerated defined" (path,
      condition and term lists by index, a missing one empty, empty fields at the end left off), rows joined by ";"
-  i: IODs {id: [name, [[module, usage, condition], ...], overrides]}
+  i: IODs {id: [name, [[module, usage, condition], ...], overrides, requires]}
      where an override is [tag, path, overridden module's name, Type]
   s: SOP class UID -> IOD id          d: dictionary {key: [keyword, name, VR, VM, retired 0/1]}
   x: repeating groups [[mask, value, key, 1 if the x is in the group], ...]
@@ -128,6 +128,7 @@ def compact_rules(rules: Rules) -> dict[str, Any]:
             iod.name,
             [[module_index.get(u.module_id, -1), u.usage, condition(u.condition)] for u in iod.modules],
             [[tag, paths.add(path), name, type_] for tag, path, name, type_ in iod.overrides],
+            list(iod.requires),
         ]
         for iod_id, iod in sorted(rules.iods.items())
     }

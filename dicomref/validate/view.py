@@ -8,6 +8,7 @@ recovered from the order of the elements (each item's tags ascend), so its view 
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ KeyFor = Callable[[int], "str | None"]  # a concrete tag's dictionary key ('60xx
 SINGLE_VALUE_VRS = frozenset({"LT", "ST", "UT", "UR"})
 
 
-@dataclass
+@dataclass(slots=True)
 class Element:
     tag: str  # the concrete tag, 8 upper-case hex digits
     vr: str
@@ -40,7 +41,7 @@ class Element:
         return values[:-1] if self.truncated else values
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """A dataset or a sequence item; elements keyed by dictionary key (the first of a repeating group wins)."""
 
@@ -57,6 +58,7 @@ def _key(tag: int, key_for: KeyFor) -> str:
 
 def from_dataset(dataset: Dataset, key_for: KeyFor) -> Item:
     """The view of a file read by pydicom: file meta and dataset in one root item."""
+    key_for = functools.cache(key_for)  # a multi-frame file's items repeat their tags frame by frame
     root = Item()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -133,6 +133,9 @@
   }
   function evaluate(condition, scope) {
     if (condition.op === "not-evaluated") return null;
+    if (condition.op === "not-required-by-iod") {
+      return !condition.tags.every(function (t) { return scope.requires.indexOf(t) >= 0; });
+    }
     if (condition.op === "and" || condition.op === "or") {
       var results = condition.terms.map(function (t) { return evaluate(t, scope); });
       if (condition.op === "and") return results.indexOf(false) >= 0 ? false : results.indexOf(null) >= 0 ? null : true;
@@ -195,7 +198,7 @@
       var module = moduleAt(u[0]);
       if (!module) return;
       if (u[1] === "M") out.push(module);
-      else if (u[2] >= 0 && evaluate(R.c[u[2]], { items: [root] }) === true) out.push(module);
+      else if (u[2] >= 0 && evaluate(R.c[u[2]], { items: [root], requires: iod[3] }) === true) out.push(module);
       else if (Object.keys(module.top).some(function (t) { return !mandatory[t] && root.elements.hasOwnProperty(t); })) {
         out.push(module);
       }
@@ -212,15 +215,15 @@
     }
     return row.type;
   }
-  function scopesOf(root, path) {
-    var scopes = [{ items: [root], tags: [] }];
+  function scopesOf(root, path, requires) {
+    var scopes = [{ items: [root], tags: [], requires: requires }];
     path.forEach(function (key) {
       var deeper = [];
       scopes.forEach(function (s) {
         var element = s.items[0].elements[key];
         if (!element) return;
         (element.items || []).forEach(function (child) {
-          deeper.push({ items: [child].concat(s.items), tags: s.tags.concat([element.tag]) });
+          deeper.push({ items: [child].concat(s.items), tags: s.tags.concat([element.tag]), requires: requires });
         });
       });
       scopes = deeper;
@@ -339,7 +342,7 @@
       var scopes = {};
       module.rows.forEach(function (row) {
         var type = typeOf(iodId, row, module.name), key = row.path.join(" ");
-        if (!scopes.hasOwnProperty(key)) scopes[key] = scopesOf(root, row.path);
+        if (!scopes.hasOwnProperty(key)) scopes[key] = scopesOf(root, row.path, R.i[iodId][3]);
         scopes[key].forEach(function (scope) { rowFindings(row, type, module.name, scope, raw); });
       });
     });
