@@ -135,4 +135,8 @@ def test_quick_bench_reports_every_row(tmp_path: Path, default_build: Build) -> 
         "memory_growth",
         "model_cold_over_cached",
         "series_agree",
+        "site_pages_per_second",
+        "site_identical",
+        "aggregate_records_per_second",
+        "aggregate_identical",
     }
