@@ -30,8 +30,9 @@ Share = Callable[[int, Callable[[Message], None]], Result]
 def frozen_heap() -> Iterator[None]:
     """The objects made so far (the standard, the rules, the templates) left out of garbage collection meanwhile:
     collecting them again and again costs much, and in a forked worker every object a collection touches is
-    copied. What is made meanwhile is mostly freed by reference counting, so collections run less often."""
-    gc.collect()
+    copied. What is made meanwhile is mostly freed by reference counting, so collections run less often. Only the
+    young generations are collected first: a full collection walks every object of the model for little."""
+    gc.collect(1)
     gc.freeze()
     thresholds = gc.get_threshold()
     gc.set_threshold(YOUNG_OBJECTS, *thresholds[1:])

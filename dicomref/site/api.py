@@ -46,7 +46,7 @@ def api_documents(model: SiteModel) -> Iterator[tuple[str, Document]]:
 
 
 def _attribute(model: SiteModel, entry: DictEntry, info: Attribute) -> object:
-    return attribute_document(model.standard, entry, info, model.items)
+    return attribute_document(model.standard, entry, info, model.items, model.placement(entry.tag))
 
 
 def uid_documents(model: SiteModel) -> Iterator[tuple[str, Document]]:

@@ -15,7 +15,7 @@ from dicomref.site.usage import iod_groups, item_tree, place_groups
 from dicomref.site.values import attribute_values
 from dicomref.standard import DictEntry, display_tag
 from dicomref.standard.documents import type_change
-from dicomref.standard.places import Place, iods_reaching, places, why_in_no_table
+from dicomref.standard.places import Place, why_in_no_table
 from dicomref.urls import api_url, attribute_url, group_url, iod_url, module_url, table_url
 
 # The registry of data elements in PS3.6, where every attribute is defined.
@@ -66,7 +66,8 @@ def attribute_pages(model: SiteModel) -> list[PageSource]:
 
 def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
     standard = model.standard
-    found = places(standard, entry.tag)
+    placed = model.placement(entry.tag)
+    found = placed.places
     modules = [p for p in found if p.kind == "module"]
     macros = [p for p in found if p.kind == "macro"]
     info = model.attribute_info(entry.tag)
@@ -96,7 +97,7 @@ def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
         macro_groups=place_groups(standard, entry.tag, macros, model.row_url),
         macro_count=len({p.id for p in macros}),
         in_no_module=why_in_no_table(standard, entry.tag),
-        iods=iod_groups(iods_reaching(standard, found), table_url, iod_url),
+        iods=iod_groups(placed.iods, table_url, iod_url),
         items=item_tree(standard, model.items.items(entry.tag), attribute_url, table_url) if entry.vr == "SQ" else [],
         examples=examples,
         seen_text=_seen_text(info, len(examples)),

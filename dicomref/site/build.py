@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -30,7 +30,7 @@ from dicomref.site.api import Document, api_documents, html_safe_json
 from dicomref.site.credits import Credits
 from dicomref.site.front_pages import not_found_page
 from dicomref.site.linkcheck import LinkReport, check_links
-from dicomref.site.model import SiteModel
+from dicomref.site.model import SiteModel, attribute_entries
 from dicomref.site.page import NAV, PageSource, ready
 from dicomref.site.pages import all_pages
 from dicomref.site.redirects import Redirect, redirects
@@ -42,6 +42,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 _HREF = re.compile(r'href="([^"]*)"')
 # Pages a worker writes between two reports of its progress.
 REPORT_EVERY = 25
+# Consecutive outputs one worker makes: an attribute's page and its API document stay together.
+OUTPUTS_TOGETHER = 16
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,9 @@ def _write_file(path: Path, data: bytes) -> None:
         os.close(descriptor)
 
 
-def _write_share(folder: Path, outputs: list[Output], share: range, report: Callable[[int], None]) -> Written:
+def _write_share(
+    folder: Path, outputs: list[Output], share: Iterable[int], report: Callable[[int], None]
+) -> Written:
     """Make and write the outputs at the indices of `share`; `report` hears of every REPORT_EVERY pages."""
     written = Written()
     made: set[Path] = set()
@@ -186,7 +190,8 @@ def _write_outputs(folder: Path, outputs: list[Output], jobs: int, on_pages: Cal
 
 def _write_shares(folder: Path, outputs: list[Output], jobs: int, count: Callable[[int], None]) -> Written:
     def share(worker: int, report: Callable[[int], None]) -> Written:
-        return _write_share(folder, outputs, range(worker, len(outputs), jobs), report)
+        indices = (index for index in range(len(outputs)) if index // OUTPUTS_TOGETHER % jobs == worker)
+        return _write_share(folder, outputs, indices, report)
 
     written = Written()
     for part in run_shares(share, jobs, count, "site"):
@@ -241,8 +246,11 @@ def _write_everything(
     env = _environment(model.local_targets)
     templates = {name: env.get_template(name) for name in env.list_templates(extensions=["html"])}
     pages = [*all_pages(model), ready(not_found_page(base_url_path(base_url)))]
-    outputs = [_page_output(source, templates, model.standard.release) for source in pages]
-    outputs += [_document_output(path, document) for path, document in api_documents(model)]
+    outputs = _paired(
+        [_page_output(source, templates, model.standard.release) for source in pages],
+        [_document_output(path, document) for path, document in api_documents(model)],
+        {urls.attribute_url(e.tag): urls.api_url("attribute", e.tag) for e in attribute_entries(model.standard)},
+    )
     moved = redirects(model.standard, {source.path for source in pages})
     outputs += [_redirect_output(redirect, templates["redirect.html"], base_url) for redirect in moved]
 
@@ -268,6 +276,19 @@ def _write_everything(
     written = _write_outputs(folder, outputs, jobs, report)
     written.redirects = len(moved)
     return written
+
+
+def _paired(pages: list[Output], documents: list[Output], twins: dict[str, str]) -> list[Output]:
+    """The pages, each attribute's API document right after its page (`twins`: page path to document path), then
+    the other documents: a share making the page makes the document too, from the same data."""
+    unpaired = {document.path: document for document in documents}
+    outputs = []
+    for page in pages:
+        outputs.append(page)
+        twin = unpaired.pop(twins.get(page.path, ""), None)
+        if twin is not None:
+            outputs.append(twin)
+    return outputs + [document for document in documents if document.path in unpaired]
 
 
 def _robots(base_url: str) -> str:

@@ -20,7 +20,7 @@ from dicomref.site.fold import Folded, MacroFinder, fold
 from dicomref.site.page import noun, plural, visible
 from dicomref.site.usage import USAGE_MEANINGS
 from dicomref.standard import DictEntry, Standard, display_tag
-from dicomref.standard.places import ItemIndex, Place
+from dicomref.standard.places import ItemIndex, Place, Placement, placement
 from dicomref.standard.uids import UidRegistry, load_uid_registry
 from dicomref.urls import attribute_url, iod_url, macro_url, module_url, table_url, uid_url
 
@@ -58,11 +58,19 @@ class SiteModel:
     _finder: MacroFinder | None = None
     _items: ItemIndex | None = None
     _group_index: dict[str, int] = field(default_factory=dict)
+    _placements: dict[str, Placement] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for iod in self.standard.iods.values():
             for iod_module in iod.modules:
                 self._usage_in_iod.setdefault((iod.id, iod_module.module_id), iod_module.usage)
+
+    def placement(self, key: str) -> Placement:
+        """Where the attribute is used, found once for its page and its API document."""
+        placed = self._placements.get(key)
+        if placed is None:
+            placed = self._placements[key] = placement(self.standard, key)
+        return placed
 
     def index_in_group(self, key: str) -> int:
         """Where the attribute stands in its group's listing, which may span several pages."""

@@ -10,7 +10,7 @@ from dicomref.standard.dictionary import DictEntry
 from dicomref.standard.documents import type_changes
 from dicomref.standard.lookup import find_entry, parse_tag
 from dicomref.standard.model import Standard
-from dicomref.standard.places import ItemIndex, ItemNode, Place, iods_reaching, places, why_in_no_table
+from dicomref.standard.places import ItemIndex, ItemNode, Place, Placement, placement, why_in_no_table
 from dicomref.standard.value_sets import values_by_position, values_json
 
 
@@ -26,16 +26,24 @@ def describe(standard: Standard, query: str, attributes: dict, items: ItemIndex 
     return {**document, "matched": key if key is not None and key != entry.tag else None}
 
 
-def attribute_document(standard: Standard, entry: DictEntry, info: Mapping[str, Any], items: ItemIndex) -> dict:
+def attribute_document(
+    standard: Standard,
+    entry: DictEntry,
+    info: Mapping[str, Any],
+    items: ItemIndex,
+    placed: Placement | None = None,
+) -> dict:
     """The attribute as `dicomref show --json` prints it and the site's JSON API publishes it.
 
     Dictionary entry; every module and macro listing it with Type, sequence path and sanitised
     description; the IODs reaching it through a module or a functional group macro; for a
     sequence, what its items hold; why no module lists it, when none does; value sets, profile
-    action and examples (info is the attribute's object in aggregate.json, empty when unseen).
+    action and examples (info is the attribute's object in aggregate.json, empty when unseen); `placed` is where
+    it is used, when already found.
     """
     profile = standard.profile_actions.get(entry.tag)
-    found = places(standard, entry.tag)
+    placed = placed or placement(standard, entry.tag)
+    found = placed.places
     return {
         "tag": entry.tag,
         "display": entry.display,
@@ -64,7 +72,7 @@ def attribute_document(standard: Standard, entry: DictEntry, info: Mapping[str, 
                 "name": reach.iod_name,
                 "via": [{"kind": v.kind, "id": v.id, "name": v.name, "usage": v.usage} for v in reach.via],
             }
-            for reach in iods_reaching(standard, found)
+            for reach in placed.iods
         ],
         "items": [_item(standard, node) for node in items.items(entry.tag)] if entry.vr == "SQ" else [],
         "files": info.get("files", 0),

@@ -39,6 +39,19 @@ class Reach:
     via: tuple[Via, ...]
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where an attribute is used: the places listing it, and the IODs those reach."""
+
+    places: list[Place]
+    iods: list[Reach]
+
+
+def placement(standard: Standard, key: str) -> Placement:
+    found = places(standard, key)
+    return Placement(found, iods_reaching(standard, found))
+
+
 @dataclass
 class ItemNode:
     """An attribute of a sequence's items, with where that is so and, for a sequence, its own items."""
