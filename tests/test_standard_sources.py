@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from dicomref.cli import app
 from dicomref.errors import DicomrefError
 from dicomref.standard import load_standard
-from dicomref.standard.cache import CACHE_DIR_VARIABLE, cache_dir, cache_key
+from dicomref.standard.cache import CACHE_DIR_VARIABLE, cache_dir, cache_key, read_cached
 from dicomref.standard.current import packaged_current_dir
 from dicomref.standard.sources import TABLES, find_sources, packaged_standard_dir
 
@@ -144,10 +144,12 @@ def test_a_second_load_comes_from_the_cache_and_matches_the_first(export: Path, 
 def test_a_damaged_cache_is_rebuilt_silently(export: Path, cache: Path) -> None:
     expected = load_standard(export).modules
     (written,) = cache.glob("standard-*.pickle")
+    key = cache_key(find_sources(export))
     for damage in (written.read_bytes()[:1000], b"not a pickle", pickle.dumps({"a": 1})):
         written.write_bytes(damage)
-        assert load_standard(export).modules == expected
-        assert pickle.loads(written.read_bytes()).modules == expected
+        assert read_cached(key) is None  # each damage reads as no cache
+    assert load_standard(export).modules == expected
+    assert pickle.loads(written.read_bytes()).modules == expected
 
 
 def test_a_changed_source_is_not_served_from_a_stale_cache(export: Path, tmp_path: Path, cache: Path) -> None:
