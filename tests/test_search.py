@@ -7,6 +7,7 @@ A result is named by its tag when it is an attribute, else by kind and id: 'iod:
 from __future__ import annotations
 
 import json
+import os
 import threading
 import urllib.error
 import urllib.parse
@@ -313,7 +314,13 @@ def test_filters(index) -> None:
     assert {r.tag for r in search(index, "module:general-ser", limit=None)} >= in_series  # the start of an id
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# 150 inputs in `make test`; `make test-long` tries more (DICOMREF_FUZZ_EXAMPLES).
+@pytest.mark.fuzz
+@settings(
+    max_examples=int(os.environ.get("DICOMREF_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     text=st.text(alphabet=st.characters(exclude_categories=[]), max_size=60)
     | st.from_regex(r"(vr|module|retired|kind):\S{0,8}( [0-9a-fx(),.]{0,12})?", fullmatch=True)
