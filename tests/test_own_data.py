@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -119,7 +120,10 @@ def test_serve_as_written_answers_search_from_the_site_it_serves(followed) -> No
     command = serve.replace("--port 8000", f"--port {port}")
     assert command != serve
     env = {**os.environ, "PATH": f"{DICOMREF.parent}{os.pathsep}{os.environ['PATH']}"}
-    with subprocess.Popen(command, shell=True, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True) as process:
+    # A session of its own, so that stopping it stops the serve process the shell started, not only the shell.
+    with subprocess.Popen(
+        command, shell=True, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
         try:
             line = ""
             while "Serving" not in line:
@@ -130,7 +134,7 @@ def test_serve_as_written_answers_search_from_the_site_it_serves(followed) -> No
                 rows = json.loads(response.read())
             assert [row["tag"] for row in rows] == ["00181016"]  # a make only this site's examples hold
         finally:
-            process.terminate()
+            os.killpg(process.pid, signal.SIGTERM)
 
 
 def test_a_busy_port_is_one_line_before_anything_serves(followed) -> None:
