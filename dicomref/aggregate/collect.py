@@ -165,12 +165,10 @@ class Collector:
         if not publish_all:
             sop_class = shown_uid(sop_class)
         contexts: dict[tuple[str, ...], Context] = {}
-        tags, attributes = self._tags, self.attributes
         for element in record["elements"]:
-            scraped_tag = element["tag"]
-            tag = tags[scraped_tag] if scraped_tag in tags else self._tag(scraped_tag)
+            tag = self._tag(element["tag"])
             if tag is None:
-                self.unknown_tags.add(scraped_tag)
+                self.unknown_tags.add(element["tag"])
                 continue
             key, dictionary_vr = tag
             listed = element.get("path")
@@ -178,9 +176,7 @@ class Collector:
             context = contexts.get(path)
             if context is None:
                 context = contexts[path] = (dataset, modality, sop_class, self._note_sequences(path, number))
-            attribute = attributes.get(key)
-            if attribute is None or attribute.last_record != number:
-                attribute = self._seen(key, number)
+            attribute = self._seen(key, number)
             attribute.paths.add(path)
             attribute.vrs.add(element["vr"])
             bulk = "value" not in element
@@ -198,8 +194,7 @@ class Collector:
             vr = dictionary_vr or element["vr"]
             withheld = None if publish_all else self.policy.withheld(key, vr, raw, context[3])
             if withheld is None:
-                stats = attribute.values.get(raw)
-                self._count(stats or attribute.value_slot(raw), number, context, where, truncated, length)
+                self._count(attribute.value_slot(raw), number, context, where, truncated, length)
             else:
                 problem = self.validator.check(key, vr, raw, truncated, [(sop_class, context[3])]).problem
                 self._count(attribute.redacted_slot(raw, (withheld, problem)), number, context, where, False, 0)

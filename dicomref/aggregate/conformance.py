@@ -141,10 +141,9 @@ class Conformance:
         the value keys), and whether an element belongs to a repeating group."""
         parts: list[tuple] = []
         repeating = False
-        facts_of = self._tags
         for element in record["elements"]:
             tag = element["tag"]
-            facts = facts_of.get(tag) or self._tag(tag)
+            facts = self._tag(tag)
             repeating |= facts[0]
             path = "/".join(element["path"])
             value = element.get("value")

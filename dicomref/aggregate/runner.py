@@ -147,12 +147,17 @@ def _identify(path: Path, line: bytes) -> tuple[tuple[str, str] | None, str | No
     return (identity.dataset, identity.path), instance_key(identity)
 
 
+def _file_hash(where: tuple[str, str]) -> int:
+    """A scraped file, (dataset, path), as 64 bits."""
+    return stable_hash(f"{where[0]}\x00{where[1]}")
+
+
 def _identities(path: Path, lines: _Range, rank: Callable[[str], tuple]) -> _Identities:
     found = _Identities()
-    for _, _, line in record_lines(path, None, lines.start, lines.end):
+    for _, line in record_lines(path, None, lines.start, lines.end):
         where, instance = _identify(path, line)
         instance_hash = 0 if instance is None else stable_hash(instance)
-        found.wheres.append(0 if where is None else stable_hash(f"{where[0]}\x00{where[1]}"))
+        found.wheres.append(0 if where is None else _file_hash(where))
         found.instances.append(instance_hash)
         found.datasets.append(0 if where is None else found.names.setdefault(where[0], len(found.names)))
         found.known.append(0 if where is None else 1 if instance is None else 2)
@@ -187,7 +192,7 @@ def _plan(scraped: list[Path], rank: Callable[[str], tuple], jobs: int) -> _Plan
         for instance, order in identities.first.items():
             if instance not in first or order < first[instance]:
                 first[instance] = order
-    counted = {instance: stable_hash(f"{where[0]}\x00{where[1]}") for instance, (_, where) in first.items()}
+    counted = {instance: _file_hash(where) for instance, (_, where) in first.items()}
     seen: set[int] = set()
     for lines, identities in found:
         names = list(identities.names)
@@ -275,7 +280,7 @@ def _fold_share(
     try:
         for lines in plan.shares[share]:
             path = scraped[lines.file]
-            for number, _, line in record_lines(path, count_bytes, lines.start, lines.end, lines.number):
+            for number, line in record_lines(path, count_bytes, lines.start, lines.end, lines.number):
                 record = parse_record(path, number, line)
                 kind = lines.kinds[number - lines.number]
                 if kind == REPEATED:

@@ -93,7 +93,7 @@ def read_done(out: Path) -> Done:
 
 def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[ScrapedRecord]:
     """Records of one scraped file; a last line cut short by a killed scrape is skipped."""
-    for number, _, line in record_lines(path, on_bytes):
+    for number, line in record_lines(path, on_bytes):
         yield parse_record(path, number, line)
 
 
@@ -118,9 +118,9 @@ def line_start(path: Path, offset: int) -> int:
 
 def record_lines(
     path: Path, on_bytes: Callable[[int], None] | None = None, start: int = 0, end: int | None = None, number: int = 1
-) -> Iterator[tuple[int, int, bytes]]:
-    """(line number, byte offset, line) of the whole lines from byte `start` (where line `number` begins) to `end`;
-    a last line cut short by a killed scrape is left out."""
+) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of the whole lines from byte `start` (where line `number` begins) to `end`; a last line
+    cut short by a killed scrape is left out."""
     size_of_records(path)
     with open(path, "rb") as handle:
         handle.seek(start)
@@ -132,7 +132,7 @@ def record_lines(
                 on_bytes(len(line))
             if not line.endswith(b"\n"):
                 return
-            yield number, offset, line
+            yield number, line
             number += 1
             offset += len(line)
 
