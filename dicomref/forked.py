@@ -1,4 +1,6 @@
-"""Work shared out to forked processes: each takes one share, tells its progress, and sends back its result.
+"""Work shared out to forked processes: each takes one share, tells its progress, and sends back its result
+(run_shares); or each claims the next index from a shared counter, so one slow item holds up no other, and the
+results come back in index order, as a serial run gives them (in_order).
 
 Forked workers see the parent's objects as they are (the loaded standard, compiled rules and templates), so
 nothing large is pickled on the way in; only progress messages and each share's result come back. A worker's
@@ -10,10 +12,12 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import multiprocessing.connection
+import signal
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from multiprocessing.sharedctypes import Synchronized
+from typing import Any, TypeVar
 
 from dicomref.errors import DicomrefError
 
@@ -22,6 +26,8 @@ Message = TypeVar("Message")
 # Objects made since the last collection that start one (Python's default is 700): pages and records make and free
 # hundreds of thousands of small objects, nearly all freed by reference counting.
 YOUNG_OBJECTS = 100_000
+# Work over the indexes it is given, in turn, yielding each index with its result (see in_order).
+Work = Callable[[Iterable[int]], Iterator[tuple[int, Result]]]
 # One share's work: its number and a way to tell the parent of progress; its result goes back to the parent.
 Share = Callable[[int, Callable[[Message], None]], Result]
 
@@ -89,9 +95,85 @@ def run_shares(
 def _worker(work: Share, share: int, pipe: multiprocessing.connection.Connection) -> None:
     try:
         pipe.send(("done", work(share, lambda message: pipe.send(("progress", message)))))
-    except BaseException as exc:  # raised again by the parent
-        exc.add_note("in a worker process:\n" + "".join(traceback.format_exception(exc)))
+    except BaseException as exc:
+        _send_failure(pipe, exc)
+
+
+def _send_failure(pipe: multiprocessing.connection.Connection, exc: BaseException) -> None:
+    """A worker's exception, to be raised again by the parent as the same work in one process would raise it."""
+    exc.add_note("in a worker process:\n" + "".join(traceback.format_exception(exc)))
+    try:
+        pipe.send(("error", exc))
+    except Exception:  # an exception that does not pickle
+        pipe.send(("error", DicomrefError(f"a worker process failed: {type(exc).__name__}: {exc}")))
+
+
+def in_order(work: Work[Result], count: int, jobs: int) -> Iterator[Result]:
+    """The results of `work` over range(count), from `jobs` forked processes (in this process when jobs is 1)."""
+    if jobs <= 1 or count <= 1:
+        for _index, result in work(range(count)):
+            yield result
+        return
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("q", 0)  # the next index to claim
+    pipes: list[multiprocessing.connection.Connection] = []
+    workers = []
+    try:
+        for _ in range(min(jobs, count)):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_claiming_worker, args=(work, count, counter, sender), daemon=True)
+            process.start()
+            sender.close()
+            pipes.append(receiver)
+            workers.append(process)
+        early: dict[int, Result] = {}
+        for index in range(count):
+            while index not in early:
+                _receive(pipes, early)
+            yield early.pop(index)
+    finally:
+        for process in workers:
+            if process.is_alive():
+                process.kill()
+            process.join()
+
+
+def _receive(pipes: list[multiprocessing.connection.Connection], early: dict[int, Any]) -> None:
+    """The messages ready on any pipe: results kept by index, a worker's end or its exception."""
+    if not pipes:
+        raise DicomrefError("the worker processes ended with work left")
+    for ready in multiprocessing.connection.wait(pipes):
+        assert isinstance(ready, multiprocessing.connection.Connection)
         try:
-            pipe.send(("error", exc))
-        except Exception:  # an exception that does not pickle
-            pipe.send(("error", DicomrefError(f"a worker process failed: {type(exc).__name__}: {exc}")))
+            kind, value = ready.recv()
+        except EOFError:
+            raise DicomrefError("a worker process ended before its work was done") from None
+        if kind == "result":
+            index, result = value
+            early[index] = result
+        elif kind == "done":
+            pipes.remove(ready)
+        else:
+            raise value
+
+
+def _claimed(counter: Synchronized[int], count: int) -> Iterator[int]:
+    while True:
+        with counter.get_lock():
+            index = counter.value
+            counter.value += 1
+        if index >= count:
+            return
+        yield index
+
+
+def _claiming_worker(
+    work: Work[Any], count: int, counter: Synchronized[int], pipe: multiprocessing.connection.Connection
+) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt is the parent's to handle: it ends the workers
+    try:
+        for found in work(_claimed(counter, count)):
+            pipe.send(("result", found))
+        pipe.send(("done", None))
+    except BaseException as exc:
+        _send_failure(pipe, exc)

@@ -272,7 +272,7 @@ def _squares(indexes):
 
 def test_results_of_worker_processes_come_in_order_and_their_failures_are_raised() -> None:
     from dicomref.errors import DicomrefError
-    from dicomref.validate.parallel import in_order
+    from dicomref.forked import in_order
 
     assert list(in_order(_squares, 7, 3)) == [n * n for n in range(7)] == list(in_order(_squares, 7, 1))
     with pytest.raises(ValueError, match="seven"):

@@ -18,12 +18,12 @@ from pydicom.dataelem import RawDataElement
 from pydicom.filereader import _read_file_meta_info, read_preamble
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 
+from dicomref.forked import in_order
 from dicomref.scrape.discovery import probe_series_uid
 from dicomref.scrape.extract import DEFER_BYTES
 from dicomref.scrape.sources import Candidate, Opener, Unreadable, printable_path, walk
 from dicomref.scrape.tasks import Truncated, _check_dicom, reason_for
 from dicomref.validate.engine import Report, Validator
-from dicomref.validate.parallel import in_order
 from dicomref.validate.view import from_dataset
 
 _NO_DELIMITER = "End of file reached before delimiter"
