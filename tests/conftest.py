@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import shutil
@@ -18,6 +19,7 @@ from dicomref.aggregate import AggregateOptions, aggregate_to_file
 from dicomref.datasets import load_manifest
 from dicomref.formats.unreadable import FILENAME as UNREADABLE_CSV
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
+from dicomref.search import index_beside
 from dicomref.site import build_site
 from dicomref.standard import Standard, load_standard
 
@@ -63,8 +65,25 @@ def run_pipeline(
 
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory, standard: Standard) -> Build:
-    """The site built from the embedded default datasets as `dicomref build` builds it, once per test session."""
-    return run_pipeline(manifest_inputs(), tmp_path_factory.mktemp("default-build"), standard, manifest_options())
+    """The site built from the embedded default datasets as `dicomref build` builds it, once per test run.
+
+    The test processes of one run (pytest-xdist) share it: the first to need it builds it, with the search
+    index `dicomref search` keeps beside the aggregate, while the others wait on the lock; all only read it.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each process's own
+    folder = shared / "default-build"
+    built = shared / "default-build.done"
+    with open(shared / "default-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build = run_pipeline(manifest_inputs(), folder, standard, manifest_options())
+            index_beside(build.aggregate, standard=standard)
+            built.write_text("")
+    return Build(folder / "scraped.jsonl", folder / UNREADABLE_CSV, folder / "aggregate.json", folder / "site")
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,13 @@ from bs4 import BeautifulSoup
 from pydicom.data import get_testdata_file
 from typer.testing import CliRunner
 
-from dicomref.aggregate import AggregateOptions, aggregate, aggregate_to_file
+from dicomref.aggregate import AggregateOptions, aggregate
 from dicomref.cli import app
 from dicomref.datasets import load_manifest
 from dicomref.errors import DicomrefError
 from dicomref.formats.aggregate import load_aggregate
 from dicomref.scrape import ScrapeInput, ScrapeOptions, scrape
-from dicomref.site import build_site
-from tests.conftest import MANIFEST, Build, manifest_options
+from tests.conftest import MANIFEST, Build
 
 CT_SMALL = Path(get_testdata_file("CT_small.dcm"))
 NEW_DATASETS = {"nibabel-nicom", "pynetdicom", "pydicom-palettes", "pydicom-charset-files"}
@@ -48,25 +47,16 @@ def test_manifest_keys_are_checked(tmp_path: Path) -> None:
     assert not entry.public and not entry.deidentified and entry.licence == ""
 
 
-@pytest.fixture(scope="module")
-def public_build(default_build: Build, tmp_path_factory: pytest.TempPathFactory, standard) -> Build:
-    """The default scrape aggregated and built as `make site` does, with the manifest's declarations."""
-    folder = tmp_path_factory.mktemp("public-build")
-    result = aggregate_to_file([default_build.scraped], folder / "aggregate.json", standard, manifest_options())
-    build_site(result, standard, folder / "site")
-    return Build(default_build.scraped, default_build.unreadable, folder / "aggregate.json", folder / "site")
-
-
 def _soup(build: Build, page: str) -> BeautifulSoup:
     return BeautifulSoup((build.site / page).read_text(encoding="utf-8"), "lxml")
 
 
-def test_the_home_page_shows_real_values(public_build: Build) -> None:
+def test_the_home_page_shows_real_values(default_build: Build) -> None:
     popular = {
         li.select_one("code.tag").get_text(): li.select_one("code.value")
-        for li in _soup(public_build, "index.html").select("section[aria-labelledby=popular-title] li")
+        for li in _soup(default_build, "index.html").select("section[aria-labelledby=popular-title] li")
     }
-    attributes = load_aggregate(public_build.aggregate)["attributes"]
+    attributes = load_aggregate(default_build.aggregate)["attributes"]
     for tag, key in (("(0008,0020)", "00080020"), ("(0010,0010)", "00100010"), ("(0020,000D)", "0020000D")):
         value = popular[tag]
         assert value is not None, tag
@@ -75,30 +65,30 @@ def test_the_home_page_shows_real_values(public_build: Build) -> None:
     assert "…" not in attributes["0020000D"]["examples"][0]["value"]  # a UID in full, not cut to its root
 
 
-def test_software_identifiers_and_icon_codes_are_shown(public_build: Build) -> None:
-    attributes = load_aggregate(public_build.aggregate)["attributes"]
+def test_software_identifiers_and_icon_codes_are_shown(default_build: Build) -> None:
+    attributes = load_aggregate(default_build.aggregate)["attributes"]
     for key in ("00020012", "00020013", "00100010", "00080020"):
         assert all(e["withheld"] is None for e in attributes[key]["examples"]), key
 
 
-def test_the_about_page_shows_each_dataset_licence_and_why_values_show(public_build: Build) -> None:
+def test_the_about_page_shows_each_dataset_licence_and_why_values_show(default_build: Build) -> None:
     rows = [
         [cell.get_text(strip=True) for cell in row.select("td")]
-        for row in _soup(public_build, "about/index.html").select("table.listing tbody tr")
+        for row in _soup(default_build, "about/index.html").select("table.listing tbody tr")
     ]
     names = {row[0] for row in rows}
     assert NEW_DATASETS | {"pydicom-test-files", "pydicom-data", "deid-data"} <= names
     assert all(row[-2] == "published: public" and row[-1].startswith("MIT") for row in rows)
-    datasets = load_aggregate(public_build.aggregate)["datasets"]
+    datasets = load_aggregate(default_build.aggregate)["datasets"]
     assert all(d["public"] and d["licence"] for d in datasets)
 
 
-def test_the_coverage_page_lists_entries_seen_only_empty(public_build: Build) -> None:
-    coverage = load_aggregate(public_build.aggregate)["coverage"]
-    soup = _soup(public_build, "coverage/index.html")
+def test_the_coverage_page_lists_entries_seen_only_empty(default_build: Build) -> None:
+    coverage = load_aggregate(default_build.aggregate)["coverage"]
+    soup = _soup(default_build, "coverage/index.html")
     listed = [a.get_text() for a in soup.select("#empty-only ~ div table td.tag a")]
     assert len(listed) == coverage["empty_only"]["covered"] == len(coverage["empty_only"]["entries"]) > 0
-    output = runner.invoke(app, ["coverage", "--aggregate", str(public_build.aggregate), "--format", "markdown"])
+    output = runner.invoke(app, ["coverage", "--aggregate", str(default_build.aggregate), "--format", "markdown"])
     assert "Seen only with empty values" in output.output and listed[0] in output.output
 
 

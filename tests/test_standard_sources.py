@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import pickle
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from typer.testing import CliRunner
 from dicomref.cli import app
 from dicomref.errors import DicomrefError
 from dicomref.standard import load_standard
-from dicomref.standard.cache import CACHE_DIR_VARIABLE, cache_dir, cache_key, read_cached
+from dicomref.standard.cache import CACHE_DIR_VARIABLE, DIGESTS_FILE, cache_dir, cache_key, file_digests, read_cached
 from dicomref.standard.current import packaged_current_dir
 from dicomref.standard.sources import TABLES, find_sources, packaged_standard_dir
 
@@ -169,3 +171,19 @@ def test_an_unwritable_cache_only_costs_time(export: Path, tmp_path: Path, monke
     blocked.write_text("x")
     monkeypatch.setenv(CACHE_DIR_VARIABLE, str(blocked / "cache"))
     assert load_standard(export).modules["image-plane"].name == "Image Plane (newer)"
+
+
+def test_source_digests_are_remembered_until_a_file_changes(tmp_path: Path, cache: Path) -> None:
+    source = tmp_path / "modules.json"
+    source.write_text("[1]")
+    assert file_digests({"modules": source}) == {"modules": hashlib.blake2b(b"[1]").hexdigest()}
+    memo = json.loads((cache / DIGESTS_FILE).read_text(encoding="utf-8"))
+    memo[str(source)]["digest"] = "planted"
+    (cache / DIGESTS_FILE).write_text(json.dumps(memo), encoding="utf-8")
+    assert file_digests({"modules": source}) == {"modules": "planted"}  # an unchanged file is not read again
+    before = source.stat().st_mtime_ns
+    source.write_text("[2]")  # the same size, rewritten in place
+    os.utime(source, ns=(before + 1_000_000, before + 1_000_000))  # a later time even where clocks are coarse
+    assert file_digests({"modules": source}) == {"modules": hashlib.blake2b(b"[2]").hexdigest()}
+    (cache / DIGESTS_FILE).write_text("{damaged", encoding="utf-8")
+    assert file_digests({"modules": source}) == {"modules": hashlib.blake2b(b"[2]").hexdigest()}

@@ -178,6 +178,7 @@ class _Sections:
         self._dictionary = dictionary
         self._titles: dict[str, tuple[str, ...]] = {}
         self._sets: dict[str, tuple[ValueSet, ...]] = {}
+        self._extends: dict[str, tuple[str, ...]] = {}
 
     def value_sets(self, key: str, urls: Iterable[str]) -> tuple[ValueSet, ...]:
         entry = self._dictionary.get(key)
@@ -201,10 +202,16 @@ class _Sections:
         found: dict[str, None] = {}
         for url in urls:
             found[url] = None
-            text = self._references.get(url) or ""
-            if _EXTENDS.search(text):
-                found.update(dict.fromkeys(h for h in _HREF.findall(text) if h in self._references))
+            found.update(dict.fromkeys(self._extended(url)))
         return list(found)
+
+    def _extended(self, url: str) -> tuple[str, ...]:
+        """The sections the section at `url` extends, read once per section."""
+        if url not in self._extends:
+            text = self._references.get(url) or ""
+            linked = _HREF.findall(text) if _EXTENDS.search(text) else ()
+            self._extends[url] = tuple(h for h in linked if h in self._references)
+        return self._extends[url]
 
     def _title(self, url: str) -> tuple[str, ...]:
         """The section's title without its number, and the names it joins.

@@ -8,26 +8,36 @@ as valid: it is rebuilt and replaced.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import importlib.metadata
+import json
 import os
 import pickle
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 import pydicom
 
 import dicomref
+from dicomref.errors import DicomrefError
+from dicomref.files import write_text_atomic
 from dicomref.standard.model import Standard
-from dicomref.standard.sources import Sources
+
+if TYPE_CHECKING:
+    from dicomref.standard.sources import Sources
 
 CACHE_DIR_VARIABLE = "DICOMREF_CACHE_DIR"
 _PREFIX = "standard-"
 _SUFFIX = ".pickle"
 _KEPT = 4  # the newest caches kept, e.g. for a few --standard folders used in turn
+# Each source file's digest by its path, size, modification time and inode: 80 MB are hashed once, not by every
+# command. A file rewritten in place gets a new modification time, so it is hashed again.
+DIGESTS_FILE = "source-digests.json"
 
 
 def cache_dir() -> Path:
@@ -52,6 +62,35 @@ def _code_digest() -> str:
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def file_digests(paths: dict[str, Path]) -> dict[str, str]:
+    """blake2b of each file's bytes, by table; a file unchanged since it was last hashed is not read again."""
+    memo_path = cache_dir() / DIGESTS_FILE
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+        if not isinstance(memo, dict):
+            memo = {}
+    except (OSError, ValueError):
+        memo = {}
+    digests, fresh = {}, {}
+    for table, path in paths.items():
+        try:
+            stat = path.stat()
+            seen = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+            kept = memo.get(str(path))
+            if isinstance(kept, dict) and kept.get("stat") == seen and isinstance(kept.get("digest"), str):
+                digests[table] = kept["digest"]
+                continue
+            with open(path, "rb") as handle:
+                digests[table] = hashlib.file_digest(handle, "blake2b").hexdigest()
+        except OSError as exc:
+            raise DicomrefError(f"cannot read {table}.json of the standard: {exc.strerror or exc}") from None
+        fresh[str(path)] = {"stat": seen, "digest": digests[table]}
+    if fresh:
+        with contextlib.suppress(OSError):  # an unwritable cache only costs time
+            write_text_atomic(memo_path, json.dumps({**memo, **fresh}, sort_keys=True))
+    return digests
 
 
 def read_cached(key: str) -> Standard | None:

@@ -113,15 +113,18 @@ class _MacroRows:
     """The 2020 macros' rows by tag, to describe a row of a macro the 2020 module did not expand."""
 
     def __init__(self, macros: dict[str, Module]) -> None:
-        self._rows: dict[str, list[ModuleAttribute]] = {}
+        self._rows: dict[tuple[str, tuple[str, ...]], ModuleAttribute] = {}
         for macro in macros.values():
             for attribute in macro.attributes:
-                self._rows.setdefault(attribute.tag, []).append(attribute)
+                self._rows.setdefault((attribute.tag, attribute.path), attribute)
 
     def find(self, tag: str, path: tuple[str, ...]) -> ModuleAttribute | None:
-        """The macro row of the tag whose own path ends the row's path, the longest such path first."""
-        fitting = [a for a in self._rows.get(tag, ()) if path[len(path) - len(a.path) :] == a.path]
-        return max(fitting, key=lambda a: len(a.path), default=None)
+        """The first macro row of the tag whose own path ends the row's path, the longest such path first."""
+        for start in range(len(path) + 1):
+            row = self._rows.get((tag, path[start:]))
+            if row is not None:
+                return row
+        return None
 
 
 def _module(

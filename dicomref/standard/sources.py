@@ -13,6 +13,7 @@ from typing import Any
 import pydicom
 
 from dicomref.errors import DicomrefError
+from dicomref.standard.cache import file_digests
 from dicomref.standard.current import CURRENT_TABLES, newest_content, packaged_current_dir, packaged_current_release
 from dicomref.standard.dictionary import dictionary_release
 
@@ -49,14 +50,7 @@ class Sources:
     @functools.cached_property
     def digests(self) -> dict[str, str]:
         """blake2b of each file's bytes: the cache must follow what the files hold, not when they were touched."""
-        digests = {}
-        for table, path in self.paths.items():
-            try:
-                with open(path, "rb") as handle:
-                    digests[table] = hashlib.file_digest(handle, "blake2b").hexdigest()
-            except OSError as exc:
-                raise DicomrefError(f"cannot read {table}.json of the standard: {exc.strerror or exc}") from None
-        return digests
+        return file_digests(self.paths)
 
     def read(self, table: str) -> Any:
         path = self.paths[table]
