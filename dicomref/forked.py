@@ -1,6 +1,7 @@
 """Work shared out to forked processes: each takes one share, tells its progress, and sends back its result
-(run_shares); or each claims the next index from a shared counter, so one slow item holds up no other, and the
-results come back in index order, as a serial run gives them (in_order).
+(run_shares), drawing its items from Claims where they differ in cost; or each claims the next index from a shared
+counter, so one slow item holds up no other, and the results come back in index order, as a serial run gives them
+(in_order).
 
 Forked workers see the parent's objects as they are (the loaded standard, compiled rules and templates), so
 nothing large is pickled on the way in; only progress messages and each share's result come back. A worker's
@@ -155,6 +156,18 @@ def _receive(pipes: list[multiprocessing.connection.Connection], early: dict[int
             pipes.remove(ready)
         else:
             raise value
+
+
+class Claims:
+    """The numbers 0 .. count-1, each handed to whichever process asks for the next first. Made before the workers
+    are forked, so that they all draw from it: a worker slowed by a large item takes fewer of the rest."""
+
+    def __init__(self, count: int) -> None:
+        self._counter: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
+        self._count = count
+
+    def __iter__(self) -> Iterator[int]:
+        return _claimed(self._counter, self._count)
 
 
 def _claimed(counter: Synchronized[int], count: int) -> Iterator[int]:

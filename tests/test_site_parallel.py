@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from dicomref.forked import Claims, run_shares
 from dicomref.formats.aggregate import load_aggregate
 from dicomref.site import build_site
 from tests.conftest import SmallBuild
@@ -36,3 +38,15 @@ def test_an_error_in_a_worker_is_raised_by_the_build(small: SmallBuild, tmp_path
         build_site(broken, small.standard, tmp_path / "site", jobs=2)  # type: ignore[arg-type]
     assert _tree(tmp_path / "site") == before
     assert not (tmp_path / ".site.building").exists()
+
+
+def test_claims_hand_each_number_to_one_worker() -> None:
+    """Workers drawing from one Claims take every number once between them, whatever their pace."""
+    claims = Claims(500)
+
+    def share(worker: int, _report: Callable[[None], None]) -> list[int]:
+        return list(claims)
+
+    taken = run_shares(share, 3, lambda _: None, "claims")
+    assert sorted(number for numbers in taken for number in numbers) == list(range(500))
+    assert all(numbers == sorted(numbers) for numbers in taken)

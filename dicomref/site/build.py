@@ -17,13 +17,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 
 from dicomref import __version__, urls
 from dicomref.errors import DicomrefError
 from dicomref.files import replace_dir
-from dicomref.forked import frozen_heap, run_shares
+from dicomref.forked import Claims, frozen_heap, run_shares
 from dicomref.formats.aggregate import Aggregate, check_aggregate
 from dicomref.pause import pause_point
 from dicomref.site.api import Document, api_documents, html_safe_json
@@ -36,13 +36,14 @@ from dicomref.site.pages import all_pages
 from dicomref.site.redirects import Redirect, redirects
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
+from dicomref.standard.cache import cache_dir
 from dicomref.validate.script import rules_script
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 _HREF = re.compile(r'href="([^"]*)"')
 # Pages a worker writes between two reports of its progress.
 REPORT_EVERY = 25
-# Consecutive outputs one worker makes: an attribute's page and its API document stay together.
+# Consecutive outputs a worker claims at once: an attribute's page and its API document stay together.
 OUTPUTS_TOGETHER = 16
 
 
@@ -88,6 +89,7 @@ def _environment(targets: dict[str, str]) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(),
     )
     env.globals["version"] = __version__
     env.globals["nav"] = NAV
@@ -96,6 +98,17 @@ def _environment(targets: dict[str, str]) -> Environment:
     env.filters["localised"] = lambda html, root: localised(html, targets, root)
     env.filters["type_class"] = type_class
     return env
+
+
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """The compiled templates kept in the user cache, each under a digest of its source, so that later builds
+    load them instead of compiling; none where that folder cannot be written."""
+    folder = cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
 
 
 def type_class(attribute_type: str) -> str:
@@ -110,6 +123,7 @@ class Output:
     path: str
     make: Callable[[], bytes]
     page: bool
+    alone: bool = False  # slow to make (the search index, the rules): claimed first, in a batch of its own
 
 
 @dataclass
@@ -169,7 +183,7 @@ def _write_share(
 
 
 def _write_outputs(folder: Path, outputs: list[Output], jobs: int, on_pages: Callable[[int], None]) -> Written:
-    """Every output written under `folder`, by `jobs` forked processes each taking every jobs-th one.
+    """Every output written under `folder`, by `jobs` forked processes claiming batches of them in turn.
 
     Forked workers share the model and the compiled templates with this process as they are; this process
     counts their pages (the `site-page` pause points are passed here) and raises what a worker raised.
@@ -189,14 +203,25 @@ def _write_outputs(folder: Path, outputs: list[Output], jobs: int, on_pages: Cal
 
 
 def _write_shares(folder: Path, outputs: list[Output], jobs: int, count: Callable[[int], None]) -> Written:
-    def share(worker: int, report: Callable[[int], None]) -> Written:
-        indices = (index for index in range(len(outputs)) if index // OUTPUTS_TOGETHER % jobs == worker)
-        return _write_share(folder, outputs, indices, report)
+    """Each worker claims the next batch of outputs when it is done with its last, so none waits on another."""
+    batches = _batches(outputs)
+    claims = Claims(len(batches))
+
+    def share(_worker: int, report: Callable[[int], None]) -> Written:
+        return _write_share(folder, outputs, (index for batch in claims for index in batches[batch]), report)
 
     written = Written()
     for part in run_shares(share, jobs, count, "site"):
         written.add(part)
     return written
+
+
+def _batches(outputs: list[Output]) -> list[list[int]]:
+    """The slow outputs one by one, then the rest OUTPUTS_TOGETHER at a time, in their order."""
+    alone = [[index] for index, output in enumerate(outputs) if output.alone]
+    together = [index for index, output in enumerate(outputs) if not output.alone]
+    runs = range(0, len(together), OUTPUTS_TOGETHER)
+    return [*alone, *(together[start : start + OUTPUTS_TOGETHER] for start in runs)]
 
 
 def _sitemap(pages: list[PageSource], base_url: str) -> str:
@@ -263,11 +288,17 @@ def _write_everything(
     outputs += [Output(f"static/{asset.name}", asset.read_bytes, page=False) for asset in assets]
     outputs += [
         Output(urls.SCRIPT_FILE, lambda: urls.urls_script().encode("utf-8"), page=False),
-        Output(INDEX_FILE, lambda: search_index_script(model.standard, model.aggregate).encode("utf-8"), page=False),
+        Output(
+            INDEX_FILE,
+            lambda: search_index_script(model.standard, model.aggregate).encode("utf-8"),
+            page=False,
+            alone=True,
+        ),
         Output(
             urls.RULES_FILE,
             lambda: rules_script(model.standard, {u.uid: u.name for u in model.uids}).encode("utf-8"),
             page=False,
+            alone=True,
         ),
         Output("sitemap.xml", lambda: _sitemap(pages[:-1], base_url).encode("utf-8"), page=False),
         Output("robots.txt", lambda: _robots(base_url).encode("utf-8"), page=False),
