@@ -1,7 +1,6 @@
 """Work shared out to forked processes: each takes one share, tells its progress, and sends back its result
-(run_shares), drawing its items from Claims where they differ in cost; or each claims the next index from a shared
-counter, so one slow item holds up no other, and the results come back in index order, as a serial run gives them
-(in_order).
+(run_shares), drawing its items from Claims where they differ in cost; or each claims the next index from Claims, so
+one slow item holds up no other, and the results come back in index order, as a serial run gives them (in_order).
 
 Forked workers see the parent's objects as they are (the loaded standard, compiled rules and templates), so
 nothing large is pickled on the way in; only progress messages and each share's result come back. A worker's
@@ -109,6 +108,24 @@ def _send_failure(pipe: multiprocessing.connection.Connection, exc: BaseExceptio
         pipe.send(("error", DicomrefError(f"a worker process failed: {type(exc).__name__}: {exc}")))
 
 
+class Claims:
+    """The numbers 0 .. count-1, each handed to whichever process asks for the next first. Made before the workers
+    are forked, so that they all draw from it: a worker slowed by a large item takes fewer of the rest."""
+
+    def __init__(self, count: int) -> None:
+        self._counter: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
+        self._count = count
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            with self._counter.get_lock():
+                number = self._counter.value
+                self._counter.value += 1
+            if number >= self._count:
+                return
+            yield number
+
+
 def in_order(work: Work[Result], count: int, jobs: int) -> Iterator[Result]:
     """The results of `work` over range(count), from `jobs` forked processes (in this process when jobs is 1)."""
     if jobs <= 1 or count <= 1:
@@ -116,13 +133,13 @@ def in_order(work: Work[Result], count: int, jobs: int) -> Iterator[Result]:
             yield result
         return
     context = multiprocessing.get_context("fork")
-    counter = context.Value("q", 0)  # the next index to claim
+    claims = Claims(count)
     pipes: list[multiprocessing.connection.Connection] = []
     workers = []
     try:
         for _ in range(min(jobs, count)):
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_claiming_worker, args=(work, count, counter, sender), daemon=True)
+            process = context.Process(target=_claiming_worker, args=(work, claims, sender), daemon=True)
             process.start()
             sender.close()
             pipes.append(receiver)
@@ -158,34 +175,10 @@ def _receive(pipes: list[multiprocessing.connection.Connection], early: dict[int
             raise value
 
 
-class Claims:
-    """The numbers 0 .. count-1, each handed to whichever process asks for the next first. Made before the workers
-    are forked, so that they all draw from it: a worker slowed by a large item takes fewer of the rest."""
-
-    def __init__(self, count: int) -> None:
-        self._counter: Synchronized[int] = multiprocessing.get_context("fork").Value("q", 0)
-        self._count = count
-
-    def __iter__(self) -> Iterator[int]:
-        return _claimed(self._counter, self._count)
-
-
-def _claimed(counter: Synchronized[int], count: int) -> Iterator[int]:
-    while True:
-        with counter.get_lock():
-            index = counter.value
-            counter.value += 1
-        if index >= count:
-            return
-        yield index
-
-
-def _claiming_worker(
-    work: Work[Any], count: int, counter: Synchronized[int], pipe: multiprocessing.connection.Connection
-) -> None:
+def _claiming_worker(work: Work[Any], claims: Claims, pipe: multiprocessing.connection.Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt is the parent's to handle: it ends the workers
     try:
-        for found in work(_claimed(counter, count)):
+        for found in work(iter(claims)):
             pipe.send(("result", found))
         pipe.send(("done", None))
     except BaseException as exc:
