@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,24 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_a_newer_export_is_read_and_missing_tables_fall_back_with_a_warning(export: Path, cache: Path) -> None:
+@pytest.fixture(scope="module")
+def export_cached(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache holding the export's model, built once: a test about what is loaded, not how, starts from it."""
+    folder = tmp_path_factory.mktemp("export-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_DIR_VARIABLE, str(folder))
+        load_standard(export)
+    return folder
+
+
+@pytest.fixture
+def warm_cache(export_cached: Path, cache: Path) -> Path:
+    """The test's own cache, holding the export's model already."""
+    shutil.copytree(export_cached, cache)
+    return cache
+
+
+def test_a_newer_export_is_read_and_missing_tables_fall_back_with_a_warning(export: Path, warm_cache: Path) -> None:
     standard = load_standard(export)
     assert standard.modules["image-plane"].name == "Image Plane (newer)"
     assert len(standard.modules) == 436  # the IODs, modules and Types are the installed current tables'
@@ -76,9 +94,9 @@ def test_the_folder_itself_may_hold_the_json(export: Path, cache: Path) -> None:
     assert find_sources(export / "standard").paths == find_sources(export).paths
 
 
-def test_cli_prints_the_fallback_warnings(export: Path, cache: Path) -> None:
+def test_cli_prints_the_fallback_warnings(export: Path, warm_cache: Path) -> None:
     result = CliRunner().invoke(
-        app, ["show", "0018,0050", "--json", "--standard", str(export), "--aggregate", str(cache / "none.json")]
+        app, ["show", "0018,0050", "--json", "--standard", str(export), "--aggregate", str(warm_cache / "none.json")]
     )
     assert result.exit_code == 0, result.output
     assert "warning:" in result.output and "ciods.json is missing" in result.output
@@ -127,25 +145,26 @@ def test_the_cache_goes_where_the_variable_says(cache: Path, monkeypatch: pytest
     assert cache_dir() == cache.parent / "xdg" / "dicomref"
 
 
-def test_a_second_load_comes_from_the_cache_and_matches_the_first(export: Path, cache: Path) -> None:
-    first = load_standard(export)
-    (written,) = cache.glob("standard-*.pickle")
+def test_a_load_comes_from_the_cache_and_matches_a_build_from_the_sources(export: Path, warm_cache: Path) -> None:
+    (written,) = warm_cache.glob("standard-*.pickle")  # written by the first load (export_cached)
     assert written.name == f"standard-{cache_key(find_sources(export))}.pickle"
-    second = load_standard(export)
-    assert second.modules == first.modules and second.macros == first.macros and second.iods == first.iods
-    assert second.profile_actions == first.profile_actions and second.value_sets == first.value_sets
-    assert second.warnings == first.warnings and second.release == first.release
-    assert list(second.dictionary.entries.values()) == list(first.dictionary.entries.values())
-    # What was loaded is the cache: a model planted in it is what comes back.
-    first.modules["patient"] = first.modules["image-plane"]
-    written.write_bytes(pickle.dumps(first))
+    cached = load_standard(export)
+    # What is loaded is the cache: a model planted in it is what comes back, unless the cache is not used.
+    planted = pickle.loads(written.read_bytes())
+    planted.modules["patient"] = planted.modules["image-plane"]
+    written.write_bytes(pickle.dumps(planted))
     assert load_standard(export).modules["patient"].id == "image-plane"
-    assert load_standard(export, use_cache=False).modules["patient"].id == "patient"
+    built = load_standard(export, use_cache=False)
+    assert built.modules["patient"].id == "patient"
+    assert cached.modules == built.modules and cached.macros == built.macros and cached.iods == built.iods
+    assert cached.profile_actions == built.profile_actions and cached.value_sets == built.value_sets
+    assert cached.warnings == built.warnings and cached.release == built.release
+    assert list(cached.dictionary.entries.values()) == list(built.dictionary.entries.values())
 
 
-def test_a_damaged_cache_is_rebuilt_silently(export: Path, cache: Path) -> None:
+def test_a_damaged_cache_is_rebuilt_silently(export: Path, warm_cache: Path) -> None:
     expected = load_standard(export).modules
-    (written,) = cache.glob("standard-*.pickle")
+    (written,) = warm_cache.glob("standard-*.pickle")
     key = cache_key(find_sources(export))
     for damage in (written.read_bytes()[:1000], b"not a pickle", pickle.dumps({"a": 1})):
         written.write_bytes(damage)
@@ -154,7 +173,7 @@ def test_a_damaged_cache_is_rebuilt_silently(export: Path, cache: Path) -> None:
     assert pickle.loads(written.read_bytes()).modules == expected
 
 
-def test_a_changed_source_is_not_served_from_a_stale_cache(export: Path, tmp_path: Path, cache: Path) -> None:
+def test_a_changed_source_is_not_served_from_a_stale_cache(export: Path, tmp_path: Path, warm_cache: Path) -> None:
     changed = tmp_path / "changed"
     changed.mkdir()
     for path in (export / "standard").glob("*.json"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from dicomref import urls
@@ -11,7 +12,7 @@ from dicomref.site.conformance import conformance_rows
 from dicomref.site.model import SiteModel, attribute_entries, pydicom_access
 from dicomref.site.page import Page, PageContext, PageSource, crumbs, plural
 from dicomref.site.parts import part_path
-from dicomref.site.usage import iod_groups, item_tree, place_groups
+from dicomref.site.usage import item_tree, place_groups
 from dicomref.site.values import attribute_values
 from dicomref.standard import DictEntry, display_tag
 from dicomref.standard.documents import type_change
@@ -45,6 +46,7 @@ class AttributeContext(PageContext):
     macro_count: int
     in_no_module: str | None
     iods: dict
+    iods_key: Hashable  # the same key, the same IODs section (see SiteModel.iod_groups)
     items: list[dict]
     examples: list[dict]
     seen_text: str
@@ -72,6 +74,7 @@ def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
     macros = [p for p in found if p.kind == "macro"]
     info = model.attribute_info(entry.tag)
     description = _usual_description(found)
+    iods_key, iods = model.iod_groups(entry.tag)
     examples = model.examples(entry.tag)
     paths = [
         [{"display": display_tag(t), "name": model.name_of(t), "url": attribute_url(t)} for t in p]
@@ -97,7 +100,8 @@ def attribute_page(model: SiteModel, entry: DictEntry) -> Page:
         macro_groups=place_groups(standard, entry.tag, macros, model.row_url),
         macro_count=len({p.id for p in macros}),
         in_no_module=why_in_no_table(standard, entry.tag),
-        iods=iod_groups(placed.iods, table_url, iod_url),
+        iods=iods,
+        iods_key=iods_key,
         items=item_tree(standard, model.items.items(entry.tag), attribute_url, table_url) if entry.vr == "SQ" else [],
         examples=examples,
         seen_text=_seen_text(info, len(examples)),
@@ -141,7 +145,7 @@ def _type_changes(model: SiteModel, key: str) -> list[dict]:
     for change in model.standard.changes.by_tag.get(key, ()):
         if change.module_id not in model.standard.modules:
             continue
-        anchor = model.folded("module", change.module_id).anchors.get((change.path, key))
+        anchor = model.row_anchor("module", change.module_id, change.path, key)
         rows.append(
             {
                 **type_change(model.standard, change),

@@ -11,13 +11,22 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+    Template,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from dicomref import __version__, urls
@@ -37,7 +46,7 @@ from dicomref.site.redirects import Redirect, redirects
 from dicomref.site.search_index import INDEX_FILE, search_index_script
 from dicomref.standard import Standard
 from dicomref.standard.cache import cache_dir
-from dicomref.validate.script import rules_script
+from dicomref.validate.script import site_rules_script
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 _HREF = re.compile(r'href="([^"]*)"')
@@ -81,6 +90,26 @@ class _RowsEnvironment(Environment):
         return super().getattr(obj, attribute)
 
 
+class Fragments:
+    """A part of a page that many pages show alike, rendered once per key (and the page's way back to the root).
+
+    The page's context gives the key with the fragment's data, and decides that the same key means the same data;
+    the fragment's template sees only that data and `root`.
+    """
+
+    def __init__(self, env: Environment) -> None:
+        self._env = env
+        self._made: dict[tuple[str, Hashable, str], Markup] = {}
+
+    @pass_context
+    def __call__(self, context: Context, name: str, key: Hashable, **data: Any) -> Markup:
+        root = context["root"]
+        made = self._made.get((name, key, root))
+        if made is None:
+            made = self._made[(name, key, root)] = Markup(self._env.get_template(name).render(root=root, **data))
+        return made
+
+
 def _environment(targets: dict[str, str]) -> Environment:
     env = _RowsEnvironment(
         loader=PackageLoader("dicomref", "templates"),
@@ -97,6 +126,7 @@ def _environment(targets: dict[str, str]) -> Environment:
     env.filters["num"] = "{:,}".format
     env.filters["localised"] = lambda html, root: localised(html, targets, root)
     env.filters["type_class"] = type_class
+    env.globals["fragment"] = Fragments(env)
     return env
 
 
@@ -296,7 +326,7 @@ def _write_everything(
         ),
         Output(
             urls.RULES_FILE,
-            lambda: rules_script(model.standard, {u.uid: u.name for u in model.uids}).encode("utf-8"),
+            lambda: site_rules_script(model.standard).encode("utf-8"),
             page=False,
             alone=True,
         ),

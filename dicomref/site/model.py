@@ -18,11 +18,16 @@ from dicomref.formats.aggregate import (
 from dicomref.site.credits import Credits
 from dicomref.site.fold import Folded, MacroFinder, fold
 from dicomref.site.page import noun, plural, visible
-from dicomref.site.usage import USAGE_MEANINGS
+from dicomref.site.tables import SiteTables, site_tables
+from dicomref.site.usage import USAGE_MEANINGS, iod_groups
 from dicomref.standard import DictEntry, Standard, display_tag
-from dicomref.standard.places import ItemIndex, Place, Placement, placement
+from dicomref.standard.places import ItemIndex, Place, Placement, Reach, iods_reaching, places
 from dicomref.standard.uids import UidRegistry, load_uid_registry
 from dicomref.urls import attribute_url, iod_url, macro_url, module_url, table_url, uid_url
+
+# The modules and macros listing an attribute, in their order: attributes listed by the same tables reach the
+# same IODs the same ways, so their IOD sections are made once.
+Tables = tuple[tuple[str, str], ...]
 
 
 def pydicom_access(entry: DictEntry) -> list[str]:
@@ -34,6 +39,11 @@ def pydicom_access(entry: DictEntry) -> list[str]:
     if entry.keyword:
         access.insert(0, f"{holder}.{entry.keyword}")
     return access
+
+
+def listing_tables(found: list[Place]) -> Tables:
+    """The modules and macros of the places, each once, in their order: what the IODs reached depend on."""
+    return tuple(dict.fromkeys((place.kind, place.id) for place in found))
 
 
 def attribute_entries(standard: Standard) -> list[DictEntry]:
@@ -56,9 +66,10 @@ class SiteModel:
     _usage_in_iod: dict[tuple[str, str], str] = field(default_factory=dict)
     _folded: dict[tuple[str, str], Folded] = field(default_factory=dict)
     _finder: MacroFinder | None = None
-    _items: ItemIndex | None = None
     _group_index: dict[str, int] = field(default_factory=dict)
     _placements: dict[str, Placement] = field(default_factory=dict)
+    _reaches: dict[Tables, list[Reach]] = field(default_factory=dict)
+    _iod_groups: dict[Tables, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for iod in self.standard.iods.values():
@@ -66,11 +77,26 @@ class SiteModel:
                 self._usage_in_iod.setdefault((iod.id, iod_module.module_id), iod_module.usage)
 
     def placement(self, key: str) -> Placement:
-        """Where the attribute is used, found once for its page and its API document."""
+        """Where the attribute is used, found once for its page and its API document; the IODs it reaches found
+        once for all attributes listed by the same tables."""
         placed = self._placements.get(key)
         if placed is None:
-            placed = self._placements[key] = placement(self.standard, key)
+            found = places(self.standard, key)
+            tables = listing_tables(found)
+            reaches = self._reaches.get(tables)
+            if reaches is None:
+                reaches = self._reaches[tables] = iods_reaching(self.standard, found)
+            placed = self._placements[key] = Placement(found, reaches)
         return placed
+
+    def iod_groups(self, key: str) -> tuple[Tables, dict]:
+        """The attribute's IODs as its page groups them, with the tables that decide them (the same tables, the
+        same groups): made once for all attributes listed by the same tables."""
+        tables = listing_tables(self.placement(key).places)
+        groups = self._iod_groups.get(tables)
+        if groups is None:
+            groups = self._iod_groups[tables] = iod_groups(self.placement(key).iods, table_url, iod_url)
+        return tables, groups
 
     def index_in_group(self, key: str) -> int:
         """Where the attribute stands in its group's listing, which may span several pages."""
@@ -95,15 +121,21 @@ class SiteModel:
             self._folded[(kind, table_id)] = fold(table, self._finder)
         return self._folded[(kind, table_id)]
 
+    @functools.cached_property
+    def tables(self) -> SiteTables:
+        return site_tables(self.standard)
+
     @property
     def items(self) -> ItemIndex:
-        if self._items is None:
-            self._items = ItemIndex(self.standard)
-        return self._items
+        return self.tables.items
+
+    def row_anchor(self, kind: str, table_id: str, path: tuple[str, ...], key: str) -> str | None:
+        """The anchor of the row (or the macro block) showing the attribute at path on the table's page."""
+        return self.tables.anchors[(kind, table_id)].get((path, key))
 
     def row_url(self, place: Place, key: str) -> str:
         """The row (or the macro block) showing the attribute on its module's or macro's page."""
-        anchor = self.folded(place.kind, place.id).anchors[(place.attribute.path, key)]
+        anchor = self.tables.anchors[(place.kind, place.id)][(place.attribute.path, key)]
         return table_url(place.kind, place.id) + "#" + anchor
 
     @property

@@ -3,7 +3,8 @@
 One pickle per combination of sources, under the user cache directory (or DICOMREF_CACHE_DIR),
 named by a hash of everything the model is built from: the tables' bytes, the code that builds
 them, and the versions of dicomref, pydicom and Python. A stale or damaged file is never read
-as valid: it is rebuilt and replaced.
+as valid: it is rebuilt and replaced. Tables derived from the model (the site's, say) are kept the same way,
+under the model's key joined with their own code's digest.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pickle
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import platformdirs
 import pydicom
@@ -30,6 +31,8 @@ from dicomref.standard.model import Standard
 
 if TYPE_CHECKING:
     from dicomref.standard.sources import Sources
+
+Kept = TypeVar("Kept")
 
 CACHE_DIR_VARIABLE = "DICOMREF_CACHE_DIR"
 _PREFIX = "standard-"
@@ -58,8 +61,13 @@ def cache_key(sources: Sources) -> str:
 
 def _code_digest() -> str:
     """The model's code: a change to how it is built invalidates what it built before."""
+    return code_digest(sorted(Path(__file__).parent.glob("*.py")))
+
+
+def code_digest(paths: list[Path]) -> str:
+    """A digest of the code in these files, for keys of what that code builds."""
     digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -95,34 +103,43 @@ def file_digests(paths: dict[str, Path]) -> dict[str, str]:
 
 def read_cached(key: str) -> Standard | None:
     """The cached model for key, or None when there is none or it cannot be read back whole."""
-    path = cache_dir() / f"{_PREFIX}{key}{_SUFFIX}"
+    return read_pickle(_PREFIX, key, Standard)
+
+
+def write_cached(key: str, standard: Standard) -> None:
+    write_pickle(_PREFIX, key, standard)
+
+
+def read_pickle(prefix: str, key: str, kind: type[Kept]) -> Kept | None:
+    """What was kept under prefix and key, if it is a `kind` read back whole; else None."""
+    path = cache_dir() / f"{prefix}{key}{_SUFFIX}"
     # The collector would walk the half-built object graph again and again while it is unpickled.
     collecting = gc.isenabled()
     gc.disable()
     try:
         with open(path, "rb") as handle:
-            standard = pickle.load(handle)
+            kept = pickle.load(handle)
     except Exception:  # missing, truncated, or from an incompatible build: rebuild it
         return None
     finally:
         if collecting:
             gc.enable()
-    return standard if isinstance(standard, Standard) else None
+    return kept if isinstance(kept, kind) else None
 
 
-def write_cached(key: str, standard: Standard) -> None:
-    """Write atomically and drop all but the newest few caches; a cache that cannot be written is skipped."""
+def write_pickle(prefix: str, key: str, kept: object) -> None:
+    """Write atomically and drop all but the newest few of the prefix; what cannot be written is skipped."""
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{_PREFIX}", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{prefix}", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(standard, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, folder / f"{_PREFIX}{key}{_SUFFIX}")
+                pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, folder / f"{prefix}{key}{_SUFFIX}")
         finally:
             Path(tmp).unlink(missing_ok=True)
-        by_age = sorted(folder.glob(f"{_PREFIX}*{_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+        by_age = sorted(folder.glob(f"{prefix}*{_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in by_age[_KEPT:]:
             old.unlink(missing_ok=True)
     except OSError:

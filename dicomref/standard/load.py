@@ -27,4 +27,5 @@ def load_standard(folder: Path | None = None, *, use_cache: bool = True) -> Stan
     standard.release, standard.warnings = sources.release(), sources.warnings
     standard.releases = sources.releases()
     standard.modules_edition, standard.prose_edition = sources.current_release(), sources.prose_release()
+    standard.source_key = key
     return standard

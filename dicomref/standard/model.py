@@ -122,6 +122,9 @@ class Standard:
     # which attributes are newer than the descriptions, and names the few tags pydicom's no longer lists.
     edition_entries: dict[str, DictEntry] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # what the reader should know about the sources, e.g. a table that fell back
+    # The key of the cache the model was loaded from or written to ('' when uncached or changed since): what is
+    # derived from it may be cached under it. Not copied by dataclasses.replace, as a changed model is another.
+    source_key: str = field(default="", init=False, compare=False)
 
     def __post_init__(self) -> None:
         for module in self.modules.values():
