@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,33 @@ def test_a_swap_cut_short_is_undone_by_the_next_build(small: SmallBuild, tmp_pat
         build_site(_breaks_rendering(load_aggregate(small.aggregate)), small.standard, tmp_path / "site")
     assert _digest(tmp_path / "site") == before
     assert not (tmp_path / ".site.old").exists()
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_rebuild_links_the_files_that_come_out_the_same_and_writes_the_others(
+    small: SmallBuild, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(small.site, out)
+    (out / "index.html").write_text("edited in place since")
+    before = _inodes(out)
+    build_site(load_aggregate(small.aggregate), small.standard, out)
+    after = _inodes(out)
+    assert _digest(out) == _digest(small.site)
+    assert {path for path in after if after[path] != before.get(path)} == {"index.html"}
+    assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file())  # the replaced site is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_failed_rebuild_leaves_the_files_it_linked_whole(small: SmallBuild, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(small.site, out)
+    before = _digest(out)
+    with pytest.raises(DicomrefError, match="malformed"):
+        build_site(_breaks_rendering(load_aggregate(small.aggregate)), small.standard, out, jobs=1)
+    assert _digest(out) == before
+    assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

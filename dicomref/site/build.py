@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ _HREF = re.compile(r'href="([^"]*)"')
 REPORT_EVERY = 25
 # Consecutive outputs a worker claims at once: an attribute's page and its API document stay together.
 OUTPUTS_TOGETHER = 16
+FILE_MODE = 0o644
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ class Written:
 
 def _write_file(path: Path, data: bytes) -> None:
     """The bytes into a new file, without the buffered file object open() makes: thousands of files a build."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
         view = memoryview(data)
         while view:
@@ -185,21 +187,53 @@ def _write_file(path: Path, data: bytes) -> None:
         os.close(descriptor)
 
 
+@dataclass
+class Destination:
+    """Where a share of the outputs goes: the new site's folder, beside the site it replaces (if any), whose files
+    that come out the same are linked instead of written again. The file system then neither allocates their
+    blocks again nor frees the old ones when the replaced site is removed: most of a rebuild's files."""
+
+    folder: Path
+    previous: Path | None = None
+    made: set[Path] = field(default_factory=set)  # folders made by this process
+
+    def put(self, relative: str, data: bytes) -> None:
+        path = self.folder / relative
+        if path.parent not in self.made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.made.add(path.parent)
+        if self.previous is None or not _linked_if_same(self.previous / relative, path, data):
+            _write_file(path, data)
+
+
+def _linked_if_same(old: Path, new: Path, data: bytes) -> bool:
+    """Link `old` as `new` when it is a plain file of ours holding exactly `data`; False when not (or it cannot)."""
+    try:
+        found = os.lstat(old)
+        if not stat.S_ISREG(found.st_mode) or stat.S_IMODE(found.st_mode) != FILE_MODE or found.st_size != len(data):
+            return False
+        descriptor = os.open(old, os.O_RDONLY | os.O_NOFOLLOW)
+        try:
+            same = os.read(descriptor, len(data) + 1) == data
+        finally:
+            os.close(descriptor)
+        if same:
+            os.link(old, new, follow_symlinks=False)
+        return same
+    except OSError:  # gone, unreadable, or a file system without hard links: written instead
+        return False
+
+
 def _write_share(
-    folder: Path, outputs: list[Output], share: Iterable[int], report: Callable[[int], None]
+    destination: Destination, outputs: list[Output], share: Iterable[int], report: Callable[[int], None]
 ) -> Written:
     """Make and write the outputs at the indices of `share`; `report` hears of every REPORT_EVERY pages."""
     written = Written()
-    made: set[Path] = set()
     reported = 0
     for index in share:
         output = outputs[index]
         data = output.make()
-        path = folder / output.path
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        _write_file(path, data)
+        destination.put(output.path, data)
         written.bytes += len(data)
         written.files += 1
         if output.page:
@@ -212,8 +246,10 @@ def _write_share(
     return written
 
 
-def _write_outputs(folder: Path, outputs: list[Output], jobs: int, on_pages: Callable[[int], None]) -> Written:
-    """Every output written under `folder`, by `jobs` forked processes claiming batches of them in turn.
+def _write_outputs(
+    destination: Destination, outputs: list[Output], jobs: int, on_pages: Callable[[int], None]
+) -> Written:
+    """Every output written to `destination`, by `jobs` forked processes claiming batches of them in turn.
 
     Forked workers share the model and the compiled templates with this process as they are; this process
     counts their pages (the `site-page` pause points are passed here) and raises what a worker raised.
@@ -229,16 +265,18 @@ def _write_outputs(folder: Path, outputs: list[Output], jobs: int, on_pages: Cal
             on_pages(pages_done)
 
     with frozen_heap():
-        return _write_shares(folder, outputs, jobs, count)
+        return _write_shares(destination, outputs, jobs, count)
 
 
-def _write_shares(folder: Path, outputs: list[Output], jobs: int, count: Callable[[int], None]) -> Written:
+def _write_shares(
+    destination: Destination, outputs: list[Output], jobs: int, count: Callable[[int], None]
+) -> Written:
     """Each worker claims the next batch of outputs when it is done with its last, so none waits on another."""
     batches = _batches(outputs)
     claims = Claims(len(batches))
 
     def share(_worker: int, report: Callable[[int], None]) -> Written:
-        return _write_share(folder, outputs, (index for batch in claims for index in batches[batch]), report)
+        return _write_share(destination, outputs, (index for batch in claims for index in batches[batch]), report)
 
     written = Written()
     for part in run_shares(share, jobs, count, "site"):
@@ -296,7 +334,7 @@ def _redirect_output(moved: Redirect, template: Template, base_url: str) -> Outp
 
 
 def _write_everything(
-    model: SiteModel, folder: Path, base_url: str, jobs: int, on_progress: ProgressCallback | None
+    model: SiteModel, destination: Destination, base_url: str, jobs: int, on_progress: ProgressCallback | None
 ) -> Written:
     env = _environment(model.local_targets)
     templates = {name: env.get_template(name) for name in env.list_templates(extensions=["html"])}
@@ -334,7 +372,7 @@ def _write_everything(
         Output("robots.txt", lambda: _robots(base_url).encode("utf-8"), page=False),
         Output(".nojekyll", lambda: b"", page=False),
     ]
-    written = _write_outputs(folder, outputs, jobs, report)
+    written = _write_outputs(destination, outputs, jobs, report)
     written.redirects = len(moved)
     return written
 
@@ -379,7 +417,8 @@ def build_site(
     building.mkdir(parents=True)
     model = SiteModel(standard, aggregate, credits or Credits())
     try:
-        written = _write_everything(model, building, base_url, jobs or os.cpu_count() or 1, on_progress)
+        destination = Destination(building, out if out.is_dir() and not out.is_symlink() else None)
+        written = _write_everything(model, destination, base_url, jobs or os.cpu_count() or 1, on_progress)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         shutil.rmtree(building, ignore_errors=True)
         raise DicomrefError(
