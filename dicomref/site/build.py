@@ -264,8 +264,7 @@ def _write_outputs(
         if pages:
             on_pages(pages_done)
 
-    with frozen_heap():
-        return _write_shares(destination, outputs, jobs, count)
+    return _write_shares(destination, outputs, jobs, count)
 
 
 def _write_shares(
@@ -415,19 +414,20 @@ def build_site(
     if building.exists():
         shutil.rmtree(building)
     building.mkdir(parents=True)
-    model = SiteModel(standard, aggregate, credits or Credits())
-    try:
+    with frozen_heap():  # from here on, collections need not walk the model, nor workers copy it
+        model = SiteModel(standard, aggregate, credits or Credits())
         destination = Destination(building, out if out.is_dir() and not out.is_symlink() else None)
-        written = _write_everything(model, destination, base_url, jobs or os.cpu_count() or 1, on_progress)
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        shutil.rmtree(building, ignore_errors=True)
-        raise DicomrefError(
-            "aggregate file is malformed (a field is missing or of the wrong type); "
-            "re-run `dicomref aggregate` (--debug shows where)"
-        ) from exc
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+        try:
+            written = _write_everything(model, destination, base_url, jobs or os.cpu_count() or 1, on_progress)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            shutil.rmtree(building, ignore_errors=True)
+            raise DicomrefError(
+                "aggregate file is malformed (a field is missing or of the wrong type); "
+                "re-run `dicomref aggregate` (--debug shows where)"
+            ) from exc
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
     links = _check(building, base_url, on_progress) if check else None
     replace_dir(building, out, jobs or os.cpu_count() or 1)
     return SiteSummary(

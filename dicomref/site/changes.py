@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from dicomref import urls
 from dicomref.site.model import SiteModel
-from dicomref.site.page import Page, PageContext, PageSource, crumbs, ready
+from dicomref.site.page import Page, PageContext, PageSource, crumbs
 from dicomref.standard import display_tag
 from dicomref.standard.changes import Named, Renamed
 
@@ -33,7 +34,8 @@ class ChangesContext(PageContext):
 
 
 def changes_pages(model: SiteModel) -> list[PageSource]:
-    return [ready(changes_page(model))]
+    """Built by whichever worker takes it: its rows' anchors come from the site's tables, which the workers load."""
+    return [PageSource(urls.CHANGES, functools.partial(changes_page, model))]
 
 
 def changes_page(model: SiteModel) -> Page:
@@ -56,7 +58,7 @@ def changes_page(model: SiteModel) -> Page:
         module = standard.modules.get(change.module_id)
         if module is None:
             continue
-        anchor = model.folded("module", module.id).anchors.get((change.path, change.tag))
+        anchor = model.row_anchor("module", module.id, change.path, change.tag)
         type_changes.append(
             {
                 "tag": display_tag(change.tag),
