@@ -119,6 +119,10 @@ def read_pickle(prefix: str, key: str, kind: type[Kept]) -> Kept | None:
     try:
         with open(path, "rb") as handle:
             kept = pickle.load(handle)
+        # Straight into the oldest generation (both moves take no time): else the next young collections would
+        # walk every object just read, each time moving them one generation on.
+        gc.freeze()
+        gc.unfreeze()
     except Exception:  # missing, truncated, or from an incompatible build: rebuild it
         return None
     finally:
