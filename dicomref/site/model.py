@@ -92,10 +92,11 @@ class SiteModel:
     def iod_groups(self, key: str) -> tuple[Tables, dict]:
         """The attribute's IODs as its page groups them, with the tables that decide them (the same tables, the
         same groups): made once for all attributes listed by the same tables."""
-        tables = listing_tables(self.placement(key).places)
+        placed = self.placement(key)
+        tables = listing_tables(placed.places)
         groups = self._iod_groups.get(tables)
         if groups is None:
-            groups = self._iod_groups[tables] = iod_groups(self.placement(key).iods, table_url, iod_url)
+            groups = self._iod_groups[tables] = iod_groups(placed.iods, table_url, iod_url)
         return tables, groups
 
     def index_in_group(self, key: str) -> int:

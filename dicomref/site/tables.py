@@ -11,10 +11,9 @@ from pathlib import Path
 
 from dicomref.site.fold import MacroFinder, fold
 from dicomref.standard import Standard
-from dicomref.standard.cache import code_digest, read_pickle, write_pickle
+from dicomref.standard.cache import kept_derived
 from dicomref.standard.places import ItemIndex, tables
 
-_PREFIX = "site-tables-"
 # (path, tag) of a row -> the anchor of the row (or macro block) showing it on its table's page.
 Anchors = dict[tuple[tuple[str, ...], str], str]
 
@@ -27,14 +26,8 @@ class SiteTables:
 
 def site_tables(standard: Standard) -> SiteTables:
     """The tables of this standard, from the cache when the standard came from its cache; else built (and kept)."""
-    if not standard.source_key:
-        return build_tables(standard)
-    key = standard.source_key + "-" + code_digest([Path(__file__), Path(__file__).with_name("fold.py")])
-    kept = read_pickle(_PREFIX, key, SiteTables)
-    if kept is None:
-        kept = build_tables(standard)
-        write_pickle(_PREFIX, key, kept)
-    return kept
+    code = [Path(__file__), Path(__file__).with_name("fold.py")]
+    return kept_derived(standard, "site-tables-", code, SiteTables, lambda: build_tables(standard))
 
 
 def build_tables(standard: Standard) -> SiteTables:

@@ -18,6 +18,7 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -103,14 +104,29 @@ def file_digests(paths: dict[str, Path]) -> dict[str, str]:
 
 def read_cached(key: str) -> Standard | None:
     """The cached model for key, or None when there is none or it cannot be read back whole."""
-    return read_pickle(_PREFIX, key, Standard)
+    return _read_pickle(_PREFIX, key, Standard)
 
 
 def write_cached(key: str, standard: Standard) -> None:
-    write_pickle(_PREFIX, key, standard)
+    _write_pickle(_PREFIX, key, standard)
 
 
-def read_pickle(prefix: str, key: str, kind: type[Kept]) -> Kept | None:
+def kept_derived(
+    standard: Standard, prefix: str, code: list[Path], kind: type[Kept], build: Callable[[], Kept]
+) -> Kept:
+    """What `build` derives from the model alone, kept under the model's key and the digest of `code` (the files
+    deriving it) when the model came from its cache; built each time for a model that did not (or was changed)."""
+    if not standard.source_key:
+        return build()
+    key = f"{standard.source_key}-{code_digest(code)}"
+    kept = _read_pickle(prefix, key, kind)
+    if kept is None:
+        kept = build()
+        _write_pickle(prefix, key, kept)
+    return kept
+
+
+def _read_pickle(prefix: str, key: str, kind: type[Kept]) -> Kept | None:
     """What was kept under prefix and key, if it is a `kind` read back whole; else None."""
     path = cache_dir() / f"{prefix}{key}{_SUFFIX}"
     # The collector would walk the half-built object graph again and again while it is unpickled.
@@ -131,7 +147,7 @@ def read_pickle(prefix: str, key: str, kind: type[Kept]) -> Kept | None:
     return kept if isinstance(kept, kind) else None
 
 
-def write_pickle(prefix: str, key: str, kept: object) -> None:
+def _write_pickle(prefix: str, key: str, kept: object) -> None:
     """Write atomically and drop all but the newest few of the prefix; what cannot be written is skipped."""
     folder = cache_dir()
     try:

@@ -26,7 +26,6 @@ Layout (short keys; `-1` means none):
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from pydicom.valuerep import MAX_VALUE_LEN, STR_VR_REGEXES
 from dicomref.aggregate.validate import _CONTROL_RULES, _FORMATS
 from dicomref.scrape.charset import _CODECS_READING_ESCAPES, _EUC
 from dicomref.standard import Standard
-from dicomref.standard.cache import code_digest, read_pickle, write_pickle
+from dicomref.standard.cache import kept_derived
 from dicomref.standard.uids import load_uid_registry
 from dicomref.validate.conditions import Condition
 from dicomref.validate.rules import Rules, Terms, compile_rules
@@ -201,22 +200,16 @@ def rules_script(standard: Standard, uids: dict[str, str]) -> str:
     return f"window.DICOMREF_RULES={safe};\n"
 
 
-_PREFIX = "rules-script-"
-
-
 def site_rules_script(standard: Standard) -> str:
     """The site's script, for the UIDs with a page of their own: a second of work that only the standard and this
     code decide, so it is kept in the user cache under the standard's key when the standard came from its cache."""
-    if not standard.source_key:
-        return rules_script(standard, _registered(standard))
-    makers = ("dicomref.aggregate.validate", "dicomref.scrape.charset", "dicomref.validate.conditions", __name__)
-    code = code_digest([Path(__file__).with_name("rules.py"), *(Path(str(sys.modules[m].__file__)) for m in makers)])
-    key = f"{standard.source_key}-{code}"
-    kept = read_pickle(_PREFIX, key, str)
-    if kept is None:
-        kept = rules_script(standard, _registered(standard))
-        write_pickle(_PREFIX, key, kept)
-    return kept
+    package = Path(__file__).parents[1]
+    code = [
+        *(package / "validate" / name for name in ("script.py", "rules.py", "conditions.py")),
+        package / "aggregate" / "validate.py",
+        package / "scrape" / "charset.py",
+    ]
+    return kept_derived(standard, "rules-script-", code, str, lambda: rules_script(standard, _registered(standard)))
 
 
 def _registered(standard: Standard) -> dict[str, str]:
